@@ -1,0 +1,29 @@
+"""chanx core: decorator-routed, Pydantic-typed WebSocket consumers, framework-free.
+
+Bindings (``chanx.channels`` for Django Channels, ``chanx.fast_channels`` for FastAPI and
+Starlette) subclass :class:`ChanxConsumer` with their framework's consumer.
+"""
+
+from chanx.core.__about__ import __version__
+from chanx.core.authenticator import BaseAuthenticator
+from chanx.core.consumer import ChanxConsumer
+from chanx.core.decorators import ChannelInfo, HandlerInfo, channel, event_handler, ws_handler
+from chanx.core.layers import ChannelFull, InMemoryChannelLayer
+from chanx.core.registry import Registry, Route, build_registry, channel_info
+
+__all__ = [
+    "BaseAuthenticator",
+    "ChannelFull",
+    "ChannelInfo",
+    "ChanxConsumer",
+    "HandlerInfo",
+    "InMemoryChannelLayer",
+    "Registry",
+    "Route",
+    "__version__",
+    "build_registry",
+    "channel",
+    "channel_info",
+    "event_handler",
+    "ws_handler",
+]

@@ -1,0 +1,291 @@
+"""The per-class routing table, compiled once when a consumer class is created.
+
+``build_registry`` walks the MRO, collects decorated handlers and ``passthrough_events``,
+resolves their types and compiles what the hot path needs: one ``TypeAdapter`` over the
+discriminated union of client message types, a dict from validated type to handler and a dict
+from event key to handler. The same object feeds the AsyncAPI generator, so routing and docs
+cannot disagree.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, Field, TypeAdapter
+from pydantic.alias_generators import to_snake
+
+from chanx.core._camel import camel_model
+from chanx.core.decorators import CHANNEL_ATTR, HANDLER_ATTR, ChannelInfo, HandlerInfo
+from chanx.messages.base import BaseChannelEvent, discriminator_values
+
+__all__ = ["Registry", "Route", "build_registry", "channel_info", "event_key_field"]
+
+Handler = Callable[[Any, Any], Awaitable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One handler: what it accepts, what it answers and how it is documented."""
+
+    kind: Literal["ws", "event"]
+    name: str
+    func: Handler
+    action: str
+    keys: tuple[str, ...]
+    input_type: type[BaseModel]
+    output_type: Any
+    summary: str | None
+    description: str | None
+    tags: tuple[str, ...]
+    passthrough: bool
+
+
+@dataclass(slots=True)
+class Registry:
+    """Everything routing needs, per consumer class."""
+
+    discriminator_field: str
+    camelize: bool
+    ws_routes: tuple[Route, ...] = ()
+    event_routes: tuple[Route, ...] = ()
+    #: validated model class -> route (camel twins included)
+    ws_by_type: dict[type[BaseModel], Route] = field(default_factory=dict)
+    #: event discriminator value -> route
+    event_by_key: dict[str, Route] = field(default_factory=dict)
+    #: validates a raw client frame into one of the input types; None without ws handlers
+    incoming: TypeAdapter[Any] | None = None
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        """Discriminator values a client may send, in declaration order."""
+        return tuple(k for r in self.ws_routes for k in r.keys)
+
+
+def event_key_field(model: type[BaseModel], discriminator_field: str) -> str:
+    """Field that routes an event: ``handler`` for ``BaseChannelEvent``, else the consumer's."""
+    if issubclass(model, BaseChannelEvent):
+        return BaseChannelEvent.__discriminator__
+    return discriminator_field
+
+
+def channel_info(cls: type) -> ChannelInfo:
+    """The ``@channel`` metadata of exactly this class (not inherited), with defaults filled."""
+    info: ChannelInfo | None = vars(cls).get(CHANNEL_ATTR)
+    doc = inspect.getdoc(cls) if "__doc__" in vars(cls) and cls.__doc__ else None
+    if info is None:
+        return ChannelInfo(name=cls.__name__, description=doc)
+    return ChannelInfo(
+        name=info.name or cls.__name__,
+        description=info.description if info.description is not None else doc,
+        tags=info.tags,
+    )
+
+
+def _hints(func: Callable[..., Any], owner: type) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(func)
+    except NameError as exc:
+        raise TypeError(
+            f"{owner.__qualname__}.{func.__name__}: cannot resolve its annotations ({exc}); "
+            "define message types at module level or pass input_type=/output_type="
+        ) from exc
+
+
+def _resolve(owner: type, name: str, info: HandlerInfo, discriminator_field: str) -> Route:
+    where = f"{owner.__qualname__}.{name}"
+    hints = _hints(info.func, owner)
+    params = [p for p in inspect.signature(info.func).parameters.values()][1:]
+    input_type = info.input_type
+    if input_type is None and params:
+        input_type = hints.get(params[0].name)
+    if not (isinstance(input_type, type) and issubclass(input_type, BaseModel)):
+        raise TypeError(
+            f"{where}: the input type must be a Pydantic model, annotate the first parameter "
+            f"or pass input_type=; got {input_type!r}"
+        )
+    output_type = info.output_type
+    if output_type is None:
+        output_type = hints.get("return")
+        if output_type is type(None):
+            output_type = None
+    if info.kind == "ws":
+        key_field = discriminator_field
+    else:
+        key_field = event_key_field(input_type, discriminator_field)
+    keys = discriminator_values(input_type, key_field)
+    if not keys:
+        raise TypeError(
+            f"{where}: {input_type.__qualname__} cannot be routed, its field {key_field!r} "
+            "must be annotated with a Literal"
+        )
+    action = info.action
+    if action is None:
+        action = keys[0]
+        if info.kind == "event" and isinstance(output_type, type):
+            if issubclass(output_type, BaseModel):
+                action = next(iter(discriminator_values(output_type, discriminator_field)), action)
+    return Route(
+        kind=info.kind,
+        name=name,
+        func=getattr(owner, name),
+        action=action,
+        keys=keys,
+        input_type=input_type,
+        output_type=output_type,
+        summary=info.summary,
+        description=info.description
+        if info.description is not None
+        else inspect.getdoc(info.func),
+        tags=info.tags,
+        passthrough=info.passthrough,
+    )
+
+
+def _merge_passthrough(cls: type) -> list[type[BaseModel]]:
+    merged: list[type[BaseModel]] = []
+    for klass in reversed(cls.__mro__):
+        for model in vars(klass).get("passthrough_events", ()) or ():
+            if model not in merged:
+                merged.append(model)
+    return merged
+
+
+def _passthrough_method(model: type[BaseModel]) -> Handler:
+    async def forward(self: Any, event: Any) -> Any:
+        return event
+
+    forward.__doc__ = f"Forward {model.__name__} to the client unchanged."
+    return forward
+
+
+def _collect(cls: type) -> dict[str, HandlerInfo]:
+    found: dict[str, HandlerInfo] = {}
+    for klass in reversed(cls.__mro__):
+        for name, attr in vars(klass).items():
+            info = getattr(attr, HANDLER_ATTR, None)
+            if isinstance(info, HandlerInfo):
+                found[name] = info
+    return found
+
+
+def _index(cls: type, routes: list[Route], label: str) -> dict[str, Route]:
+    by_key: dict[str, Route] = {}
+    for route in routes:
+        for key in route.keys:
+            other = by_key.get(key)
+            if other is None:
+                by_key[key] = route
+            elif other.passthrough and not route.passthrough:
+                by_key[key] = route
+            elif route.passthrough and not other.passthrough:
+                continue
+            else:
+                raise TypeError(
+                    f"{cls.__qualname__}: {label} {key!r} is handled by both "
+                    f"{other.name}() and {route.name}(); keep one handler per {label}"
+                )
+    return by_key
+
+
+def _union_adapter(types: Sequence[type[BaseModel]], field_name: str) -> TypeAdapter[Any] | None:
+    if not types:
+        return None
+    if len(types) == 1:
+        return TypeAdapter(types[0])
+    union = Union[tuple(types)]  # noqa: UP007 - built from a runtime tuple
+    return TypeAdapter(Annotated[union, Field(discriminator=field_name)])
+
+
+def _passthrough_route(
+    cls: type, model: type[BaseModel], keys: tuple[str, ...], prefix: str, field_name: str
+) -> Route:
+    method_name = f"{prefix}{to_snake(model.__name__)}"
+    existing = getattr(cls, method_name, None)
+    existing_info = getattr(existing, HANDLER_ATTR, None)
+    if existing is not None and not (
+        isinstance(existing_info, HandlerInfo) and existing_info.passthrough
+    ):
+        raise TypeError(
+            f"{cls.__qualname__}: passthrough method name {method_name!r} for "
+            f"{model.__qualname__} is already taken; change passthrough_method_prefix"
+        )
+    if existing is None or existing_info.input_type is not model:  # type: ignore[union-attr]
+        func = _passthrough_method(model)
+        func.__name__ = func.__qualname__ = method_name
+        setattr(
+            func,
+            HANDLER_ATTR,
+            HandlerInfo(kind="event", func=func, input_type=model, output_type=model, passthrough=True),
+        )
+        setattr(cls, method_name, func)
+    action = next(iter(discriminator_values(model, field_name)), keys[0])
+    return Route(
+        kind="event",
+        name=method_name,
+        func=getattr(cls, method_name),
+        action=action,
+        keys=keys,
+        input_type=model,
+        output_type=model,
+        summary=None,
+        description=inspect.getdoc(model) if model.__doc__ else None,
+        tags=(),
+        passthrough=True,
+    )
+
+
+def build_registry(cls: type) -> Registry:
+    """Compile the routing table of consumer class ``cls`` (called once per class)."""
+    field_name: str = cls.discriminator_field  # type: ignore[attr-defined]
+    camelize: bool = bool(cls.camelize)  # type: ignore[attr-defined]
+    prefix: str = cls.passthrough_method_prefix  # type: ignore[attr-defined]
+
+    routes: list[Route] = []
+    for name, info in _collect(cls).items():
+        if info.passthrough:
+            continue  # regenerated below from the merged passthrough list
+        if not callable(getattr(cls, name, None)):
+            continue  # a subclass switched the handler off (e.g. `handle_x = None`)
+        routes.append(_resolve(cls, name, info, field_name))
+    explicit_keys = {k for r in routes if r.kind == "event" for k in r.keys}
+
+    for model in _merge_passthrough(cls):
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            raise TypeError(
+                f"{cls.__qualname__}.passthrough_events must list Pydantic models, got {model!r}"
+            )
+        keys = discriminator_values(model, event_key_field(model, field_name))
+        if not keys:
+            raise TypeError(
+                f"{cls.__qualname__}: passthrough event {model.__qualname__} has no Literal "
+                f"discriminator field {event_key_field(model, field_name)!r}"
+            )
+        if explicit_keys.issuperset(keys):
+            continue  # an explicit @event_handler takes priority
+        routes.append(_passthrough_route(cls, model, keys, prefix, field_name))
+
+    ws = [r for r in routes if r.kind == "ws"]
+    events = [r for r in routes if r.kind == "event"]
+    ws_keys = _index(cls, ws, "action")
+    event_keys = _index(cls, events, "event")
+    ws_final = tuple(dict.fromkeys(ws_keys.values()))
+    event_final = tuple(dict.fromkeys(event_keys.values()))
+
+    wire_types = [camel_model(r.input_type) if camelize else r.input_type for r in ws_final]
+    by_type: dict[type[BaseModel], Route] = {}
+    for route, wire in zip(ws_final, wire_types, strict=True):
+        by_type[wire] = route
+        by_type[route.input_type] = route
+    return Registry(
+        discriminator_field=field_name,
+        camelize=camelize,
+        ws_routes=ws_final,
+        event_routes=event_final,
+        ws_by_type=by_type,
+        event_by_key=event_keys,
+        incoming=_union_adapter(wire_types, field_name),
+    )
