@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
 
 import pytest
 
@@ -16,7 +15,9 @@ def _redis_reachable(url: str) -> bool:
 
     parts = urlparse(url)
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), 0.5) as s:
+        with socket.create_connection(
+            (parts.hostname or "127.0.0.1", parts.port or 6379), 0.5
+        ) as s:
             s.sendall(b"PING\r\n")
             return s.recv(16).startswith(b"+PONG")
     except OSError:
@@ -24,17 +25,19 @@ def _redis_reachable(url: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
+def redis_url() -> str:
     """URL of a live Redis. Skips when absent, except under CI=true where it fails."""
     if not _redis_reachable(REDIS_URL):
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"Redis is required in CI but {REDIS_URL} does not answer")
         pytest.skip(f"no Redis at {REDIS_URL}")
-    yield REDIS_URL
+    return REDIS_URL
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``redis`` get the ``redis_url`` fixture, so they can never run without it."""
     for item in items:
-        if item.get_closest_marker("redis") and "redis_url" not in getattr(item, "fixturenames", ()):
+        if item.get_closest_marker("redis") and "redis_url" not in getattr(
+            item, "fixturenames", ()
+        ):
             item.fixturenames.append("redis_url")  # type: ignore[attr-defined]

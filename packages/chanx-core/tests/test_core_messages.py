@@ -69,7 +69,9 @@ def test_standard_frames_wire_format() -> None:
     assert error.model_dump()["payload"] == [
         {"type": "x", "loc": [], "msg": "bad", "retry_after": 1.5}
     ]
-    auth = AuthenticationMessage(payload=AuthenticationPayload(status_code=401, status_text="Unauthorized"))
+    auth = AuthenticationMessage(
+        payload=AuthenticationPayload(status_code=401, status_text="Unauthorized")
+    )
     assert auth.model_dump()["payload"]["status_code"] == 401
 
 

@@ -46,7 +46,9 @@ EventT = TypeVar("EventT", bound=BaseModel)
 BROADCAST = "chanx.broadcast"
 EVENT = "chanx.event"
 
-_BINARY = error_frame([error_entry("binary_frame", "Binary frames are not supported; send JSON text")])
+_BINARY = error_frame(
+    [error_entry("binary_frame", "Binary frames are not supported; send JSON text")]
+)
 _INTERNAL = error_frame([error_entry("handler_error", "Failed to process message")])
 _TIMEOUT = error_frame([error_entry("handler_timeout", "The handler took too long")])
 _COMPLETE = '{"action":"complete"}'
@@ -77,7 +79,7 @@ class ChanxConsumer(Generic[EventT]):
     #: Authenticator run after the handshake, before any frame is routed.
     authenticator_class: type[BaseAuthenticator] | None = None
     #: Groups joined after authentication and targeted by default broadcasts.
-    groups: list[str] = []  # noqa: RUF012 - copied per instance in __init__
+    groups: list[str] = []
     #: Event types forwarded to the client unchanged (merged across the MRO).
     passthrough_events: Sequence[type[BaseModel]] = ()
     #: Prefix of the generated passthrough handler methods.
@@ -90,6 +92,7 @@ class ChanxConsumer(Generic[EventT]):
     handler_timeout: float | None = None
 
     _chanx: ClassVar[Registry]
+    _chanx_ignored: ClassVar[frozenset[str]] = frozenset()
 
     scope: Scope
     channel_layer: ChannelLayer | None

@@ -35,7 +35,9 @@ _FIXED_MESSAGES = {
 }
 
 
-def error_entry(type_: str, msg: str, loc: list[str | int] | None = None, **extra: Any) -> dict[str, Any]:
+def error_entry(
+    type_: str, msg: str, loc: list[str | int] | None = None, **extra: Any
+) -> dict[str, Any]:
     """Build one error entry."""
     entry: dict[str, Any] = {"type": type_, "loc": loc or [], "msg": msg}
     entry.update(extra)

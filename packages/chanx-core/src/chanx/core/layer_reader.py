@@ -59,7 +59,10 @@ class LayerReader:
                 backoff = min(max(backoff * 2, _FIRST_BACKOFF), _MAX_BACKOFF)
                 logger.warning(
                     "channel layer receive failed for %s (%s: %s); retrying in %.2fs",
-                    self.channel, type(exc).__name__, exc, backoff,
+                    self.channel,
+                    type(exc).__name__,
+                    exc,
+                    backoff,
                 )
                 await asyncio.sleep(backoff)
                 continue
@@ -79,12 +82,14 @@ class LayerReader:
     async def dispatch(self, message: LayerMessage) -> None:
         """Run the consumer method named by ``message["type"]``; errors are logged."""
         kind = message.get("type")
-        if not isinstance(kind, str) or kind.startswith("_") or kind.startswith("websocket."):
+        if not isinstance(kind, str) or kind.startswith(("_", "websocket.")):
             logger.warning("ignoring layer message of type %r", kind)
             return
         handler = getattr(self.consumer, kind.replace(".", "_"), None)
         if handler is None:
-            logger.warning("%s has no handler for layer message %r", type(self.consumer).__name__, kind)
+            logger.warning(
+                "%s has no handler for layer message %r", type(self.consumer).__name__, kind
+            )
             return
         try:
             await handler(message)

@@ -27,7 +27,7 @@ __all__ = ["ChannelFull", "InMemoryChannelLayer"]
 logger = logging.getLogger("chanx.layer")
 
 
-class ChannelFull(Exception):  # noqa: N818 - the name every channel layer uses
+class ChannelFull(Exception):
     """Raised by :meth:`InMemoryChannelLayer.send` when the target channel is at capacity."""
 
 

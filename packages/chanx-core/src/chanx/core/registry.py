@@ -98,7 +98,7 @@ def _hints(func: Callable[..., Any], owner: type) -> dict[str, Any]:
 def _resolve(owner: type, name: str, info: HandlerInfo, discriminator_field: str) -> Route:
     where = f"{owner.__qualname__}.{name}"
     hints = _hints(info.func, owner)
-    params = [p for p in inspect.signature(info.func).parameters.values()][1:]
+    params = list(inspect.signature(info.func).parameters.values())[1:]
     input_type = info.input_type
     if input_type is None and params:
         input_type = hints.get(params[0].name)
@@ -125,9 +125,9 @@ def _resolve(owner: type, name: str, info: HandlerInfo, discriminator_field: str
     action = info.action
     if action is None:
         action = keys[0]
-        if info.kind == "event" and isinstance(output_type, type):
-            if issubclass(output_type, BaseModel):
-                action = next(iter(discriminator_values(output_type, discriminator_field)), action)
+        output_is_model = isinstance(output_type, type) and issubclass(output_type, BaseModel)
+        if info.kind == "event" and output_is_model:
+            action = next(iter(discriminator_values(output_type, discriminator_field)), action)
     return Route(
         kind=info.kind,
         name=name,
@@ -137,9 +137,7 @@ def _resolve(owner: type, name: str, info: HandlerInfo, discriminator_field: str
         input_type=input_type,
         output_type=output_type,
         summary=info.summary,
-        description=info.description
-        if info.description is not None
-        else inspect.getdoc(info.func),
+        description=info.description if info.description is not None else inspect.getdoc(info.func),
         tags=info.tags,
         passthrough=info.passthrough,
     )
@@ -177,9 +175,7 @@ def _index(cls: type, routes: list[Route], label: str) -> dict[str, Route]:
     for route in routes:
         for key in route.keys:
             other = by_key.get(key)
-            if other is None:
-                by_key[key] = route
-            elif other.passthrough and not route.passthrough:
+            if other is None or (other.passthrough and not route.passthrough):
                 by_key[key] = route
             elif route.passthrough and not other.passthrough:
                 continue
@@ -196,7 +192,7 @@ def _union_adapter(types: Sequence[type[BaseModel]], field_name: str) -> TypeAda
         return None
     if len(types) == 1:
         return TypeAdapter(types[0])
-    union = Union[tuple(types)]  # noqa: UP007 - built from a runtime tuple
+    union: Any = Union[tuple(types)]  # noqa: UP007 - built from a runtime tuple
     return TypeAdapter(Annotated[union, Field(discriminator=field_name)])
 
 
@@ -219,7 +215,9 @@ def _passthrough_route(
         setattr(
             func,
             HANDLER_ATTR,
-            HandlerInfo(kind="event", func=func, input_type=model, output_type=model, passthrough=True),
+            HandlerInfo(
+                kind="event", func=func, input_type=model, output_type=model, passthrough=True
+            ),
         )
         setattr(cls, method_name, func)
     action = next(iter(discriminator_values(model, field_name)), keys[0])

@@ -85,7 +85,7 @@ class WebsocketHarness:
         self.close_code: int | None = None
         self._to_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._from_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
+        self._task: asyncio.Future[None] | None = None
 
     async def __aenter__(self) -> WebsocketHarness:
         result = await self.connect()
@@ -106,8 +106,9 @@ class WebsocketHarness:
     async def _next(self, timeout: float | None) -> dict[str, Any]:
         assert self._task is not None, "call connect() first"
         getter = asyncio.ensure_future(self._from_app.get())
+        waiters: set[asyncio.Future[Any]] = {getter, self._task}
         done, _ = await asyncio.wait(
-            {getter, self._task}, timeout=timeout or self.timeout, return_when="FIRST_COMPLETED"
+            waiters, timeout=timeout or self.timeout, return_when="FIRST_COMPLETED"
         )
         if getter in done:
             return getter.result()
@@ -122,7 +123,7 @@ class WebsocketHarness:
         """Open the connection and wait for accept or close."""
         receive: ASGIReceive = self._receive
         send: ASGISend = self._send
-        self._task = asyncio.create_task(self.app(self.scope, receive, send))
+        self._task = asyncio.ensure_future(self.app(self.scope, receive, send))
         await self._to_app.put({"type": "websocket.connect"})
         message = await self._next(timeout)
         if message["type"] == "websocket.accept":

@@ -16,7 +16,7 @@ ASGIApp = Callable[[Scope, ASGIReceive, ASGISend], Awaitable[None]]
 
 @runtime_checkable
 class ChannelLayer(Protocol):
-    """The part of the channels layer contract chanx uses (channels and fast-channels layers fit)."""
+    """The part of the channel layer contract chanx uses (Channels and fast-channels fit it)."""
 
     async def new_channel(self, prefix: str = ...) -> str:
         """Create a channel name unique to this process and return it."""

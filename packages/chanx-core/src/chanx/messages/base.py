@@ -47,7 +47,7 @@ class _Discriminated(BaseModel):
         if not discriminator_values(cls, field):
             raise TypeError(
                 f"{cls.__qualname__} must annotate its discriminator field {field!r} with a "
-                f"Literal, e.g. `{field}: Literal[\"my_{field}\"] = \"my_{field}\"`; "
+                f'Literal, e.g. `{field}: Literal["my_{field}"] = "my_{field}"`; '
                 f"set `__abstract__ = True` on a base class that is never routed itself"
             )
 
