@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Iterable, Sequence
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
@@ -102,7 +103,9 @@ class ChanxConsumer(Generic[EventT]):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._chanx = build_registry(cls)
+        # The caller's frame is where the class statement runs: its locals let annotations
+        # that name function-local types resolve, as Pydantic does for models.
+        cls._chanx = build_registry(cls, sys._getframe(1).f_locals)
         cls._chanx_ignored = frozenset(cls.log_ignored_actions)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

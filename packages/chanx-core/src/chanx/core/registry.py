@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Union
 
@@ -85,9 +85,11 @@ def channel_info(cls: type) -> ChannelInfo:
     )
 
 
-def _hints(func: Callable[..., Any], owner: type) -> dict[str, Any]:
+def _hints(
+    func: Callable[..., Any], owner: type, localns: Mapping[str, Any] | None
+) -> dict[str, Any]:
     try:
-        return typing.get_type_hints(func)
+        return typing.get_type_hints(func, localns=dict(localns) if localns else None)
     except NameError as exc:
         raise TypeError(
             f"{owner.__qualname__}.{func.__name__}: cannot resolve its annotations ({exc}); "
@@ -95,9 +97,15 @@ def _hints(func: Callable[..., Any], owner: type) -> dict[str, Any]:
         ) from exc
 
 
-def _resolve(owner: type, name: str, info: HandlerInfo, discriminator_field: str) -> Route:
+def _resolve(
+    owner: type,
+    name: str,
+    info: HandlerInfo,
+    discriminator_field: str,
+    localns: Mapping[str, Any] | None = None,
+) -> Route:
     where = f"{owner.__qualname__}.{name}"
-    hints = _hints(info.func, owner)
+    hints = _hints(info.func, owner, localns)
     params = list(inspect.signature(info.func).parameters.values())[1:]
     input_type = info.input_type
     if input_type is None and params:
@@ -236,8 +244,12 @@ def _passthrough_route(
     )
 
 
-def build_registry(cls: type) -> Registry:
-    """Compile the routing table of consumer class ``cls`` (called once per class)."""
+def build_registry(cls: type, localns: Mapping[str, Any] | None = None) -> Registry:
+    """Compile the routing table of consumer class ``cls`` (called once per class).
+
+    ``localns`` is the namespace the class was defined in, so that postponed annotations
+    naming types local to a function (tests, factories) still resolve.
+    """
     field_name: str = cls.discriminator_field  # type: ignore[attr-defined]
     camelize: bool = bool(cls.camelize)  # type: ignore[attr-defined]
     prefix: str = cls.passthrough_method_prefix  # type: ignore[attr-defined]
@@ -248,7 +260,7 @@ def build_registry(cls: type) -> Registry:
             continue  # regenerated below from the merged passthrough list
         if not callable(getattr(cls, name, None)):
             continue  # a subclass switched the handler off (e.g. `handle_x = None`)
-        routes.append(_resolve(cls, name, info, field_name))
+        routes.append(_resolve(cls, name, info, field_name, localns))
     explicit_keys = {k for r in routes if r.kind == "event" for k in r.keys}
 
     for model in _merge_passthrough(cls):
