@@ -1,0 +1,50 @@
+"""The FastAPI/Starlette consumer: chanx's routing core on fast-channels.
+
+``AsyncJsonWebsocketConsumer`` puts :class:`~chanx.core.consumer.ChanxConsumer` first in the
+MRO, so the core's own receive loop (``__call__``), handshake and frame handling win over
+fast-channels' (which waits on a fresh future per frame); fast-channels contributes its
+helpers (``send``, ``send_json``...) and its layer registry, looked up by
+``channel_layer_alias``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from chanx.core.consumer import ChanxConsumer, EventT
+from chanx.fast_channels._app import ConsumerApp
+from chanx.fast_channels.layers import get_layer
+from fast_channels.consumer.websocket import (
+    AsyncJsonWebsocketConsumer as _FastChannelsJsonConsumer,
+)
+
+if TYPE_CHECKING:
+    from chanx.core.types import ChannelLayer
+
+__all__ = ["AsyncJsonWebsocketConsumer"]
+
+
+class AsyncJsonWebsocketConsumer(ChanxConsumer[EventT], _FastChannelsJsonConsumer):  # type: ignore[misc]
+    """Typed JSON WebSocket consumer for FastAPI, Starlette and any ASGI router.
+
+    Mount ``MyConsumer.as_asgi()`` with ``app.add_api_websocket_route(path, ...)``,
+    ``app.router.add_websocket_route(path, ...)`` or ``starlette.routing.WebSocketRoute``;
+    path parameters arrive in ``self.scope["path_params"]``. The optional type parameter
+    (``AsyncJsonWebsocketConsumer[MyEvent]``) types ``send_event``/``broadcast_event``.
+    """
+
+    channel_layer_alias: str | None = "default"
+
+    @classmethod
+    def get_channel_layer(cls) -> ChannelLayer | None:
+        """The fast-channels layer registered under ``channel_layer_alias``.
+
+        ``"default"`` falls back to chanx's in-memory layer; an unknown alias raises
+        :class:`~chanx.fast_channels.layers.LayerUnavailableError`.
+        """
+        return get_layer(cls.channel_layer_alias)
+
+    @classmethod
+    def as_asgi(cls, **initkwargs: Any) -> ConsumerApp:
+        """An ASGI app serving each connection with a new consumer (see :class:`ConsumerApp`)."""
+        return ConsumerApp(cls, initkwargs)
