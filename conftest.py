@@ -7,6 +7,9 @@ import socket
 
 import pytest
 
+# Loaded here rather than through its pytest11 entry point (see addopts in pyproject.toml).
+pytest_plugins = ["chanx.fast_channels.pytest_plugin"]
+
 REDIS_URL = os.environ.get("CHANX_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
