@@ -332,6 +332,8 @@ class ChanxConsumer(Generic[EventT]):
         return model.__pydantic_serializer__.to_json(message).decode()
 
     async def _chanx_send_text(self, text: str) -> None:
+        if self._chanx_closed:
+            return  # nothing may follow a close frame
         await self.base_send({"type": "websocket.send", "text": text})
         if self.send_message_immediately:
             await asyncio.sleep(0)
