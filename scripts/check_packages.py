@@ -5,6 +5,7 @@ Usage (from the repository root)::
     python scripts/check_packages.py build            # wheels and sdists of every package -> dist/
     python scripts/check_packages.py check            # build, inspect, install each alone, import
     python scripts/check_packages.py check --only chanx-asgi --no-build
+    python scripts/check_packages.py floors [--python PY]  # declared floors / verify a venv
 
 ``check`` inspects every wheel and sdist (namespace without ``chanx/__init__.py``, only the
 package's own subpackages, ``py.typed``, version equal to ``__about__.py``), then installs each
@@ -409,9 +410,63 @@ def check(
             )
 
 
+# -- floors --------------------------------------------------------------------------------------
+def floors(packages: Iterable[Package], extras: bool = True) -> dict[str, str]:
+    """Lowest version each third-party direct dependency may have (its ``>=`` bound)."""
+    local = {p.name for p in packages}
+    found: dict[str, str] = {}
+    for pkg in packages:
+        reqs = list(pkg.dependencies)
+        if extras:
+            reqs += [r for group in pkg.optional.values() for r in group]
+        for req in reqs:
+            name = _requirement_name(req)
+            match = re.search(r">=\s*([0-9][^,;\s]*)", req)
+            if name in local:
+                continue
+            if match is None:
+                raise CheckError(f"{pkg.name}: dependency {req!r} declares no floor (>=)")
+            floor = match.group(1)
+            if name in found and found[name] != floor:
+                print(f"note: {name} floors differ ({found[name]} vs {floor}); using the higher")
+                floor = max(found[name], floor, key=_version_key)
+            found[name] = floor
+    return found
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    parts = [int(part) for part in re.findall(r"\d+", version)]
+    while parts and parts[-1] == 0:  # 1.1 == 1.1.0
+        parts.pop()
+    return tuple(parts)
+
+
+def verify_floors(packages: Iterable[Package], python: str) -> None:
+    """Fail unless ``python``'s environment holds every direct dependency at its floor."""
+    expected = floors(packages)
+    code = (
+        "import importlib.metadata as md, json, sys\n"
+        "print(json.dumps({n: md.version(n) for n in json.loads(sys.argv[1])}))"
+    )
+    proc = run([python, "-c", code, json.dumps(sorted(expected))])
+    installed: dict[str, str] = json.loads(proc.stdout)
+    wrong = {
+        name: f"declared >={floor}, lowest resolvable {installed[name]}"
+        for name, floor in expected.items()
+        if _version_key(installed[name]) != _version_key(floor)
+    }
+    for name in sorted(expected):
+        print(f"{name:24} floor {expected[name]:10} installed {installed[name]}")
+    if wrong:
+        raise CheckError(f"declared floors that cannot be installed (raise them): {wrong}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("command", choices=["build", "check"])
+    parser.add_argument("command", choices=["build", "check", "floors"])
+    parser.add_argument(
+        "--python", help="floors: verify this interpreter's environment holds exactly the floors"
+    )
     parser.add_argument(
         "--dist", type=Path, default=ROOT / "dist", help="artifact folder (default: dist/)"
     )
@@ -425,6 +480,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "build":
             build(packages.values(), args.dist)
             print(f"built {len(packages)} packages into {args.dist}")
+            return 0
+        if args.command == "floors":
+            if args.python:
+                verify_floors(packages.values(), args.python)
+            else:
+                for name, floor in sorted(floors(packages.values()).items()):
+                    print(f"{name}=={floor}")
             return 0
         unknown = [n for n in args.only if n not in packages]
         if unknown:

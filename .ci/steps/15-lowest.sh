@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Lowest-versions job (issue 8): install the packages with the LOWEST versions their direct
+# dependencies allow (uv --resolution lowest-direct), check that each declared floor is what
+# got installed, then run the core and binding test suites against those versions.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+command -v uv >/dev/null || python3 -m pip install -q "uv>=0.5"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+uv venv -q --python "$(command -v python3)" "$work/venv"
+py="$work/venv/bin/python"
+
+# 1. The packages (editable) with every direct dependency at its floor, all extras on.
+uv pip install -q --python "$py" --resolution lowest-direct \
+  -e packages/chanx-core \
+  -e "packages/chanx-asgi[redis]" \
+  -e "packages/chanx-django[drf,redis]" \
+  -e packages/chanx-asyncapi \
+  -e "packages/chanx-mixins[redis]"
+python3 scripts/check_packages.py floors --python "$py"
+
+# 2. Test tools (those of the hatch-test env), constrained so they cannot lift any floor.
+uv pip freeze --python "$py" | grep -v '^-e' > "$work/constraints.txt"
+python3 - > "$work/tools.txt" <<'PY'
+import tomllib
+cfg = tomllib.load(open("pyproject.toml", "rb"))["tool"]["hatch"]["envs"]["hatch-test"]
+print("\n".join(["pytest>=8.3", *cfg["extra-dependencies"]]))
+PY
+uv pip install -q --python "$py" -r "$work/tools.txt" -c "$work/constraints.txt"
+python3 scripts/check_packages.py floors --python "$py" >/dev/null
+
+# 3. Core and binding tests (plus the shared contract suite once it exists).
+paths=(packages/chanx-core/tests)
+for p in packages/chanx-asgi/tests packages/chanx-django/tests tests/contract; do
+  [ -d "$p" ] && paths+=("$p")
+done
+echo "running ${paths[*]} on the lowest versions"
+"$py" -m pytest -q -p no:cacheprovider --no-cov "${paths[@]}"
