@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from pydantic import BaseModel
 
@@ -67,6 +67,10 @@ class WebsocketCommunicator(WebsocketHarness):
             path_params=path_params,
             timeout=timeout,
         )
+
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        return self
 
     async def send_message(self, message: BaseModel, *, by_alias: bool | None = None) -> None:
         """Send a message model; camelCase automatically when the served consumer camelizes."""
