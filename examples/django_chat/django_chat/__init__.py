@@ -1,0 +1,1 @@
+"""Example Django project: chat rooms over chanx with DRF authentication and room permissions."""

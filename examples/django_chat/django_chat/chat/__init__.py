@@ -1,0 +1,1 @@
+"""Chat rooms: models, messages, consumers, authentication and the ways to send events."""

@@ -1,0 +1,24 @@
+"""Optional Django app: add ``"chanx.channels"`` to ``INSTALLED_APPS`` to validate ``CHANX`` at start-up.
+
+Without it the setting is validated the first time a consumer class is used.
+"""
+
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+__all__ = ["ChanxChannelsConfig"]
+
+
+class ChanxChannelsConfig(AppConfig):
+    """Validates the ``CHANX`` setting when Django starts (``ImproperlyConfigured`` if wrong)."""
+
+    name = "chanx.channels"
+    label = "chanx_channels"  # "channels" is Channels' own label
+    verbose_name = "chanx (Django Channels)"
+
+    def ready(self) -> None:
+        """Fail fast on unknown keys or wrong types in ``CHANX``."""
+        from chanx.channels.settings import chanx_settings
+
+        chanx_settings()

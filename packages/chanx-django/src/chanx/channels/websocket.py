@@ -1,0 +1,106 @@
+"""The Django Channels consumer of chanx.
+
+``AsyncJsonWebsocketConsumer`` is chanx's framework-free consumer bound to Channels 4: the
+channel layer comes from ``CHANNEL_LAYERS`` (``channel_layer_alias``), URL arguments from
+``URLRouter`` are available both as ``scope["url_route"]["kwargs"]`` (Channels' spelling) and as
+``scope["path_params"]`` (the spelling chanx's examples and the ASGI binding use), and the
+``CHANX`` setting supplies defaults for the configuration attributes.
+
+Why the receive loop is chanx's and not Channels': Channels' ``dispatch`` awaits
+``aclose_old_connections()`` (a hop to a worker thread) before every handler, which costs more
+than routing the message. That hop is only needed when a handler touches the ORM directly
+from async code; database access wrapped in ``channels.db.database_sync_to_async`` already
+closes stale connections around each call. So it is skipped by default and opt-in with
+``close_old_connections = True`` (or ``CHANX = {"close_old_connections": True}``).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+from channels.db import aclose_old_connections
+from channels.generic.websocket import (
+    AsyncJsonWebsocketConsumer as ChannelsJsonConsumer,
+)
+from channels.layers import get_channel_layer as channels_get_layer
+
+from chanx.channels.settings import apply_settings, settings_epoch
+from chanx.core.consumer import ChanxConsumer, EventT
+from chanx.core.types import ASGIApp, ASGIReceive, ASGISend, LayerMessage, Scope
+
+if TYPE_CHECKING:
+    from chanx.core.types import ChannelLayer
+
+__all__ = ["AsyncJsonWebsocketConsumer"]
+
+
+def _ensure_settings(cls: type) -> None:
+    if cls.__dict__.get("_chanx_epoch") != settings_epoch():
+        apply_settings(cls)
+        cls._chanx_epoch = settings_epoch()  # type: ignore[attr-defined]
+
+
+class AsyncJsonWebsocketConsumer(ChanxConsumer[EventT], ChannelsJsonConsumer):  # type: ignore[misc]
+    """Typed JSON WebSocket consumer for Django Channels, routed by ``@ws_handler``.
+
+    Route it with ``URLRouter([path("ws/chat/<int:pk>/", Consumer.as_asgi())])``. Channels'
+    ``send``/``send_json`` stay available for raw frames; chanx's ``send_message`` and
+    ``broadcast_message`` are the typed way.
+    """
+
+    #: Await ``channels.db.aclose_old_connections()`` before each client frame and event
+    #: handler, as Channels does. Only needed for direct (non ``database_sync_to_async``) ORM
+    #: use from handlers; off by default because it costs a thread hop per message.
+    close_old_connections: bool = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        _ensure_settings(type(self))
+        super().__init__()
+        for key, value in kwargs.items():
+            setattr(self, key, list(value) if key == "groups" else value)
+
+    @classmethod
+    def as_asgi(cls, **initkwargs: Any) -> ASGIApp:
+        """ASGI app serving one new instance per connection (keeps ``consumer_class``).
+
+        ``initkwargs`` override class attributes per route, like Channels'; unknown names are
+        rejected here rather than at the first connection.
+        """
+        for key in initkwargs:
+            if not hasattr(cls, key):
+                raise TypeError(
+                    f"{cls.__qualname__}.as_asgi() got {key!r}, which is not an attribute of "
+                    "the consumer"
+                )
+        app = super().as_asgi(**initkwargs)
+        functools.update_wrapper(app, cls, updated=())
+        return app
+
+    @classmethod
+    def get_channel_layer(cls) -> ChannelLayer | None:
+        """The Channels layer of ``channel_layer_alias`` (``None`` if the alias is absent)."""
+        _ensure_settings(cls)
+        alias = cls.channel_layer_alias
+        if alias is None:
+            return None
+        layer: ChannelLayer | None = channels_get_layer(alias)
+        return layer
+
+    async def __call__(self, scope: Scope, receive: ASGIReceive, send: ASGISend) -> None:
+        route = scope.get("url_route")
+        if route is not None and "path_params" not in scope:
+            scope = {**scope, "path_params": dict(route.get("kwargs", {}))}
+        await super().__call__(scope, receive, send)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Route one client frame (after closing stale DB connections when configured)."""
+        if self.close_old_connections:
+            await aclose_old_connections()
+        await super().receive(text_data, bytes_data)
+
+    async def chanx_event(self, message: LayerMessage) -> None:
+        """Route one server-side event (after closing stale DB connections when configured)."""
+        if self.close_old_connections:
+            await aclose_old_connections()
+        await super().chanx_event(message)
