@@ -5,11 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, ClassVar
 
-from chanx.core import BaseAuthenticator, ChanxConsumer, InMemoryChannelLayer, event_handler, ws_handler
-from chanx.core.types import ChannelLayer
-from chanx.messages import PingMessage, PongMessage
-
-from .core_models import (
+from core_models import (
     BoomMessage,
     ChatMessage,
     ChatNotification,
@@ -20,6 +16,16 @@ from .core_models import (
     UserJoined,
     UserJoinedNotification,
 )
+
+from chanx.core import (
+    BaseAuthenticator,
+    ChanxConsumer,
+    InMemoryChannelLayer,
+    event_handler,
+    ws_handler,
+)
+from chanx.core.types import ChannelLayer
+from chanx.messages import PingMessage, PongMessage
 
 
 class LayerConsumer(ChanxConsumer):
@@ -33,8 +39,8 @@ class LayerConsumer(ChanxConsumer):
 
 
 class ChatConsumer(LayerConsumer):
-    groups = ["room"]  # noqa: RUF012
-    passthrough_events = [UserJoinedNotification]  # noqa: RUF012
+    groups = ["room"]
+    passthrough_events = [UserJoinedNotification]
     logged: ClassVar[list[str]] = []
     slow_started: ClassVar[asyncio.Event | None] = None
 
@@ -91,7 +97,7 @@ class TokenAuthenticator(BaseAuthenticator):
 
 
 class AuthConsumer(LayerConsumer):
-    authenticator_class = TokenAuthenticator
+    authenticator_class: type[BaseAuthenticator] | None = TokenAuthenticator
     events: ClassVar[list[Any]] = []
 
     async def post_authentication(self) -> None:

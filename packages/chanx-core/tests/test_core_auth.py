@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from core_consumers import AuthConsumer, LayerConsumer, fresh_layer
 
 from chanx.core import BaseAuthenticator, InMemoryChannelLayer
 from chanx.core.testing import WebsocketHarness
-
-from .core_consumers import AuthConsumer, LayerConsumer, fresh_layer
 
 
 @pytest.fixture(autouse=True)
@@ -98,7 +97,8 @@ def test_authenticator_reads_query_headers_cookies_and_path_params() -> None:
     assert auth.get_query_param("missing", "d") == "d"
     assert auth.get_header("authorization") == "Bearer t0k"
     assert auth.get_header("AUTHORIZATION") == "Bearer t0k"
-    assert auth.get_cookie("sessionid") == "s1" and auth.get_cookie("nope") is None
+    assert auth.get_cookie("sessionid") == "s1"
+    assert auth.get_cookie("nope") is None
     assert auth.path_params == {"room": "lobby"}
 
     class DjangoStyle:
@@ -106,7 +106,8 @@ def test_authenticator_reads_query_headers_cookies_and_path_params() -> None:
 
     other = BaseAuthenticator(DjangoStyle())
     assert other.path_params == {"room_id": 3}
-    assert other.cookies == {} and other.get_query_param("a") is None
+    assert other.cookies == {}
+    assert other.get_query_param("a") is None
 
 
 async def test_base_authenticator_must_be_implemented() -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from chanx.core.testing import WebsocketHarness
+from core_consumers import ChatConsumer
 
-from .core_consumers import ChatConsumer
+from chanx.core.testing import WebsocketHarness
 
 
 async def test_frames_are_handled_in_order_by_default() -> None:

@@ -8,13 +8,12 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from core_consumers import ChatConsumer, LayerConsumer, fresh_layer
+from core_models import ChatNotification, JobResult, UserJoined, UserJoinedNotification
 
 from chanx.core import InMemoryChannelLayer
 from chanx.core.testing import RecordingLayer, WebsocketHarness
 from chanx.messages import PongMessage
-
-from .core_consumers import ChatConsumer, LayerConsumer, fresh_layer
-from .core_models import ChatNotification, JobResult, UserJoined, UserJoinedNotification
 
 
 @pytest.fixture(autouse=True)
@@ -57,19 +56,21 @@ async def test_broadcast_reaches_group_members_once_and_exclude_current(
     layer: InMemoryChannelLayer,
 ) -> None:
     recording = RecordingLayer(layer)
-    LayerConsumer.layer = recording  # type: ignore[assignment]
+    LayerConsumer.layer = recording
     async with WebsocketHarness(ChatConsumer) as a, WebsocketHarness(ChatConsumer) as b:
         await a.send_json({"action": "chat", "payload": {"message": "hi"}})
-        expected = {"action": "chat_notification", "payload": {"message": "hi", "user_name": "anon"}}
+        expected = {
+            "action": "chat_notification",
+            "payload": {"message": "hi", "user_name": "anon"},
+        }
         assert await a.receive_json() == expected
         assert await b.receive_json() == expected
         assert recording.broadcasts("room") == [expected]  # serialized once, one group_send
-        assert await a.receive_nothing() and await b.receive_nothing()
+        assert await a.receive_nothing()
+        assert await b.receive_nothing()
 
         consumer_b_channel = layer.group_members("room")[1]
-        await ChatConsumer.broadcast_event(
-            UserJoinedNotification(payload="x"), groups=["room"]
-        )
+        await ChatConsumer.broadcast_event(UserJoinedNotification(payload="x"), groups=["room"])
         assert (await a.receive_json())["payload"] == "x"
         assert (await b.receive_json())["payload"] == "x"
         assert consumer_b_channel
@@ -149,7 +150,8 @@ async def test_without_layer_broadcast_and_events_fail_loudly() -> None:
     async with WebsocketHarness(ChatConsumer) as ws:
         await ws.send_json({"action": "chat", "payload": {"message": "hi"}})
         frame = await ws.receive_json()
-        assert frame["action"] == "error" and frame["payload"][0]["type"] == "handler_error"
+        assert frame["action"] == "error"
+        assert frame["payload"][0]["type"] == "handler_error"
 
 
 async def test_event_without_string_discriminator_is_refused() -> None:
@@ -159,7 +161,7 @@ async def test_event_without_string_discriminator_is_refused() -> None:
         action: int = 3
 
     with pytest.raises(TypeError, match="no string discriminator"):
-        await ChatConsumer.send_event(Weird(), "x")  # type: ignore[arg-type]
+        await ChatConsumer.send_event(Weird(), "x")
 
 
 async def test_completion_signal_follows_each_frame() -> None:

@@ -7,18 +7,18 @@ import threading
 from typing import Any
 
 import pytest
+from core_consumers import ChatConsumer, LayerConsumer
+from core_models import UserJoinedNotification
 
 from chanx.core import ChannelFull, InMemoryChannelLayer
 from chanx.core.testing import WebsocketHarness
-
-from .core_consumers import ChatConsumer, LayerConsumer
-from .core_models import UserJoinedNotification
 
 
 async def test_send_receive_groups_and_capacity() -> None:
     layer = InMemoryChannelLayer(capacity=2, expiry=30)
     a, b = await layer.new_channel(), await layer.new_channel()
-    assert a != b and a.startswith("specific.")
+    assert a != b
+    assert a.startswith("specific.")
     await layer.send(a, {"type": "x", "n": 1})
     assert await layer.receive(a) == {"type": "x", "n": 1}
     await layer.group_add("g", a)
@@ -26,7 +26,8 @@ async def test_send_receive_groups_and_capacity() -> None:
     message = {"type": "y"}
     await layer.group_send("g", message)
     got_a, got_b = await layer.receive(a), await layer.receive(b)
-    assert got_a is message and got_b is message  # no per-recipient copy
+    assert got_a is message
+    assert got_b is message
     await layer.send(a, {"type": "1"})
     await layer.send(a, {"type": "2"})
     with pytest.raises(ChannelFull):
@@ -79,7 +80,8 @@ async def test_calls_from_another_thread_run_on_the_owning_loop() -> None:
     thread.start()
     assert (await asyncio.wait_for(receiver, 2)) == {"type": "from thread"}
     await asyncio.to_thread(thread.join)
-    assert loops and loops[0] is not asyncio.get_running_loop()
+    assert loops
+    assert loops[0] is not asyncio.get_running_loop()
 
 
 class FlakyLayer(InMemoryChannelLayer):

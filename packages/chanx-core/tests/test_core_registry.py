@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 import pytest
-from pydantic import BaseModel
-
-from chanx.core import ChanxConsumer, build_registry, channel, channel_info, event_handler, ws_handler
-from chanx.core.decorators import HANDLER_ATTR, HandlerInfo
-from chanx.messages import PingMessage, PongMessage
-
-from .core_models import (
+from core_models import (
     ChatMessage,
     ChatNotification,
     JobResult,
@@ -21,6 +16,18 @@ from .core_models import (
     UserJoinedNotification,
     UserLeftNotification,
 )
+from pydantic import BaseModel
+
+from chanx.core import (
+    ChanxConsumer,
+    build_registry,
+    channel,
+    channel_info,
+    event_handler,
+    ws_handler,
+)
+from chanx.core.decorators import HANDLER_ATTR, HandlerInfo
+from chanx.messages import PingMessage, PongMessage
 
 
 def test_bare_and_parametrised_decorators_record_metadata() -> None:
@@ -29,7 +36,9 @@ def test_bare_and_parametrised_decorators_record_metadata() -> None:
 
     assert ws_handler(bare) is bare
     info = getattr(bare, HANDLER_ATTR)
-    assert isinstance(info, HandlerInfo) and info.kind == "ws" and info.tags == ()
+    assert isinstance(info, HandlerInfo)
+    assert info.kind == "ws"
+    assert info.tags == ()
 
     deco = event_handler(action="x", summary="s", description="d", tags=["a", "b"])
 
@@ -39,7 +48,11 @@ def test_bare_and_parametrised_decorators_record_metadata() -> None:
     assert deco(handler) is handler
     info = getattr(handler, HANDLER_ATTR)
     assert (info.kind, info.action, info.summary, info.description, info.tags) == (
-        "event", "x", "s", "d", ("a", "b"),
+        "event",
+        "x",
+        "s",
+        "d",
+        ("a", "b"),
     )
 
 
@@ -80,7 +93,9 @@ def test_explicit_input_type_and_action() -> None:
             return None
 
     (route,) = C._chanx.ws_routes
-    assert route.input_type is PingMessage and route.action == "probe" and route.keys == ("ping",)
+    assert route.input_type is PingMessage
+    assert route.action == "probe"
+    assert route.keys == ("ping",)
 
 
 def test_missing_input_type_is_a_clear_error() -> None:
@@ -146,15 +161,19 @@ def test_handlers_merge_through_the_mro_and_overrides_keep_routing() -> None:
 
     assert {r.name for r in Base._chanx.ws_routes} == {"handle_ping", "handle_log"}
     (route,) = Child._chanx.ws_routes
-    assert route.name == "handle_log" and route.func is Child.handle_log
+    assert route.name == "handle_log"
+    assert route.func is Child.handle_log
 
 
 def test_passthrough_events_generate_methods_and_merge_across_mixins() -> None:
     class PresenceLike:
-        passthrough_events = [UserJoinedNotification, UserLeftNotification]
+        passthrough_events: Sequence[type[BaseModel]] = [
+            UserJoinedNotification,
+            UserLeftNotification,
+        ]
 
     class C(PresenceLike, ChanxConsumer):
-        passthrough_events = [MessageUpdated, UserJoinedNotification]
+        passthrough_events: Sequence[type[BaseModel]] = [MessageUpdated, UserJoinedNotification]
 
     names = sorted(r.name for r in C._chanx.event_routes)
     assert names == [
@@ -255,11 +274,14 @@ def test_channel_decorator_defaults_and_no_inheritance() -> None:
     class Child(Chat):
         pass
 
-    assert channel_info(Chat).name == "chat" and channel_info(Chat).tags == ("a",)
+    assert channel_info(Chat).name == "chat"
+    assert channel_info(Chat).tags == ("a",)
     assert channel_info(Chat).description == "Real-time chat"
-    assert channel_info(Plain).name == "Plain" and channel_info(Plain).description == "Plain consumer."
+    assert channel_info(Plain).name == "Plain"
+    assert channel_info(Plain).description == "Plain consumer."
     assert channel_info(Bare).description == "Bare doc."
-    assert channel_info(Child).name == "Child" and channel_info(Child).description is None
+    assert channel_info(Child).name == "Child"
+    assert channel_info(Child).description is None
 
 
 def test_build_registry_is_rerunnable_and_class_local() -> None:
@@ -271,6 +293,7 @@ def test_build_registry_is_rerunnable_and_class_local() -> None:
     class B(ChanxConsumer):
         pass
 
-    assert B._chanx.ws_routes == () and A._chanx is not B._chanx
+    assert B._chanx.ws_routes == ()
+    assert A._chanx is not B._chanx
     again = build_registry(A)
     assert again.actions == A._chanx.actions

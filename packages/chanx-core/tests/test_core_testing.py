@@ -49,8 +49,11 @@ async def silent_then_binary(scope: Any, receive: Any, send: Any) -> None:
 
 
 async def test_send_message_and_receive_message_round_trip() -> None:
-    async with WebsocketHarness(Plain, path="/ws", headers=[("x-a", "b")], path_params={"r": 1}) as ws:
-        assert ws.scope["path_params"] == {"r": 1} and ws.scope["headers"] == [(b"x-a", b"b")]
+    async with WebsocketHarness(
+        Plain, path="/ws", headers=[("x-a", "b")], path_params={"r": 1}
+    ) as ws:
+        assert ws.scope["path_params"] == {"r": 1}
+        assert ws.scope["headers"] == [(b"x-a", b"b")]
         await ws.send_message(Greeting(payload="ann"))
         assert await ws.receive_message(Greeting) == Greeting(payload="hi ann")
 
@@ -109,5 +112,6 @@ async def test_recording_layer_forwards_and_decodes() -> None:
     await layer.send(channel, {"type": "chanx.event", "key": "k", "event": '{"a": 1}'})
     await layer.group_send("g", {"type": "chanx.broadcast", "text": '{"b": 2}'})
     assert layer.events() == [(channel, {"a": 1})]
-    assert layer.broadcasts() == [{"b": 2}] and layer.broadcasts("other") == []
+    assert layer.broadcasts() == [{"b": 2}]
+    assert layer.broadcasts("other") == []
     assert (await layer.receive(channel))["type"] == "chanx.event"

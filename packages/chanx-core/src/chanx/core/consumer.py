@@ -15,10 +15,11 @@ import logging
 import sys
 from collections.abc import Iterable, Sequence
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic
 
 from asgiref.sync import async_to_sync
 from pydantic import BaseModel, ValidationError
+from typing_extensions import TypeVar
 
 from chanx.core._camel import camel_model
 from chanx.core._wire import current_ref, extract_ref, with_ref
@@ -42,7 +43,9 @@ __all__ = ["ChanxConsumer", "EventT"]
 
 logger = logging.getLogger("chanx.consumer")
 
-EventT = TypeVar("EventT", bound=BaseModel)
+# A default makes the parameter optional for strict type checkers too (PEP 696), so a bare
+# `class C(AsyncJsonWebsocketConsumer)` is as valid as `AsyncJsonWebsocketConsumer[MyEvent]`.
+EventT = TypeVar("EventT", bound=BaseModel, default=BaseModel)
 
 BROADCAST = "chanx.broadcast"
 EVENT = "chanx.event"

@@ -1,0 +1,54 @@
+"""Run the benchmark suite: ``hatch run bench:run [NAME ...]``.
+
+Each ``bench/bench_<name>.py`` module exposes ``main()`` returning a dict of figures; this
+runner calls the selected ones (all by default) and writes ``bench/results/latest.json`` and
+``bench/results/latest.md``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).parent
+
+
+def available() -> list[str]:
+    """Names of the benchmark modules, without the ``bench_`` prefix."""
+    return sorted(
+        m.name.removeprefix("bench_")
+        for m in pkgutil.iter_modules([str(HERE)])
+        if m.name.startswith("bench_")
+    )
+
+
+def main(argv: list[str]) -> int:
+    """Run the named benchmarks and write the results."""
+    names = argv or available()
+    unknown = sorted(set(names) - set(available()))
+    if unknown:
+        print(f"unknown benchmark(s) {unknown}; available: {available()}", file=sys.stderr)
+        return 2
+    results: dict[str, Any] = {}
+    for name in names:
+        module = importlib.import_module(f"bench.bench_{name}")
+        results[name] = module.main()
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    lines = ["| benchmark | figure | value |", "|---|---|---|"]
+    for name, figures in results.items():
+        for key, value in (figures or {}).items():
+            shown = f"{value:.2f}" if isinstance(value, float) else str(value)
+            lines.append(f"| {name} | {key} | {shown} |")
+    (out / "latest.md").write_text("\n".join(lines) + "\n")
+    print(f"results written to {out / 'latest.json'} and {out / 'latest.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
