@@ -1,0 +1,89 @@
+"""Payload schemas: every documented type rendered by Pydantic in ONE pass.
+
+One ``GenerateJsonSchema.generate_definitions`` call over all types gives a single set of
+definitions with references already pointing at ``#/components/schemas/...``: nested models
+are hoisted (no per-schema ``$defs``), a model shared by several messages is defined once, and
+two different models with the same name get distinct, deterministic keys (Pydantic qualifies
+the later ones by module; never by ``id()``). The result is then adjusted to the AsyncAPI
+Schema dialect, a superset of JSON Schema Draft 07.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import GenerateJsonSchema
+
+__all__ = ["SCHEMA_PREFIX", "Mode", "SchemaSet", "to_draft7"]
+
+SCHEMA_PREFIX = "#/components/schemas/"
+Mode = Literal["validation", "serialization"]
+_SAFE = re.compile(r"[^A-Za-z0-9.\-_]")
+
+
+def to_draft7(schema: Any) -> Any:
+    """Rewrite the 2020-12 keywords Pydantic emits into their Draft 07 / AsyncAPI forms.
+
+    ``prefixItems`` (tuples) becomes an ``items`` array plus ``additionalItems``; an OpenAPI
+    style ``discriminator`` object becomes the AsyncAPI string form (the property name).
+    """
+    if isinstance(schema, list):
+        return [to_draft7(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: to_draft7(value) for key, value in schema.items()}
+    if "prefixItems" in out:
+        rest = out.pop("items", None)
+        out["items"] = out.pop("prefixItems")
+        out["additionalItems"] = rest if rest is not None else True
+    disc = out.get("discriminator")
+    if isinstance(disc, dict) and "propertyName" in disc:
+        out["discriminator"] = disc["propertyName"]
+    return out
+
+
+class SchemaSet:
+    """Collects ``(type, mode)`` pairs, then renders all of them together with :meth:`build`."""
+
+    def __init__(self) -> None:
+        self._inputs: dict[tuple[Any, Mode], str] = {}
+        self.refs: dict[tuple[Any, Mode], str] = {}
+        self.schemas: dict[str, dict[str, Any]] = {}
+
+    def add(self, tp: Any, mode: Mode, fallback_name: str) -> tuple[Any, Mode]:
+        """Register ``tp``; ``fallback_name`` names it when it is not a model."""
+        key = (tp, mode)
+        self._inputs.setdefault(key, fallback_name)
+        return key
+
+    def build(self) -> None:
+        """Render every registered type; fills :attr:`schemas` and :attr:`refs`."""
+        generator = GenerateJsonSchema(by_alias=True, ref_template=SCHEMA_PREFIX + "{model}")
+        inputs = [(key, key[1], _core_schema(key[0])) for key in self._inputs]
+        rendered, defs = generator.generate_definitions(inputs)
+        self.schemas = {name: to_draft7(schema) for name, schema in defs.items()}
+        for key, fallback in self._inputs.items():
+            schema = rendered[(key, key[1])]
+            ref = schema.get("$ref") if len(schema) == 1 else None
+            if isinstance(ref, str) and ref.startswith(SCHEMA_PREFIX):
+                self.refs[key] = ref.removeprefix(SCHEMA_PREFIX)
+                continue
+            name = self._free_name(_SAFE.sub("_", fallback), schema)
+            self.schemas[name] = to_draft7(schema)
+            self.refs[key] = name
+        self.schemas = dict(sorted(self.schemas.items()))
+
+    def _free_name(self, base: str, schema: dict[str, Any]) -> str:
+        name, n = base, 1
+        while name in self.schemas and self.schemas[name] != to_draft7(schema):
+            n += 1
+            name = f"{base}{n}"
+        return name
+
+
+def _core_schema(tp: Any) -> Any:
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return tp.__pydantic_core_schema__
+    return TypeAdapter(tp).core_schema

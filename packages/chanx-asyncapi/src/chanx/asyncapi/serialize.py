@@ -1,0 +1,33 @@
+"""Write a document as JSON or YAML, byte-for-byte the same for the same document."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+import yaml
+
+from chanx.asyncapi.v3_0_0 import AsyncAPI
+
+__all__ = ["Format", "dump", "to_json", "to_yaml"]
+
+Format = Literal["json", "yaml"]
+
+
+def _data(doc: AsyncAPI | dict[str, Any]) -> dict[str, Any]:
+    return doc.to_dict() if isinstance(doc, AsyncAPI) else doc
+
+
+def to_json(doc: AsyncAPI | dict[str, Any]) -> str:
+    """Indented JSON in the document's field order, with a final newline."""
+    return json.dumps(_data(doc), indent=2, ensure_ascii=False) + "\n"
+
+
+def to_yaml(doc: AsyncAPI | dict[str, Any]) -> str:
+    """Block-style YAML in the document's field order."""
+    return yaml.safe_dump(_data(doc), sort_keys=False, allow_unicode=True, width=100)
+
+
+def dump(doc: AsyncAPI | dict[str, Any], fmt: Format) -> str:
+    """``to_json`` or ``to_yaml`` by name."""
+    return to_yaml(doc) if fmt == "yaml" else to_json(doc)
