@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from pydantic import BaseModel
 
@@ -33,9 +33,6 @@ __all__ = [
     "capture_layer",
     "isolated_layer",
 ]
-
-M = TypeVar("M", bound=BaseModel)
-
 
 class WebsocketCommunicator(WebsocketHarness):
     """An in-process WebSocket client for ASGI consumers and applications.
