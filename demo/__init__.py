@@ -1,0 +1,1 @@
+"""The chanx demo: a FastAPI chat served by ``hatch run demo:serve`` (``python -m demo``)."""

@@ -1,0 +1,57 @@
+"""The demo FastAPI application: chat WebSocket, announcement API and a page to try it.
+
+The channel layer is in-memory unless ``REDIS_URL`` is set (then every server process
+sharing that Redis and ``CHANX_LAYER_PREFIX`` shares rooms and announcements).
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+
+from chanx.fast_channels.layers import setup_layers
+from demo.consumers import ChatConsumer, room_group
+from demo.messages import AnnouncementEvent
+
+__all__ = ["Announcement", "app", "create_app"]
+
+
+class Announcement(BaseModel):
+    """Body of ``POST /api/rooms/{room}/announcements``."""
+
+    message: str = Field(min_length=1, max_length=2000)
+
+
+def create_app(redis_url: str | None = None, prefix: str = "chanx-demo") -> FastAPI:
+    """Build the app; ``redis_url=None`` uses the in-memory channel layer."""
+    setup_layers(redis_url, prefix=prefix)
+    app = FastAPI(title="chanx demo chat")
+    app.add_api_websocket_route("/ws/chat/{room}", ChatConsumer.as_asgi())
+    page = resources.files("demo").joinpath("static/index.html").read_text(encoding="utf-8")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def index() -> str:
+        return page
+
+    @app.post("/api/rooms/{room}/announcements", status_code=202)
+    async def announce(room: str, body: Announcement) -> dict[str, str]:
+        """Push an announcement to everyone connected to ``room`` (a server-side event)."""
+        await ChatConsumer.broadcast_event(
+            AnnouncementEvent(payload=body.message), groups=[room_group(room)]
+        )
+        return {"status": "sent", "room": room}
+
+    @app.get("/api/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "layer": "redis" if redis_url else "memory"}
+
+    return app
+
+
+app = create_app(
+    os.environ.get("REDIS_URL") or None, os.environ.get("CHANX_LAYER_PREFIX", "chanx-demo")
+)
