@@ -61,6 +61,9 @@ def example_for(schema: Any, schemas: dict[str, Any], depth: int = 0) -> Any:
         if depth >= _MAX_DEPTH:
             return {}
         props = schema.get("properties") or {}
+        extra = schema.get("additionalProperties")
+        if not props and isinstance(extra, dict) and extra:
+            return {"key": example_for(extra, schemas, depth + 1)}
         return {name: example_for(sub, schemas, depth + 1) for name, sub in props.items()}
     if kind == "array":
         items = schema.get("items")
