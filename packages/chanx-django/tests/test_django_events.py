@@ -1,0 +1,167 @@
+"""Events from anywhere over channels_redis: a view, a command and a task in another process."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+from channels.routing import URLRouter
+from django.test import AsyncClient
+from django.urls import path
+
+from chanx.channels.testing import WebsocketCommunicator, capture_layer, token_headers
+from chanx.core.decorators import ws_handler
+from chanx.messages.base import BaseMessage
+from django_chat.asgi import application
+from django_chat.chat.consumers import RoomChatConsumer, UserJoinedEvent, UserPayload
+
+from .django_support import EXAMPLE_DIR, make_room, make_user, redis_layer, subprocess_env
+
+pytestmark = [pytest.mark.django, pytest.mark.redis]
+
+JOINED = "joined the room"
+
+
+class WhoAmI(BaseMessage):
+    action: Literal["whoami"] = "whoami"
+
+
+class YouAre(BaseMessage):
+    action: Literal["you_are"] = "you_are"
+    payload: str
+
+
+class AddressableRoomConsumer(RoomChatConsumer):
+    """The example consumer plus a way for the test to learn its ``channel_name``."""
+
+    @ws_handler
+    async def handle_whoami(self, message: WhoAmI) -> YouAre:
+        return YouAre(payload=self.channel_name)
+
+
+addressable = URLRouter([path("ws/rooms/<int:pk>/", AddressableRoomConsumer.as_asgi())])
+
+
+@pytest.fixture
+def room_and_token() -> tuple[Any, Any]:
+    return make_room(), make_user()
+
+
+@pytest.fixture
+def layer_prefix(redis_url: str) -> Iterator[str]:
+    with redis_layer(redis_url) as prefix:
+        yield prefix
+
+
+async def run_child(args: list[str], redis_url: str, prefix: str, tmp_path: Path) -> str:
+    env = subprocess_env(
+        CHAT_REDIS_URL=redis_url, CHAT_LAYER_PREFIX=prefix, CHAT_DB=str(tmp_path / "unused.db")
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, *args, cwd=EXAMPLE_DIR, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()
+    return out.decode()
+
+
+async def expect_join(ws: WebsocketCommunicator, username: str) -> None:
+    frame = await ws.receive_json(timeout=10)
+    assert frame == {
+        "action": "user_joined",
+        "payload": {"username": username, "message": f"{username} {JOINED}"},
+    }
+
+
+async def test_broadcast_from_a_django_view(
+    room_and_token: tuple[Any, Any], layer_prefix: str
+) -> None:
+    room, user = room_and_token
+    headers = await token_headers(user)
+    async with WebsocketCommunicator(application, f"/ws/rooms/{room.pk}/", headers=headers) as ws:
+        response = await AsyncClient().post(f"/rooms/{room.pk}/join/?username=vera")
+        assert response.status_code == 200
+        assert response.json() == {"status": "sent", "room": room.pk}
+        await expect_join(ws, "vera")
+
+
+async def test_broadcast_from_a_management_command_in_another_process(
+    room_and_token: tuple[Any, Any], layer_prefix: str, redis_url: str, tmp_path: Path
+) -> None:
+    room, user = room_and_token
+    headers = await token_headers(user)
+    async with WebsocketCommunicator(application, f"/ws/rooms/{room.pk}/", headers=headers) as ws:
+        out = await run_child(
+            ["manage.py", "announce_join", str(room.pk), "cmd-user"], redis_url, layer_prefix, tmp_path
+        )
+        assert f"announced cmd-user in room {room.pk}" in out
+        await expect_join(ws, "cmd-user")
+
+
+async def test_broadcast_from_a_task_function_in_another_process(
+    room_and_token: tuple[Any, Any], layer_prefix: str, redis_url: str, tmp_path: Path
+) -> None:
+    room, user = room_and_token
+    headers = await token_headers(user)
+    code = (
+        "import django; django.setup()\n"
+        "from django_chat.chat.tasks import notify_user_joined\n"
+        f"print(notify_user_joined({room.pk}, 'worker'))\n"
+    )
+    async with WebsocketCommunicator(application, f"/ws/rooms/{room.pk}/", headers=headers) as ws:
+        out = await run_child(["-c", code], redis_url, layer_prefix, tmp_path)
+        assert out.strip() == f"notified room {room.pk}"
+        await expect_join(ws, "worker")
+
+
+async def test_send_event_to_one_connection_from_another_process(
+    room_and_token: tuple[Any, Any], layer_prefix: str, redis_url: str, tmp_path: Path
+) -> None:
+    room, user = room_and_token
+    headers = await token_headers(user)
+    url = f"/ws/rooms/{room.pk}/"
+    async with (
+        WebsocketCommunicator(addressable, url, headers=headers) as target,
+        WebsocketCommunicator(addressable, url, headers=headers) as bystander,
+    ):
+        await target.send_json({"action": "whoami"})
+        channel_name = (await target.receive_json())["payload"]
+        assert channel_name.startswith("specific.")
+        code = (
+            "import django; django.setup()\n"
+            "from django_chat.chat.consumers import RoomChatConsumer, UserJoinedEvent, UserPayload\n"
+            "RoomChatConsumer.send_event_sync(UserJoinedEvent(payload=UserPayload(username='dm')), "
+            f"{channel_name!r})\n"
+        )
+        await run_child(["-c", code], redis_url, layer_prefix, tmp_path)
+        await expect_join(target, "dm")
+        assert await bystander.receive_nothing(0.3)
+
+
+async def test_capture_layer_records_broadcasts_and_events(
+    room_and_token: tuple[Any, Any], layer_prefix: str
+) -> None:
+    room, user = room_and_token
+    headers = await token_headers(user)
+    with capture_layer() as layer:
+        async with WebsocketCommunicator(application, f"/ws/rooms/{room.pk}/", headers=headers) as ws:
+            await ws.send_json({"action": "chat", "payload": {"message": "hi"}})
+            await ws.receive_json()
+            await RoomChatConsumer.broadcast_event(
+                UserJoinedEvent(payload=UserPayload(username="ev")), groups=[f"room_{room.pk}"]
+            )
+            await expect_join(ws, "ev")
+    assert layer.broadcasts(f"room_{room.pk}") == [
+        {
+            "action": "chat_notification",
+            "payload": {"message": "hi", "username": user.username, "room_id": room.pk},
+        }
+    ]
+    assert layer.events() == [
+        (f"room_{room.pk}", {"handler": "user_joined", "payload": {"username": "ev"}})
+    ]
