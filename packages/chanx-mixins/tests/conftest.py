@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import pytest
 
+from chanx.core.authenticator import BaseAuthenticator
+from chanx.core.consumer import ChanxConsumer
+from chanx.core.layers import InMemoryChannelLayer
+from chanx.core.testing import WebsocketHarness
 from chanx.mixins.clock import ManualClock
 from chanx.mixins.stores import MemoryStore, MixinStore
 
@@ -43,3 +49,58 @@ async def store(request: pytest.FixtureRequest, clock: ManualClock) -> AsyncIter
     redis_store = await open_redis_store(request.getfixturevalue("redis_url"), clock)
     yield redis_store
     await drop_redis_store(redis_store)
+
+
+class QueryUserAuthenticator(BaseAuthenticator):
+    """Test authenticator: the user is the ``user`` query parameter (required)."""
+
+    async def authenticate(self) -> bool:
+        """Accept any non-empty ``?user=``."""
+        self.user = self.get_query_param("user")
+        return bool(self.user)
+
+
+@pytest.fixture
+def layer() -> InMemoryChannelLayer:
+    """A fresh in-memory channel layer for one test."""
+    return InMemoryChannelLayer()
+
+
+@pytest.fixture
+def base(layer: InMemoryChannelLayer) -> type[ChanxConsumer[Any]]:
+    """A core consumer on the test's layer, authenticating users from ``?user=``."""
+
+    class Base(ChanxConsumer[Any]):
+        authenticator_class = QueryUserAuthenticator
+
+        @classmethod
+        def get_channel_layer(cls) -> InMemoryChannelLayer:
+            return layer
+
+    return Base
+
+
+def client(app: Any, user: str, room: str = "lobby") -> WebsocketHarness:
+    """A harness connecting ``user`` to ``room``."""
+    return WebsocketHarness(app, f"/ws/{room}", query_string=f"user={user}", path_params={"room": room})
+
+
+@pytest.fixture
+def connect() -> Callable[..., WebsocketHarness]:
+    """``connect(app, user, room="lobby")`` builds a harness for that user and room."""
+    return client
+
+
+async def until(predicate: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
+    """Poll ``predicate`` until it holds, failing after ``timeout`` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met before the deadline")
+        await asyncio.sleep(0.01)
+
+
+@pytest.fixture
+def wait_until() -> Callable[..., Awaitable[None]]:
+    """``await wait_until(async_predicate, timeout=5)``: poll with a deadline."""
+    return until

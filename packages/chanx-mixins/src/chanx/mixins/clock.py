@@ -70,6 +70,19 @@ class ManualClock:
         """Number of tasks currently waiting on this clock."""
         return sum(1 for _, _, f in self._sleepers if not f.done())
 
+    async def wait_for_sleepers(self, count: int = 1, timeout: float = 5.0) -> None:
+        """Wait (in real time, up to ``timeout``) until ``count`` tasks sleep on this clock.
+
+        Background work that does I/O (a Redis store) goes back to sleep only after its round
+        trips; call this before :meth:`advance` so that no timer misses a step.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.sleepers < count:
+            if loop.time() > deadline:
+                raise TimeoutError(f"{self.sleepers} sleepers on the clock, expected {count}")
+            await asyncio.sleep(0.001)
+
     async def advance(self, seconds: float) -> None:
         """Move time forward and let every sleeper whose deadline passed run."""
         self._now += seconds

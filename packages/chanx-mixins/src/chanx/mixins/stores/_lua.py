@@ -1,14 +1,14 @@
 """Lua scripts of the Redis store: each read-modify-write runs atomically inside Redis.
 
 Presence keys of a room (one hash tag, so they live on one Cluster slot):
-``conns`` hash conn -> JSON ``[user, data, joined_at]``; ``exp`` sorted set conn -> expiry;
-``counts`` hash user -> number of connections. Times are passed in by the caller's clock.
+``conns`` hash conn -> JSON ``[user, data, joined_at, seq]``; ``exp`` sorted set conn -> expiry;
+``counts`` hash user -> number of connections; ``seq`` a counter ordering joins. Times are passed in by the caller's clock.
 Numbers leave the scripts as strings because Redis truncates Lua floats to integers.
 """
 
 from __future__ import annotations
 
-# KEYS: conns, exp, counts. Removes expired connections, returns users left with none.
+# KEYS: conns, exp, counts, seq. Removes expired connections, returns users left with none.
 _SWEEP = """
 local function sweep(now)
   local dead = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
@@ -28,7 +28,7 @@ local function sweep(now)
   return left
 end
 local function touch(ttl_ms)
-  for i = 1, 3 do
+  for i = 1, 4 do
     if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('PEXPIRE', KEYS[i], ttl_ms) end
   end
 end
@@ -40,13 +40,15 @@ local left = sweep(ARGV[1])
 local conn, user = ARGV[3], ARGV[4]
 local joined = 0
 local old = redis.call('HGET', KEYS[1], conn)
-local joined_at = ARGV[1]
+local joined_at, seq = ARGV[1], 0
 if old then
-  joined_at = cjson.decode(old)[3]
+  local prev = cjson.decode(old)
+  joined_at, seq = prev[3], prev[4]
 else
   if redis.call('HINCRBY', KEYS[3], user, 1) == 1 then joined = 1 end
+  seq = redis.call('INCR', KEYS[4])
 end
-redis.call('HSET', KEYS[1], conn, cjson.encode({user, ARGV[5], joined_at}))
+redis.call('HSET', KEYS[1], conn, cjson.encode({user, ARGV[5], joined_at, seq}))
 redis.call('ZADD', KEYS[2], ARGV[6], conn)
 touch(tonumber(ARGV[2]))
 return {joined, left}

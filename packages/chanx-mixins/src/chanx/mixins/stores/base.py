@@ -97,7 +97,7 @@ class MixinStore(ABC):
 
     @abstractmethod
     async def presence_list(self, room: str) -> list[PresenceRecord]:
-        """Live connections of a room, oldest first."""
+        """Live connections of a room, in the order they joined."""
 
     # -- typing ------------------------------------------------------------------------------
     @abstractmethod

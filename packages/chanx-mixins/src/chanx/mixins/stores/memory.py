@@ -92,15 +92,13 @@ class MemoryStore(MixinStore):
         return PresenceChange(left=self._sweep(room, self.clock.time()))
 
     async def presence_list(self, room: str) -> list[PresenceRecord]:
-        """Live connections of a room, oldest first."""
+        """Live connections of a room, in the order they joined."""
         now = self.clock.time()
-        records = [
+        return [  # dicts keep insertion order: oldest join first
             PresenceRecord(c, e.user, e.data, e.joined_at, e.expires_at)
             for c, e in self._rooms.get(room, {}).items()
             if e.expires_at > now
         ]
-        records.sort(key=lambda r: (r.joined_at, r.conn))
-        return records
 
     # -- typing ------------------------------------------------------------------------------
     def _typing(self, room: str, now: float) -> tuple[dict[str, float], bool]:

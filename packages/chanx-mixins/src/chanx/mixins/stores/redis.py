@@ -84,7 +84,7 @@ class RedisStore(MixinStore):
 
     def _presence_keys(self, room: str) -> list[str]:
         base = f"{self.prefix}presence:{{{room}}}"
-        return [f"{base}:conns", f"{base}:exp", f"{base}:counts"]
+        return [f"{base}:conns", f"{base}:exp", f"{base}:counts", f"{base}:seq"]
 
     @staticmethod
     def _users(raw: Any) -> tuple[str, ...]:
@@ -121,18 +121,15 @@ class RedisStore(MixinStore):
         return PresenceChange(left=self._users(left))
 
     async def presence_list(self, room: str) -> list[PresenceRecord]:
-        """Live connections of a room, oldest first."""
+        """Live connections of a room, in the order they joined."""
         flat = await self._list(keys=self._presence_keys(room), args=[repr(self.clock.time())])
-        records = []
+        rows = []
         for i in range(0, len(flat), 3):
-            user, data, joined_at = json.loads(flat[i + 1])
-            records.append(
-                PresenceRecord(
-                    _text(flat[i]), user, data, float(joined_at), float(_text(flat[i + 2]))
-                )
-            )
-        records.sort(key=lambda r: (r.joined_at, r.conn))
-        return records
+            user, data, joined_at, seq = json.loads(flat[i + 1])
+            expires_at = float(_text(flat[i + 2]))
+            rows.append((seq, PresenceRecord(_text(flat[i]), user, data, float(joined_at), expires_at)))
+        rows.sort(key=lambda row: row[0])
+        return [record for _, record in rows]
 
     # -- typing ------------------------------------------------------------------------------
     async def _typing_op(self, mode: str, room: str, user: str, ttl: float) -> TypingChange:

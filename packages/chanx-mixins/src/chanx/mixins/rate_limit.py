@@ -1,0 +1,165 @@
+"""Rate limiting of client frames with token buckets, before validation and dispatch.
+
+Each frame costs one token from the connection's bucket (kept in the connection) and, when
+``user_rate_limit`` is set, one from the user's bucket (kept in the store, so a Redis store
+shares it between every process and tab of that user). A frame finding a bucket empty is
+answered with an error frame carrying ``retry_after`` and never reaches validation or its
+handler. With ``rate_limit_close_after`` set, a connection collecting that many rejections
+within ``rate_limit_close_window`` seconds is closed with ``rate_limit_close_code`` (4429).
+
+Per-action buckets: the action is read from the raw text without parsing it when the frame
+holds exactly one ``"<discriminator>": "<value>"`` pair and no escape sequence; any other frame
+is parsed with ``json.loads`` to read its top-level discriminator, so a nested or escaped key
+cannot pick a laxer bucket. Frames of unknown or missing action use the default buckets.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import math
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from chanx.mixins.messages import RateLimitErrorDetail, RateLimitErrorMessage
+from chanx.mixins.room import DEFAULT_STORE
+from chanx.mixins.stores.base import BucketSpec
+from chanx.mixins.stores.memory import MemoryStore
+
+if TYPE_CHECKING:
+    from chanx.core.consumer import ChanxConsumer
+    from chanx.mixins.stores.base import MixinStore
+
+    _Base = ChanxConsumer[Any]
+else:
+    _Base = object
+
+__all__ = ["RATE_LIMIT_CLOSE_CODE", "RateLimitMixin", "extract_action"]
+
+#: Close code used when a connection keeps flooding (mirrors HTTP 429).
+RATE_LIMIT_CLOSE_CODE = 4429
+
+_PATTERNS: dict[str, re.Pattern[str]] = {}
+
+
+def extract_action(text: str, field: str = "action") -> str | None:
+    """The top-level ``field`` value of a JSON frame, cheaply when the frame is unambiguous."""
+    pattern = _PATTERNS.get(field)
+    if pattern is None:
+        pattern = _PATTERNS[field] = re.compile(rf'"{re.escape(field)}"\s*:\s*"([^"\\]{{0,64}})"')
+    if "\\" not in text:
+        found = pattern.findall(text)
+        if len(found) == 1 and text.count(f'"{field}"') == 1:
+            return str(found[0])
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    value = data.get(field) if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _ref(text: str | None) -> Any:
+    if text is None or '"ref"' not in text:
+        return None
+    try:
+        ref = json.loads(text).get("ref")
+    except (ValueError, AttributeError):
+        return None
+    ok = isinstance(ref, int | str) and not isinstance(ref, bool) and len(str(ref)) <= 128
+    return ref if ok else None
+
+
+class RateLimitMixin(_Base):
+    """Token-bucket rate limiting per connection and per user; configure by class attributes."""
+
+    passthrough_events = [RateLimitErrorMessage]
+
+    #: Store of the per-user buckets (shared across processes with a Redis store).
+    mixin_store: ClassVar[MixinStore] = DEFAULT_STORE
+    #: Default bucket of each connection; None: no per-connection limit.
+    rate_limit: ClassVar[BucketSpec | None] = BucketSpec(capacity=20, refill_rate=10.0)
+    #: Per-action buckets of each connection, replacing ``rate_limit`` (None: unlimited).
+    rate_limit_actions: ClassVar[Mapping[str, BucketSpec | None]] = {}
+    #: Default bucket of each user, shared by their connections; None: no per-user limit.
+    user_rate_limit: ClassVar[BucketSpec | None] = None
+    #: Per-action buckets of each user, replacing ``user_rate_limit`` (None: unlimited).
+    user_rate_limit_actions: ClassVar[Mapping[str, BucketSpec | None]] = {}
+    #: Close the connection after this many rejected frames within the window; None: never.
+    rate_limit_close_after: ClassVar[int | None] = None
+    #: Window of ``rate_limit_close_after``, in seconds.
+    rate_limit_close_window: ClassVar[float] = 10.0
+    #: Close code sent to a connection that keeps flooding.
+    rate_limit_close_code: ClassVar[int] = RATE_LIMIT_CLOSE_CODE
+
+    _rl_local: MemoryStore | None = None
+    _rl_strikes: collections.deque[float] | None = None
+
+    def get_rate_limit_user_key(self) -> str:
+        """Key of the per-user buckets; uses ``get_user_key`` when the consumer has it."""
+        getter = getattr(self, "get_user_key", None)
+        if getter is not None:
+            return str(getter())
+        user = self.user
+        return f"conn-{self.channel_name}" if user is None else str(getattr(user, "pk", user))
+
+    async def check_rate_limit(self, text_data: str | None) -> float:
+        """Spend tokens for one frame: 0.0 if it may pass, else seconds until it could."""
+        action = None
+        if self.rate_limit_actions or self.user_rate_limit_actions:
+            action = extract_action(text_data or "", self.discriminator_field)
+        conn_spec = self.rate_limit
+        if action is not None and action in self.rate_limit_actions:
+            conn_spec = self.rate_limit_actions[action]
+        user_spec = self.user_rate_limit
+        if action is not None and action in self.user_rate_limit_actions:
+            user_spec = self.user_rate_limit_actions[action]
+        suffix = action if action is not None and action in self.rate_limit_actions else "*"
+        if conn_spec is not None:
+            local = self._rl_local
+            if local is None:
+                local = self._rl_local = MemoryStore(clock=self.mixin_store.clock)
+            retry = await local.take_token(suffix, conn_spec)
+            if retry > 0:
+                return retry
+        if user_spec is not None:
+            scope = self.mixin_namespace_for_rate_limit()
+            has_own = action is not None and action in self.user_rate_limit_actions
+            key = f"{scope}/{self.get_rate_limit_user_key()}/{action if has_own else '*'}"
+            return await self.mixin_store.take_token(key, user_spec)
+        return 0.0
+
+    @classmethod
+    def mixin_namespace_for_rate_limit(cls) -> str:
+        """Prefix of the per-user bucket keys (``mixin_namespace`` or the class name)."""
+        return str(getattr(cls, "mixin_namespace", None) or cls.__qualname__)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Charge the frame to its buckets; over the limit it is answered, never dispatched."""
+        retry = await self.check_rate_limit(text_data)
+        if retry <= 0:
+            await super().receive(text_data, bytes_data)
+            return
+        await self._rate_limited(retry, _ref(text_data))
+
+    async def _rate_limited(self, retry: float, ref: Any) -> None:
+        detail = RateLimitErrorDetail(
+            type="rate_limited",
+            msg="Too many messages; wait retry_after seconds",
+            retry_after=math.ceil(retry * 1000) / 1000,
+        )
+        text = self.encode_message(RateLimitErrorMessage(payload=[detail]))
+        if ref is not None:
+            text = '{"ref":' + json.dumps(ref) + "," + text[1:]
+        await self.base_send({"type": "websocket.send", "text": text})
+        limit = self.rate_limit_close_after
+        if limit is None:
+            return
+        now = self.mixin_store.clock.time()
+        strikes = self._rl_strikes
+        if strikes is None:
+            strikes = self._rl_strikes = collections.deque(maxlen=limit)
+        strikes.append(now)
+        if len(strikes) >= limit and now - strikes[0] <= self.rate_limit_close_window:
+            await self.close(code=self.rate_limit_close_code, reason="rate limit exceeded")

@@ -1,0 +1,172 @@
+"""PresenceMixin alone, on the core consumer, with each store backend."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from chanx.core.consumer import ChanxConsumer
+from chanx.core.testing import WebsocketHarness
+from chanx.mixins import ManualClock, MixinStore, PresenceMixin
+
+Connect = Callable[..., WebsocketHarness]
+
+
+def room_class(base: type[ChanxConsumer[Any]], store: MixinStore, **attrs: Any) -> type[Any]:
+    attrs.setdefault("presence_ttl", 30.0)
+    return type("Room", (PresenceMixin, base), {"mixin_store": store, **attrs})
+
+
+def users(frame: dict[str, Any]) -> list[str]:
+    return [u["user"] for u in frame["payload"]["users"]]
+
+
+async def test_joiner_gets_state_and_others_get_one_join_diff(
+    base: type[ChanxConsumer[Any]], store: MixinStore, connect: Connect
+) -> None:
+    Room = room_class(base, store)
+    async with connect(Room, "alice") as alice:
+        state = await alice.receive_json()
+        assert state["action"] == "presence_state"
+        assert users(state) == ["alice"]
+        assert state["payload"]["connection_count"] == 1
+        async with connect(Room, "bob") as bob:
+            bob_state = await bob.receive_json()
+            assert users(bob_state) == ["alice", "bob"]
+            diff = await alice.receive_json()
+            assert diff["action"] == "presence_diff"
+            assert [u["user"] for u in diff["payload"]["joins"]] == ["bob"]
+            assert diff["payload"]["leaves"] == []
+            assert diff["payload"]["user_count"] == 2
+            assert await bob.receive_nothing()  # the joiner gets no diff about itself
+        leave = await alice.receive_json()
+        assert leave["payload"]["leaves"] == ["bob"]
+        assert leave["payload"]["joins"] == []
+        assert leave["payload"]["user_count"] == 1
+
+
+async def test_rooms_are_separate(
+    base: type[ChanxConsumer[Any]], store: MixinStore, connect: Connect
+) -> None:
+    Room = room_class(base, store)
+    async with connect(Room, "alice", "a") as alice, connect(Room, "bob", "b") as bob:
+        assert users(await alice.receive_json()) == ["alice"]
+        assert users(await bob.receive_json()) == ["bob"]
+        assert await alice.receive_nothing()
+    assert (await Room.get_presence("a")).user_count == 0
+
+
+async def test_second_tab_is_tracked_but_user_joins_and_leaves_once(
+    base: type[ChanxConsumer[Any]], store: MixinStore, connect: Connect
+) -> None:
+    class Room(PresenceMixin, base):  # type: ignore[misc, valid-type]
+        mixin_store = store
+
+        def get_presence_meta(self) -> dict[str, Any]:
+            return {"device": self.scope["query_string"].decode().split("device=")[-1]}
+
+    def tab(user: str, device: str) -> WebsocketHarness:
+        ws = connect(Room, user)
+        ws.scope["query_string"] = f"user={user}&device={device}".encode()
+        return ws
+
+    async with connect(Room, "watcher") as watcher:
+        await watcher.receive_json()
+        phone = tab("alice", "phone")
+        await phone.connect()
+        join = await watcher.receive_json()
+        assert [u["user"] for u in join["payload"]["joins"]] == ["alice"]
+        async with tab("alice", "laptop") as laptop:
+            state = await laptop.receive_json()
+            alice = next(u for u in state["payload"]["users"] if u["user"] == "alice")
+            assert sorted(c["meta"]["device"] for c in alice["connections"]) == ["laptop", "phone"]
+            assert state["payload"]["user_count"] == 2
+            assert state["payload"]["connection_count"] == 3
+            counts = await Room.get_presence("lobby")
+            assert (counts.user_count, counts.connection_count) == (2, 3)
+            assert await watcher.receive_nothing()  # second tab: no second join
+            await phone.disconnect()
+            assert await watcher.receive_nothing()  # one tab left: no leave
+        diff = await watcher.receive_json()
+        assert diff["payload"]["leaves"] == ["alice"]
+
+
+async def test_quick_reconnect_within_grace_is_neither_leave_nor_join(
+    base: type[ChanxConsumer[Any]], store: MixinStore, clock: ManualClock, connect: Connect
+) -> None:
+    Room = room_class(base, store, presence_grace=5.0)
+    async with connect(Room, "watcher") as watcher:
+        await watcher.receive_json()
+        async with connect(Room, "alice") as first:
+            await first.receive_json()
+            await watcher.receive_json()  # alice joined
+        await clock.advance(2)
+        assert await watcher.receive_nothing()
+        async with connect(Room, "alice") as again:
+            assert users(await again.receive_json()) == ["watcher", "alice"]
+            await clock.advance(10)  # the old connection's grace ran out; alice is still here
+            assert await watcher.receive_nothing()
+            assert [c.user for c in await store.presence_list(Room.namespaced_room("lobby"))] == [
+                "watcher",
+                "alice",
+            ]
+        assert await watcher.receive_nothing(0.1)  # still in grace
+        await clock.advance(5)
+        diff = await watcher.receive_json()
+        assert diff["payload"]["leaves"] == ["alice"]
+
+
+async def test_presence_list_action_answers_with_the_state(
+    base: type[ChanxConsumer[Any]], store: MixinStore, connect: Connect
+) -> None:
+    Room = room_class(base, store)
+    async with connect(Room, "alice") as alice:
+        await alice.receive_json()
+        await alice.send_json({"action": "presence_list", "ref": 7})
+        reply = await alice.receive_json()
+        assert reply["ref"] == 7
+        assert reply["action"] == "presence_state"
+        assert users(reply) == ["alice"]
+
+
+async def test_silent_connection_expires_and_the_room_is_told(
+    base: type[ChanxConsumer[Any]],
+    store: MixinStore,
+    clock: ManualClock,
+    connect: Connect,
+    wait_until: Callable[..., Awaitable[None]],
+) -> None:
+    Room = room_class(base, store, presence_ttl=9.0, presence_heartbeat=3.0)
+    key = Room.namespaced_room("lobby")
+    # a connection of a process that died: in the store, never refreshed
+    await store.presence_join(key, "ghost-conn", "ghost", "{}", ttl=9.0)
+    async with connect(Room, "alice") as alice:
+        assert users(await alice.receive_json()) == ["ghost", "alice"]
+        for _ in range(3):
+            await clock.wait_for_sleepers(1)
+            await clock.advance(3)  # alice's heartbeats keep her alive
+        diff = await alice.receive_json()
+        assert diff["payload"]["leaves"] == ["ghost"]
+        assert diff["payload"]["user_count"] == 1
+        for _ in range(10):
+            await clock.wait_for_sleepers(1)
+            await clock.advance(3)
+        assert [u.user for u in (await Room.get_presence("lobby")).users] == ["alice"]
+        assert await alice.receive_nothing()  # her own heartbeats never made her leave
+
+
+async def test_anonymous_connections_are_separate_users(
+    layer: Any, store: MixinStore, connect: Connect
+) -> None:
+    class Anonymous(PresenceMixin, ChanxConsumer[Any]):
+        mixin_store = store
+
+        @classmethod
+        def get_channel_layer(cls) -> Any:
+            return layer
+
+    async with connect(Anonymous, "x") as a, connect(Anonymous, "x") as b:
+        await a.receive_json()
+        state = await b.receive_json()
+        assert state["payload"]["user_count"] == 2
+        assert all(u.startswith("anonymous-") for u in users(state))
