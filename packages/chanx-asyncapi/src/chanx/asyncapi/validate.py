@@ -103,8 +103,45 @@ def _message_refs(
     return problems
 
 
+_MAPS = {"properties", "patternProperties", "definitions", "dependencies", "$defs"}
+_LITERALS = {"const", "default", "enum", "examples", "required"}
+_TYPES = {"null", "boolean", "object", "array", "number", "string", "integer"}
+
+
+def _schema_problems(schema: Any, where: str) -> list[str]:
+    """Keyword checks of the AsyncAPI Schema dialect that Pydantic output can break."""
+    problems: list[str] = []
+    stack: list[tuple[Any, str]] = [(schema, where)]
+    while stack:
+        node, at = stack.pop()
+        if isinstance(node, list):
+            stack.extend((v, f"{at}/{i}") for i, v in enumerate(node))
+            continue
+        if not isinstance(node, dict):
+            continue
+        if "discriminator" in node and not isinstance(node["discriminator"], str):
+            problems.append(f"{at}/discriminator: must be a property name (string)")
+        kinds = node.get("type")
+        for kind in kinds if isinstance(kinds, list) else [kinds] if kinds is not None else []:
+            if not isinstance(kind, str) or kind not in _TYPES:
+                problems.append(f"{at}/type: unknown JSON Schema type {kind!r}")
+        for key in ("$defs", "prefixItems"):
+            if key in node:
+                problems.append(f"{at}/{key}: not part of the AsyncAPI Schema (Draft 07) dialect")
+        for key, value in node.items():
+            if key in _MAPS and isinstance(value, dict):  # name -> schema maps
+                stack.extend((sub, f"{at}/{key}/{name}") for name, sub in value.items())
+            elif key not in _LITERALS:
+                stack.append((value, f"{at}/{key}"))
+    return problems
+
+
 def _semantics(doc: dict[str, Any]) -> list[str]:
-    problems = [
+    components: dict[str, Any] = doc.get("components") or {}
+    problems = []
+    for name, schema in (components.get("schemas") or {}).items():
+        problems += _schema_problems(schema, f"components/schemas/{name}")
+    problems += [
         f"{where}: $ref {ref!r} does not resolve"
         for where, ref in _refs(doc)
         if _pointer(doc, ref) is _MISSING
@@ -149,7 +186,8 @@ def validate_document(data: Any) -> list[str]:
         return [f"(root): an AsyncAPI document is a mapping, got {type(data).__name__}"]
     if data.get("asyncapi") != "3.0.0":
         return [f"asyncapi: expected '3.0.0', got {data.get('asyncapi')!r}"]
-    return _structure(data) + _semantics(data)
+    # Cross-reference checks assume the structure is right, so they run only then.
+    return _structure(data) or _semantics(data)
 
 
 def validate_file(path: str | Path) -> list[str]:
