@@ -23,11 +23,14 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
-async def open_redis_store(url: str, clock: ManualClock | None = None) -> MixinStore:
-    """A RedisStore on the shared server under a fresh key prefix."""
+async def open_redis_store(
+    url: str, clock: ManualClock | None = None, prefix: str | None = None
+) -> MixinStore:
+    """A RedisStore on the shared server under a fresh key prefix (or ``prefix``)."""
     from chanx.mixins.stores.redis import RedisStore
 
-    return RedisStore.from_url(url, prefix=f"test-mixins-{uuid.uuid4().hex}:", clock=clock)
+    prefix = prefix or f"test-mixins-{uuid.uuid4().hex}:"
+    return RedisStore.from_url(url, prefix=prefix, clock=clock)
 
 
 async def drop_redis_store(store: MixinStore) -> None:
@@ -49,6 +52,21 @@ async def store(request: pytest.FixtureRequest, clock: ManualClock) -> AsyncIter
     redis_store = await open_redis_store(request.getfixturevalue("redis_url"), clock)
     yield redis_store
     await drop_redis_store(redis_store)
+
+
+@pytest.fixture
+async def redis_pair(
+    redis_url: str, clock: ManualClock
+) -> AsyncIterator[tuple[MixinStore, MixinStore]]:
+    """Two RedisStores with their own clients on one prefix: two processes sharing Redis."""
+    from chanx.mixins.stores.redis import RedisStore
+
+    first = await open_redis_store(redis_url, clock)
+    assert isinstance(first, RedisStore)
+    second = await open_redis_store(redis_url, clock, prefix=first.prefix)
+    yield first, second
+    await second.close()
+    await drop_redis_store(first)
 
 
 class QueryUserAuthenticator(BaseAuthenticator):
@@ -82,7 +100,9 @@ def base(layer: InMemoryChannelLayer) -> type[ChanxConsumer[Any]]:
 
 def client(app: Any, user: str, room: str = "lobby") -> WebsocketHarness:
     """A harness connecting ``user`` to ``room``."""
-    return WebsocketHarness(app, f"/ws/{room}", query_string=f"user={user}", path_params={"room": room})
+    return WebsocketHarness(
+        app, f"/ws/{room}", query_string=f"user={user}", path_params={"room": room}
+    )
 
 
 @pytest.fixture

@@ -55,7 +55,9 @@ def _state(room: str, records: Iterable[PresenceRecord]) -> PresenceStatePayload
     )
 
 
-async def presence_state(store: MixinStore, room_key: str, room: str | None = None) -> PresenceStatePayload:
+async def presence_state(
+    store: MixinStore, room_key: str, room: str | None = None
+) -> PresenceStatePayload:
     """Present users of the store room ``room_key`` with their connections and the two counts.
 
     ``room_key`` is the namespaced key (``Consumer.namespaced_room(room)``); ``room`` is the
@@ -102,7 +104,10 @@ class PresenceMixin(RoomMixin):
         meta = json.dumps(self.get_presence_meta(), separators=(",", ":"))
         self._presence_meta = meta
         change = await self.mixin_store.presence_join(
-            self.namespaced_room(room), self.connection_key, self.get_user_key(), meta,
+            self.namespaced_room(room),
+            self.connection_key,
+            self.get_user_key(),
+            meta,
             self.presence_ttl,
         )
         state = await self.get_presence(room)
@@ -145,7 +150,7 @@ class PresenceMixin(RoomMixin):
 
     async def _presence_heartbeat_loop(self) -> None:
         store = self.mixin_store
-        while self._presence_room is not None:
+        while True:
             await store.clock.sleep(self._presence_interval())
             room = self._presence_room
             if room is None:
@@ -155,7 +160,10 @@ class PresenceMixin(RoomMixin):
                 change = await store.presence_heartbeat(key, self.connection_key, self.presence_ttl)
                 if not change.alive:  # swept while we were stalled: come back as a new join
                     rejoin = await store.presence_join(
-                        key, self.connection_key, self.get_user_key(), self._presence_meta,
+                        key,
+                        self.connection_key,
+                        self.get_user_key(),
+                        self._presence_meta,
                         self.presence_ttl,
                     )
                     change = PresenceChange(joined=rejoin.joined, left=change.left + rejoin.left)

@@ -1,9 +1,10 @@
 """Lua scripts of the Redis store: each read-modify-write runs atomically inside Redis.
 
 Presence keys of a room (one hash tag, so they live on one Cluster slot):
-``conns`` hash conn -> JSON ``[user, data, joined_at, seq]``; ``exp`` sorted set conn -> expiry;
-``counts`` hash user -> number of connections; ``seq`` a counter ordering joins. Times are passed in by the caller's clock.
-Numbers leave the scripts as strings because Redis truncates Lua floats to integers.
+``conns`` hash conn -> JSON ``[user, data, joined_at, seq]``; ``exp`` sorted set
+conn -> expiry; ``counts`` hash user -> number of connections; ``seq`` a counter ordering
+joins. Times are passed in by the caller's clock. Numbers leave the scripts as strings
+because Redis truncates Lua floats to integers.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ end
 """
 
 # ARGV: now, key_ttl_ms, conn, user, data, expires_at
-PRESENCE_JOIN = _SWEEP + """
+PRESENCE_JOIN = (
+    _SWEEP
+    + """
 local left = sweep(ARGV[1])
 local conn, user = ARGV[3], ARGV[4]
 local joined = 0
@@ -53,9 +56,12 @@ redis.call('ZADD', KEYS[2], ARGV[6], conn)
 touch(tonumber(ARGV[2]))
 return {joined, left}
 """
+)
 
 # ARGV: now, key_ttl_ms, conn, expires_at. Returns {alive, left}.
-PRESENCE_HEARTBEAT = _SWEEP + """
+PRESENCE_HEARTBEAT = (
+    _SWEEP
+    + """
 local left = sweep(ARGV[1])
 local alive = 0
 if redis.call('HEXISTS', KEYS[1], ARGV[3]) == 1 then
@@ -65,9 +71,12 @@ if redis.call('HEXISTS', KEYS[1], ARGV[3]) == 1 then
 end
 return {alive, left}
 """
+)
 
 # ARGV: now, key_ttl_ms, conn, expires_at (== now to end it at once). Returns left.
-PRESENCE_LEAVE = _SWEEP + """
+PRESENCE_LEAVE = (
+    _SWEEP
+    + """
 if redis.call('HEXISTS', KEYS[1], ARGV[3]) == 1 then
   redis.call('ZADD', KEYS[2], ARGV[4], ARGV[3])
 end
@@ -75,11 +84,15 @@ local left = sweep(ARGV[1])
 touch(tonumber(ARGV[2]))
 return left
 """
+)
 
 # ARGV: now. Returns left.
-PRESENCE_SWEEP = _SWEEP + """
+PRESENCE_SWEEP = (
+    _SWEEP
+    + """
 return sweep(ARGV[1])
 """
+)
 
 # ARGV: now. Returns a flat list conn, raw, expiry, ... of live connections.
 PRESENCE_LIST = """
@@ -114,7 +127,8 @@ return out
 
 # KEYS: bucket hash. ARGV: capacity, refill_rate, cost, now. Returns retry_after as a string.
 TAKE_TOKEN = """
-local cap, rate, cost, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local cap, rate = tonumber(ARGV[1]), tonumber(ARGV[2])
+local cost, now = tonumber(ARGV[3]), tonumber(ARGV[4])
 local v = redis.call('HMGET', KEYS[1], 't', 'ts')
 local tokens = tonumber(v[1]) or cap
 local ts = tonumber(v[2]) or now

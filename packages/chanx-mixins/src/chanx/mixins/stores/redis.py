@@ -96,14 +96,21 @@ class RedisStore(MixinStore):
     ) -> PresenceChange:
         """Add a connection (sweeping expired ones first); ``joined`` if the user was absent."""
         now = self.clock.time()
-        args = [repr(now), self._key_ttl_ms(ttl), conn, user, data, repr(now + ttl)]
+        args: list[str | int] = [
+            repr(now),
+            self._key_ttl_ms(ttl),
+            conn,
+            user,
+            data,
+            repr(now + ttl),
+        ]
         joined, left = await self._join(keys=self._presence_keys(room), args=args)
         return PresenceChange(joined=bool(joined), left=self._users(left))
 
     async def presence_heartbeat(self, room: str, conn: str, ttl: float) -> PresenceChange:
         """Extend a connection's life by ``ttl`` and sweep; ``alive`` is false if it was gone."""
         now = self.clock.time()
-        args = [repr(now), self._key_ttl_ms(ttl), conn, repr(now + ttl)]
+        args: list[str | int] = [repr(now), self._key_ttl_ms(ttl), conn, repr(now + ttl)]
         alive, left = await self._heartbeat(keys=self._presence_keys(room), args=args)
         return PresenceChange(left=self._users(left), alive=bool(alive))
 
@@ -111,7 +118,7 @@ class RedisStore(MixinStore):
         """End a connection now (``grace <= 0``) or let it expire after ``grace`` seconds."""
         now = self.clock.time()
         until = now + grace if grace > 0 else now
-        args = [repr(now), self._key_ttl_ms(grace), conn, repr(until)]
+        args: list[str | int] = [repr(now), self._key_ttl_ms(grace), conn, repr(until)]
         left = await self._leave(keys=self._presence_keys(room), args=args)
         return PresenceChange(left=self._users(left))
 
@@ -127,14 +134,16 @@ class RedisStore(MixinStore):
         for i in range(0, len(flat), 3):
             user, data, joined_at, seq = json.loads(flat[i + 1])
             expires_at = float(_text(flat[i + 2]))
-            rows.append((seq, PresenceRecord(_text(flat[i]), user, data, float(joined_at), expires_at)))
+            rows.append(
+                (seq, PresenceRecord(_text(flat[i]), user, data, float(joined_at), expires_at))
+            )
         rows.sort(key=lambda row: row[0])
         return [record for _, record in rows]
 
     # -- typing ------------------------------------------------------------------------------
     async def _typing_op(self, mode: str, room: str, user: str, ttl: float) -> TypingChange:
         now = self.clock.time()
-        args = [mode, repr(now), user, repr(now + ttl), self._key_ttl_ms(ttl)]
+        args: list[str | int] = [mode, repr(now), user, repr(now + ttl), self._key_ttl_ms(ttl)]
         out = await self._typing(keys=[f"{self.prefix}typing:{{{room}}}"], args=args)
         return TypingChange(changed=bool(out[0]), typists=self._users(out[1:]))
 

@@ -1,0 +1,241 @@
+"""RateLimitMixin alone: buckets per connection, per user (through each store) and per action."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, Literal
+
+import pytest
+
+from chanx.core.consumer import ChanxConsumer
+from chanx.core.decorators import ws_handler
+from chanx.core.testing import WebsocketHarness
+from chanx.messages.base import BaseMessage
+from chanx.mixins import (
+    RATE_LIMIT_CLOSE_CODE,
+    BucketSpec,
+    ManualClock,
+    MemoryStore,
+    MixinStore,
+    RateLimitMixin,
+    extract_action,
+)
+
+Connect = Callable[..., WebsocketHarness]
+
+
+class Say(BaseMessage):
+    action: Literal["say"] = "say"
+    payload: str = ""
+
+
+class Nudge(BaseMessage):
+    action: Literal["nudge"] = "nudge"
+    payload: Any = None
+
+
+def limited(base: type[ChanxConsumer[Any]], store: MixinStore, **attrs: Any) -> type[Any]:
+    """A consumer whose handlers record what reached them."""
+    seen: list[str] = []
+
+    class Limited(RateLimitMixin, base):  # type: ignore[misc, valid-type]
+        mixin_store = store
+        handled = seen
+
+        @ws_handler
+        async def handle_say(self, message: Say) -> None:
+            self.handled.append(f"{self.user}:say:{message.payload}")
+
+        @ws_handler
+        async def handle_nudge(self, message: Nudge) -> None:
+            self.handled.append(f"{self.user}:nudge")
+
+    for name, value in attrs.items():
+        setattr(Limited, name, value)
+    return Limited
+
+
+async def drain_errors(ws: WebsocketHarness, count: int) -> list[dict[str, Any]]:
+    frames = [await ws.receive_json() for _ in range(count)]
+    assert await ws.receive_nothing()
+    return frames
+
+
+async def test_flood_of_1000_frames_passes_only_the_bucket(
+    base: type[ChanxConsumer[Any]], clock: ManualClock, connect: Connect
+) -> None:
+    Room = limited(base, MemoryStore(clock), rate_limit=BucketSpec(capacity=10, refill_rate=5))
+    async with connect(Room, "flooder") as flooder, connect(Room, "calm") as calm:
+        for i in range(1000):
+            await flooder.send_json({"action": "say", "payload": str(i)})
+        errors = await drain_errors(flooder, 990)
+        assert Room.handled == [f"flooder:say:{i}" for i in range(10)]
+        assert {e["action"] for e in errors} == {"error"}
+        entry = errors[0]["payload"][0]
+        assert entry["type"] == "rate_limited"
+        assert entry["retry_after"] == pytest.approx(0.2)
+        # the other connection has its own bucket
+        await calm.send_json({"action": "say", "payload": "hi"})
+        await calm.send_json({"action": "say", "payload": "there"})
+        assert await calm.receive_nothing()
+        assert Room.handled[-2:] == ["calm:say:hi", "calm:say:there"]
+        # tokens come back with time
+        await clock.advance(0.2)
+        await flooder.send_json({"action": "say", "payload": "later"})
+        assert await flooder.receive_nothing()
+        assert Room.handled[-1] == "flooder:say:later"
+
+
+async def test_flood_on_the_real_clock_stays_within_capacity_plus_refill(
+    base: type[ChanxConsumer[Any]], connect: Connect
+) -> None:
+    spec = BucketSpec(capacity=20, refill_rate=10)
+    Room = limited(base, MemoryStore(), rate_limit=spec, send_completion=True)
+    async with connect(Room, "flooder") as flooder:
+        started = time.monotonic()
+        for i in range(1000):
+            await flooder.send_json({"action": "say", "payload": str(i)})
+        replies = [(await flooder.receive_json())["action"] for _ in range(1000)]
+        elapsed = time.monotonic() - started
+        assert await flooder.receive_nothing()
+    assert elapsed < 1.0, "the flood should take well under a second"
+    assert replies.count("complete") == len(Room.handled)
+    assert replies.count("error") == 1000 - len(Room.handled)
+    assert 20 <= len(Room.handled) <= 20 + spec.refill_rate * elapsed + 1
+
+
+async def test_error_frame_echoes_ref_and_binary_frames_are_counted(
+    base: type[ChanxConsumer[Any]], clock: ManualClock, connect: Connect
+) -> None:
+    Room = limited(base, MemoryStore(clock), rate_limit=BucketSpec(capacity=1, refill_rate=1))
+    async with connect(Room, "alice") as alice:
+        await alice.send_bytes(b"\x00")
+        assert (await alice.receive_json())["payload"][0]["type"] == "binary_frame"
+        await alice.send_json({"action": "say", "payload": "x", "ref": "r1"})
+        frame = await alice.receive_json()
+        assert frame == {
+            "ref": "r1",
+            "action": "error",
+            "payload": [
+                {
+                    "type": "rate_limited",
+                    "loc": [],
+                    "msg": "Too many messages; wait retry_after seconds",
+                    "retry_after": 1.0,
+                }
+            ],
+        }
+        assert Room.handled == []
+
+
+async def test_per_action_buckets_and_exemptions(
+    base: type[ChanxConsumer[Any]], clock: ManualClock, connect: Connect
+) -> None:
+    Room = limited(
+        base,
+        MemoryStore(clock),
+        rate_limit=BucketSpec(capacity=2, refill_rate=1),
+        rate_limit_actions={"nudge": None},
+    )
+    async with connect(Room, "alice") as alice:
+        for _ in range(5):
+            await alice.send_json({"action": "nudge"})
+        for text in ("a", "b", "c"):
+            await alice.send_json({"action": "say", "payload": text})
+        # a nested "action" cannot move a frame into the exempt bucket
+        await alice.send_text('{"payload": {"action": "nudge"}, "action": "say"}')
+        await alice.send_text('{"act\\u0069on": "say", "payload": "escaped"}')
+        errors = await drain_errors(alice, 3)
+        assert all(e["payload"][0]["type"] == "rate_limited" for e in errors)
+        assert Room.handled == ["alice:nudge"] * 5 + ["alice:say:a", "alice:say:b"]
+
+
+def test_extract_action_is_cheap_when_unambiguous_and_exact_otherwise() -> None:
+    assert extract_action('{"action": "say", "payload": 1}') == "say"
+    assert extract_action('{"payload": {"action": "x"}, "action": "say"}') == "say"
+    assert extract_action('{"payload": "\\"action\\": \\"x\\"", "action": "say"}') == "say"
+    assert extract_action('{"act\\u0069on": "say"}') == "say"
+    assert extract_action('{"kind": "say"}', "kind") == "say"
+    assert extract_action("not json") is None
+    assert extract_action("[1, 2]") is None
+    assert extract_action('{"action": 5}') is None
+
+
+async def test_user_bucket_is_shared_by_the_users_connections(
+    base: type[ChanxConsumer[Any]], store: MixinStore, connect: Connect
+) -> None:
+    Room = limited(
+        base,
+        store,
+        rate_limit=None,
+        user_rate_limit=BucketSpec(capacity=3, refill_rate=0.01),
+        send_completion=True,
+    )
+    tab1, tab2, bob = connect(Room, "alice"), connect(Room, "alice"), connect(Room, "bob")
+    async with tab1, tab2, bob:
+        replies = []
+        for ws in (tab1, tab2, tab1, tab2):
+            await ws.send_json({"action": "say", "payload": "x"})
+            replies.append((await ws.receive_json())["action"])
+        assert replies == ["complete", "complete", "complete", "error"]
+        await bob.send_json({"action": "say", "payload": "y"})
+        assert (await bob.receive_json())["action"] == "complete"
+    assert sorted(Room.handled) == ["alice:say:x"] * 3 + ["bob:say:y"]
+
+
+@pytest.mark.redis
+async def test_user_bucket_is_shared_across_processes_through_redis(
+    base: type[ChanxConsumer[Any]], redis_pair: tuple[MixinStore, MixinStore], connect: Connect
+) -> None:
+    first, second = redis_pair  # own clients, same prefix: two processes' view of Redis
+    spec = BucketSpec(capacity=4, refill_rate=0.01)
+    config = {"rate_limit": None, "user_rate_limit": spec, "mixin_namespace": "shared"}
+    A = limited(base, first, send_completion=True, **config)
+    B = limited(base, second, send_completion=True, **config)
+    async with connect(A, "alice") as on_a, connect(B, "alice") as on_b:
+        for _ in range(3):
+            await on_a.send_json({"action": "say"})
+            await on_b.send_json({"action": "say"})
+        replies = [(await ws.receive_json())["action"] for ws in (on_a, on_b) for _ in range(3)]
+    assert sorted(replies) == ["complete"] * 4 + ["error"] * 2
+    assert len(A.handled) + len(B.handled) == 4
+
+
+async def test_connection_that_keeps_flooding_is_closed(
+    base: type[ChanxConsumer[Any]], clock: ManualClock, connect: Connect
+) -> None:
+    Room = limited(
+        base,
+        MemoryStore(clock),
+        rate_limit=BucketSpec(capacity=2, refill_rate=1),
+        rate_limit_close_after=5,
+        rate_limit_close_window=10.0,
+    )
+    async with connect(Room, "flooder") as flooder, connect(Room, "calm") as calm:
+        for _ in range(50):
+            await flooder.send_json({"action": "say"})
+        assert await flooder.wait_closed() == RATE_LIMIT_CLOSE_CODE == 4429
+        assert len(Room.handled) == 2
+        await calm.send_json({"action": "say"})
+        assert await calm.receive_nothing()
+        assert len(Room.handled) == 3
+
+
+async def test_sparse_rejections_do_not_close(
+    base: type[ChanxConsumer[Any]], clock: ManualClock, connect: Connect
+) -> None:
+    Room = limited(
+        base,
+        MemoryStore(clock),
+        rate_limit=BucketSpec(capacity=1, refill_rate=0.01),
+        rate_limit_close_after=3,
+        rate_limit_close_window=5.0,
+    )
+    async with connect(Room, "alice") as alice:
+        await alice.send_json({"action": "say"})
+        for _ in range(6):  # one rejection every 3 s: never 3 within 5 s
+            await alice.send_json({"action": "say"})
+            assert (await alice.receive_json())["action"] == "error"
+            await clock.advance(3)
+        assert await alice.receive_nothing()
