@@ -3,24 +3,79 @@
 One ``GenerateJsonSchema.generate_definitions`` call over all types gives a single set of
 definitions with references already pointing at ``#/components/schemas/...``: nested models
 are hoisted (no per-schema ``$defs``), a model shared by several messages is defined once, and
-two different models with the same name get distinct, deterministic keys (Pydantic qualifies
-the later ones by module; never by ``id()``). The result is then adjusted to the AsyncAPI
-Schema dialect, a superset of JSON Schema Draft 07.
+two different models with the same name get distinct, deterministic keys. Our naming
+(:class:`_Naming`) tries, in order: the class name, its qualified name (``Outer__Name``), the
+module-qualified name, then Pydantic's own numbered fallbacks; never an ``id()``. A camelCase
+twin (``camelize`` consumers) documented next to its snake_case original is named
+``<Name>Camel``. The result is then adjusted to the AsyncAPI Schema dialect, a superset of
+JSON Schema Draft 07.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, TypeAdapter
-from pydantic.json_schema import GenerateJsonSchema
+from pydantic.json_schema import CoreModeRef, DefsRef, GenerateJsonSchema
 
 __all__ = ["SCHEMA_PREFIX", "Mode", "SchemaSet", "to_draft7"]
 
 SCHEMA_PREFIX = "#/components/schemas/"
 Mode = Literal["validation", "serialization"]
 _SAFE = re.compile(r"[^A-Za-z0-9.\-_]")
+_PLAIN_REF = re.compile(r"[^\[\],]+:(\d+)")  # one class, not a parametrized generic
+_MODE_TITLE = {"validation": "Input", "serialization": "Output"}
+
+
+def _models(tp: Any, found: dict[int, type[BaseModel]]) -> None:
+    """Collect every model class reachable from ``tp`` through field annotations."""
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        if id(tp) not in found:
+            found[id(tp)] = tp
+            for info in tp.model_fields.values():
+                _models(info.annotation, found)
+        return
+    for arg in get_args(tp):
+        _models(arg, found)
+
+
+def _twin_of(cls: type[BaseModel]) -> type | None:
+    """The original of a camelCase twin (a same-named direct subclass with an alias generator)."""
+    base = cls.__bases__[0] if cls.__bases__ else None
+    if (
+        base is not None
+        and base.__name__ == cls.__name__
+        and base.__module__ == cls.__module__
+        and cls.model_config.get("alias_generator") is not None
+        and "alias_generator" not in getattr(base, "model_config", {})
+    ):
+        return base
+    return None
+
+
+class _Naming(GenerateJsonSchema):
+    """Pydantic's generator with readable, deterministic definition names (see module doc)."""
+
+    classes: dict[int, type[BaseModel]] = {}
+
+    def get_defs_ref(self, core_mode_ref: CoreModeRef) -> DefsRef:
+        result = super().get_defs_ref(core_mode_ref)
+        match = _PLAIN_REF.fullmatch(core_mode_ref[0])
+        cls = self.classes.get(int(match.group(1))) if match else None
+        if cls is None:
+            return result
+        original = _twin_of(cls)
+        suffix = "Camel" if original is not None and id(original) in self.classes else ""
+        short = self.normalize_name(cls.__name__) + suffix
+        qualified = self.normalize_name(cls.__qualname__.replace("<locals>", "locals")) + suffix
+        module = self.normalize_name(f"{cls.__module__}.{cls.__qualname__}") + suffix
+        mode = _MODE_TITLE[core_mode_ref[1]]
+        ours = [short, qualified, module, f"{short}-{mode}", f"{module}-{mode}"]
+        fallback = self._prioritized_defsref_choices[result][-2:]  # numbered: unique per class
+        choices = [DefsRef(c) for c in dict.fromkeys([*ours, *fallback])]
+        self._prioritized_defsref_choices[result] = choices
+        return result
 
 
 def to_draft7(schema: Any) -> Any:
@@ -60,7 +115,10 @@ class SchemaSet:
 
     def build(self) -> None:
         """Render every registered type; fills :attr:`schemas` and :attr:`refs`."""
-        generator = GenerateJsonSchema(by_alias=True, ref_template=SCHEMA_PREFIX + "{model}")
+        generator = _Naming(by_alias=True, ref_template=SCHEMA_PREFIX + "{model}")
+        generator.classes = {}
+        for tp, _mode in self._inputs:
+            _models(tp, generator.classes)
         inputs = [(key, key[1], _core_schema(key[0])) for key in self._inputs]
         rendered, defs = generator.generate_definitions(inputs)
         self.schemas = {name: to_draft7(schema) for name, schema in defs.items()}
