@@ -23,7 +23,7 @@ from typing_extensions import TypeVar
 
 from chanx.core._camel import camel_model
 from chanx.core._wire import current_ref, extract_ref, with_ref
-from chanx.core.errors import error_entry, error_frame, validation_error_entries
+from chanx.core.errors import error_entry, error_frame, schema_names, validation_error_entries
 from chanx.core.layer_reader import LayerReader
 from chanx.core.registry import Registry, Route, build_registry, event_key_field
 from chanx.messages.outgoing import AuthenticationMessage, AuthenticationPayload
@@ -278,7 +278,8 @@ class ChanxConsumer(Generic[EventT]):
         try:
             message = registry.incoming.validate_json(text_data)
         except ValidationError as exc:
-            entries = validation_error_entries(exc, registry.discriminator_field)
+            known = schema_names(tuple(registry.ws_by_type))
+            entries = validation_error_entries(exc, registry.discriminator_field, known)
             await self._chanx_send_text(with_ref(error_frame(entries), ref))
             return
         route = registry.ws_by_type[type(message)]

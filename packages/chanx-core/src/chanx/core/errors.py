@@ -4,19 +4,27 @@ Every problem with a frame becomes one ``{"action": "error", "payload": [...]}``
 entries look like Pydantic errors (``type``, ``loc``, ``msg``). Entries never carry the input
 (Pydantic's ``input`` and ``ctx`` are dropped, messages that would quote it are replaced) and
 their number and length are capped, so a huge or hostile frame cannot produce a huge answer.
+
+Locations (``loc``) are paths of field names, but Pydantic also puts the client's own dict keys
+there (``["payload", "meta", "<key>"]`` for a ``dict[str, int]`` field): with the consumer's
+known names (:func:`schema_names`), any other string in a location becomes ``"*"``.
 """
 
 from __future__ import annotations
 
+import functools
+import typing
+from collections.abc import Iterable
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
 
 __all__ = [
     "MAX_ERROR_ENTRIES",
     "error_entry",
     "error_frame",
+    "schema_names",
     "validation_error_entries",
 ]
 
@@ -44,8 +52,45 @@ def error_entry(
     return entry
 
 
-def validation_error_entries(exc: ValidationError, discriminator: str) -> list[dict[str, Any]]:
-    """Turn a Pydantic ``ValidationError`` into bounded, input-free error entries."""
+def _collect(annotation: Any, names: set[str], seen: set[type]) -> None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return
+        seen.add(annotation)
+        for name, info in annotation.model_fields.items():
+            names.add(name)
+            for alias in (info.alias, info.validation_alias):
+                if isinstance(alias, str):
+                    names.add(alias)
+            if typing.get_origin(info.annotation) is typing.Literal:
+                names.update(str(v) for v in typing.get_args(info.annotation))
+            _collect(info.annotation, names, seen)
+        return
+    for arg in typing.get_args(annotation):
+        _collect(arg, names, seen)
+
+
+@functools.lru_cache(maxsize=512)
+def schema_names(models: Iterable[type[BaseModel]]) -> frozenset[str]:
+    """Every field name, alias and literal value reachable from ``models`` (a hashable tuple).
+
+    These are the only strings an error location may show; the rest came from the client.
+    """
+    names: set[str] = set()
+    seen: set[type] = set()
+    for model in models:
+        _collect(model, names, seen)
+    return frozenset(names)
+
+
+def validation_error_entries(
+    exc: ValidationError, discriminator: str, known: frozenset[str] | None = None
+) -> list[dict[str, Any]]:
+    """Turn a Pydantic ``ValidationError`` into bounded, input-free error entries.
+
+    With ``known`` (see :func:`schema_names`), location items that are not known names (the
+    client's dict keys) are replaced by ``"*"``.
+    """
     raw = exc.errors(include_url=False, include_context=False, include_input=False)
     entries: list[dict[str, Any]] = []
     for err in raw[:MAX_ERROR_ENTRIES]:
@@ -54,7 +99,12 @@ def validation_error_entries(exc: ValidationError, discriminator: str) -> list[d
         if kind == "union_tag_not_found":
             msg = f"Missing discriminator: the frame has no {discriminator!r} field"
         loc: list[str | int] = [
-            item if isinstance(item, int) else str(item)[:_MAX_LOC_ITEM] for item in err["loc"]
+            item
+            if isinstance(item, int)
+            else str(item)[:_MAX_LOC_ITEM]
+            if known is None or item in known
+            else "*"
+            for item in err["loc"]
         ]
         if kind in ("union_tag_invalid", "union_tag_not_found") and not loc:
             loc = [discriminator]
