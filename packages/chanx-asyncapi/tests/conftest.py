@@ -1,10 +1,96 @@
-"""Fixtures of the chanx-asyncapi tests: the kitchen-sink app module and the official parser."""
+"""Fixtures of the chanx-asyncapi tests: the kitchen-sink module, the official parser, Chromium.
+
+External tools are located or installed here, at test time, never committed: the official
+``@asyncapi/parser`` is installed once with npm into a cache directory, Chromium is Debian's.
+Locally a missing tool skips its tests; under ``CI=true`` it fails them.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
+import shutil
+import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 TESTS_DIR = Path(__file__).resolve().parent
 if str(TESTS_DIR) not in sys.path:  # the kitchen-sink module is imported by name
     sys.path.insert(0, str(TESTS_DIR))
+
+#: The official parser, pinned: a new release must not change the verdict silently.
+PARSER_PACKAGE = "@asyncapi/parser@3.6.6"
+PARSE_SCRIPT = TESTS_DIR / "asyncapi_parse.cjs"
+CHROMIUM = Path("/usr/bin/chromium")
+
+ParseFn = Callable[[Path], dict[str, Any]]
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{what} is required in CI")
+    pytest.skip(f"{what} is not available")
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("CHANX_ASYNCAPI_NPM_DIR")
+    if base:
+        return Path(base)
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg) / "chanx-asyncapi" / PARSER_PACKAGE.replace("/", "_").replace("@", "")
+
+
+def _install_parser(prefix: Path) -> None:
+    prefix.mkdir(parents=True, exist_ok=True)
+    marker = prefix / "node_modules" / "@asyncapi" / "parser" / "package.json"
+    with open(prefix / ".lock", "w") as lock:  # concurrent test runs install once
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if marker.exists():
+            return
+        result = subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(prefix), PARSER_PACKAGE],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        if result.returncode != 0 or not marker.exists():
+            pytest.fail(f"npm install {PARSER_PACKAGE} failed:\n{result.stderr[-2000:]}")
+
+
+@pytest.fixture(scope="session")
+def asyncapi_parser() -> ParseFn:
+    """Parse a file with the official ``@asyncapi/parser``; returns its verdict as a dict."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        _missing("node and npm (for @asyncapi/parser)")
+    prefix = _cache_dir()
+    _install_parser(prefix)
+
+    def parse(path: Path) -> dict[str, Any]:
+        result = subprocess.run(
+            ["node", str(PARSE_SCRIPT), str(prefix), str(path)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if result.returncode not in (0, 1) or not result.stdout.strip():
+            pytest.fail(f"the parser script crashed ({result.returncode}):\n{result.stderr}")
+        verdict: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+        verdict["returncode"] = result.returncode
+        return verdict
+
+    return parse
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's headless Chromium."""
+    if not CHROMIUM.exists():
+        _missing(f"{CHROMIUM} (apt-get install chromium)")
+    return CHROMIUM

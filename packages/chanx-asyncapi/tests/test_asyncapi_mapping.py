@@ -1,0 +1,230 @@
+"""Every row of the seed's mapping table, checked on the kitchen-sink application."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import asyncapi_kitchen as kitchen
+import pytest
+from pydantic import TypeAdapter
+
+from chanx.asyncapi import generate, to_json
+from chanx.core._camel import camel_model
+
+
+@pytest.fixture(scope="module")
+def doc() -> dict[str, Any]:
+    return generate(kitchen.app).to_dict()
+
+
+def _op(doc: dict[str, Any], op_id: str) -> dict[str, Any]:
+    op: dict[str, Any] = doc["operations"][op_id]
+    return op
+
+
+def _names(refs: list[dict[str, str]]) -> list[str]:
+    return [r["$ref"].rsplit("/", 1)[-1] for r in refs]
+
+
+def _kitchen_ops(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        k.removeprefix("kitchen."): v
+        for k, v in doc["operations"].items()
+        if k.startswith("kitchen.")
+    }
+
+
+def test_ws_handler_with_a_return_type_is_receive_with_reply(doc: dict[str, Any]) -> None:
+    op = _op(doc, "kitchen.receive.ping")
+    assert op["action"] == "receive"
+    assert op["channel"] == {"$ref": "#/channels/kitchen"}
+    assert op["messages"] == [{"$ref": "#/channels/kitchen/messages/PingMessage"}]
+    assert op["reply"] == {
+        "channel": {"$ref": "#/channels/kitchen"},
+        "messages": [{"$ref": "#/channels/kitchen/messages/PongMessage"}],
+    }
+
+
+def test_ws_handler_with_output_type_is_receive_with_reply(doc: dict[str, Any]) -> None:
+    op = _op(doc, "kitchen.receive.chat")
+    assert _names(op["reply"]["messages"]) == ["ChatNotification"]
+    assert op["summary"] == "Send a chat line"
+    assert op["description"] == "Broadcast to the room."
+    assert op["tags"] == [{"name": "chat"}]
+
+
+def test_ws_handler_without_output_has_no_reply(doc: dict[str, Any]) -> None:
+    op = _op(doc, "kitchen.receive.log")
+    assert "reply" not in op
+    assert op["description"] == "Write the line to the server log."  # from the docstring
+
+
+def test_union_return_type_lists_every_reply_message(doc: dict[str, Any]) -> None:
+    assert _names(_op(doc, "kitchen.receive.stats")["reply"]["messages"]) == [
+        "StatsReply",
+        "NotAllowed",
+    ]
+
+
+def test_operation_name_is_the_input_action(doc: dict[str, Any]) -> None:
+    assert "kitchen.receive.extra_info" in doc["operations"]
+    assert _names(_op(doc, "kitchen.receive.extra_info")["reply"]["messages"]) == ["LabelReply"]
+
+
+def test_event_handlers_are_send_operations_of_their_output(doc: dict[str, Any]) -> None:
+    job = _op(doc, "kitchen.send.job_status")
+    assert job["action"] == "send"
+    assert _names(job["messages"]) == ["JobStatus"]
+    assert "reply" not in job
+    notice = _op(doc, "kitchen.send.system_notification")
+    assert _names(notice["messages"]) == ["SystemNotification"]
+    assert notice["summary"] == "System notice"
+
+
+def test_event_input_types_are_never_documented(doc: dict[str, Any]) -> None:
+    text = json.dumps(doc)
+    for internal in ("SecretJobEvent", "secret_job", "InternalNotifyEvent", "internal_notify"):
+        assert internal not in text
+
+
+def test_passthrough_events_are_send_operations(doc: dict[str, Any]) -> None:
+    joined = _op(doc, "kitchen.send.user_joined")
+    assert _names(joined["messages"]) == ["UserJoined"]
+    assert joined["description"] == "Someone joined (forwarded unchanged)."
+
+
+def test_an_explicit_handler_wins_over_passthrough(doc: dict[str, Any]) -> None:
+    left = [k for k in doc["operations"] if k.startswith("kitchen.send.user_left")]
+    assert left == ["kitchen.send.user_left"]
+    assert _op(doc, "kitchen.send.user_left")["description"].startswith("Explicit handler")
+
+
+def test_error_completion_and_authentication_frames_are_documented(doc: dict[str, Any]) -> None:
+    ops = _kitchen_ops(doc)
+    assert _names(ops["send.error"]["messages"]) == ["ErrorMessage"]
+    assert _names(ops["send.complete"]["messages"]) == ["CompleteMessage"]
+    assert _names(ops["send.authentication"]["messages"]) == ["AuthenticationMessage"]
+    plain = [k for k in doc["operations"] if k.startswith("PlainConsumer.")]
+    assert plain == [
+        "PlainConsumer.receive.ping",
+        "PlainConsumer.send.error",
+    ]  # no completion, no auth
+
+
+def test_every_operation_of_an_authenticated_channel_declares_its_security(
+    doc: dict[str, Any],
+) -> None:
+    assert doc["components"]["securitySchemes"] == {
+        "queryToken": {
+            "type": "httpApiKey",
+            "description": "Token in the query string",
+            "name": "token",
+            "in": "query",
+        }
+    }
+    for op in _kitchen_ops(doc).values():
+        assert op["security"] == [{"$ref": "#/components/securitySchemes/queryToken"}]
+    assert "security" not in _op(doc, "PlainConsumer.receive.ping")
+
+
+def test_channel_decorator_and_class_defaults(doc: dict[str, Any]) -> None:
+    chan = doc["channels"]["kitchen"]
+    assert chan["address"] == "/ws/kitchen/{room}"
+    assert chan["title"] == "kitchen"
+    assert chan["description"] == "Every mapping row in one consumer"
+    assert chan["tags"] == [{"name": "chat"}, {"name": "demo"}]
+    plain = doc["channels"]["PlainConsumer"]
+    assert (
+        plain["description"] == "A consumer without @channel: name and description from the class."
+    )
+    assert "parameters" not in plain
+
+
+def test_every_address_parameter_is_declared(doc: dict[str, Any]) -> None:
+    camel = doc["channels"]["CamelConsumer"]
+    assert camel["address"] == "/ws/camel/{room}/{user_id}"  # mount + converter stripped
+    assert set(camel["parameters"]) == {"room", "user_id"}
+    assert "(int)" in camel["parameters"]["user_id"]["description"]
+    assert set(doc["channels"]["kitchen"]["parameters"]) == {"room"}
+
+
+def test_camelize_consumers_are_documented_in_camel_case(doc: dict[str, Any]) -> None:
+    schemas = doc["components"]["schemas"]
+    assert set(schemas["ChatPayloadCamel"]["properties"]) == {"messageText", "replyTo"}
+    assert set(schemas["ChatPayload"]["properties"]) == {"message_text", "reply_to"}
+    op = _op(doc, "CamelConsumer.receive.chat")
+    assert _names(op["messages"]) == ["ChatMessageCamel"]
+    assert _names(op["reply"]["messages"]) == ["ChatNotificationCamel"]
+
+
+def test_payload_schemas_are_hoisted_and_refs_rewritten(doc: dict[str, Any]) -> None:
+    schemas = doc["components"]["schemas"]
+    text = json.dumps(doc)
+    assert "$defs" not in text
+    assert "#/$defs" not in text
+    assert schemas["ChatMessage"]["properties"]["payload"] == {
+        "$ref": "#/components/schemas/ChatPayload"
+    }
+    message = doc["components"]["messages"]["ChatMessage"]
+    assert message["payload"] == {"$ref": "#/components/schemas/ChatMessage"}
+    assert message["name"] == "chat"
+    assert message["summary"] == "A chat line sent by a client."
+
+
+def test_name_clashes_are_resolved_by_qualified_names(doc: dict[str, Any]) -> None:
+    schemas = doc["components"]["schemas"]
+    assert "Payload" not in schemas  # two different models are called Payload
+    assert set(schemas["Other__Payload"]["properties"]) == {"label"}
+    assert set(schemas["asyncapi_kitchen__Payload"]["properties"]) == {"room_count"}
+
+
+def test_tuples_use_the_draft_07_form(doc: dict[str, Any]) -> None:
+    payload = doc["components"]["schemas"]["ExtraInfo"]["properties"]["payload"]
+    assert "prefixItems" not in payload
+    assert payload["items"] == [{"type": "string"}, {"type": "integer"}]
+
+
+def test_only_routed_consumers_appear() -> None:
+    text = to_json(generate(kitchen.routes))
+    assert "UnroutedConsumer" not in text
+    assert "Never routed" not in text
+    one = generate([("/only", kitchen.PlainConsumer)]).to_dict()
+    assert list(one["channels"]) == ["PlainConsumer"]
+
+
+def test_examples_are_valid_messages(doc: dict[str, Any]) -> None:
+    """Each message's example payload validates against the model it documents."""
+    models = {
+        "ChatMessage": kitchen.ChatMessage,
+        "ChatMessageCamel": camel_model(kitchen.ChatMessage),
+        "StatsRequest": kitchen.StatsRequest,
+        "ExtraInfo": kitchen.ExtraInfo,
+        "JobStatus": kitchen.JobStatus,
+        "UserJoined": kitchen.UserJoined,
+    }
+    for name, model in models.items():
+        example = doc["components"]["messages"][name]["examples"][0]["payload"]
+        TypeAdapter(model).validate_python(example)
+
+
+def test_info_and_servers_are_configurable() -> None:
+    doc = generate(
+        kitchen.routes,
+        title="Kitchen",
+        version="2.1.0",
+        description="All of it",
+        servers={"prod": {"host": "chat.example.com", "protocol": "wss"}},
+        server_url="ws://127.0.0.1:8000",
+    ).to_dict()
+    assert doc["info"] == {"title": "Kitchen", "version": "2.1.0", "description": "All of it"}
+    assert doc["servers"] == {
+        "prod": {"host": "chat.example.com", "protocol": "wss"},
+        "default": {"host": "127.0.0.1:8000", "protocol": "ws"},
+    }
+
+
+def test_output_is_deterministic() -> None:
+    first = to_json(generate(kitchen.app))
+    assert first == to_json(generate(kitchen.app))
+    assert to_json(generate(kitchen.routes)) == to_json(generate(kitchen.routes))
