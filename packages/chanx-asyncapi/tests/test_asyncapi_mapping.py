@@ -195,7 +195,7 @@ def test_only_routed_consumers_appear() -> None:
 
 def test_examples_are_valid_messages(doc: dict[str, Any]) -> None:
     """Each message's example payload validates against the model it documents."""
-    models = {
+    models: dict[str, Any] = {
         "ChatMessage": kitchen.ChatMessage,
         "ChatMessageCamel": camel_model(kitchen.ChatMessage),
         "StatsRequest": kitchen.StatsRequest,
