@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
-EXAMPLE_DIR = Path(__file__).resolve().parents[3] / "examples" / "django_chat"
-if str(EXAMPLE_DIR) not in sys.path:
-    sys.path.insert(0, str(EXAMPLE_DIR))
+TESTS_DIR = Path(__file__).resolve().parent
+EXAMPLE_DIR = TESTS_DIR.parents[2] / "examples" / "django_chat"
+for entry in (TESTS_DIR, EXAMPLE_DIR):  # django_support and the example import by name
+    if str(entry) not in sys.path:
+        sys.path.insert(0, str(entry))
 
 from django_chat import testsetup  # noqa: E402
 

@@ -11,8 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from django.test import override_settings
+from django.urls import path
 
 EXAMPLE_DIR = Path(__file__).resolve().parents[3] / "examples" / "django_chat"
+
+
+def ws_route(route: str, app: Any) -> Any:
+    """``django.urls.path`` for a WebSocket consumer app (the stubs expect HTTP views)."""
+    return path(route, app)
 
 
 def unique(prefix: str) -> str:
@@ -24,7 +30,8 @@ def make_user(**fields: Any) -> Any:
     """A user with a unique name (sync: call from fixtures or through sync_to_async)."""
     from django.contrib.auth import get_user_model
 
-    return get_user_model().objects.create_user(unique("user"), **fields)
+    manager: Any = get_user_model().objects
+    return manager.create_user(unique("user"), **fields)
 
 
 def make_room(private: bool = False, members: tuple[Any, ...] = ()) -> Any:
@@ -57,9 +64,7 @@ def redis_layer(redis_url: str) -> Iterator[str]:
 def subprocess_env(**extra: str) -> dict[str, str]:
     """Environment for a child Python running the example project."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(EXAMPLE_DIR), *filter(None, [env.get("PYTHONPATH")])]
-    )
+    env["PYTHONPATH"] = os.pathsep.join([str(EXAMPLE_DIR), *filter(None, [env.get("PYTHONPATH")])])
     env["DJANGO_SETTINGS_MODULE"] = "django_chat.settings"
     env.update(extra)
     return env

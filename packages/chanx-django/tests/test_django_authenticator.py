@@ -10,7 +10,10 @@ import pytest
 from channels.auth import AuthMiddlewareStack
 from channels.routing import URLRouter
 from django.db.models.expressions import RawSQL
-from django.urls import path
+from django_chat.chat.consumers import RoomChatConsumer
+from django_chat.chat.models import ChatRoom
+from django_chat.chat.permissions import IsRoomMember
+from django_support import EXAMPLE_DIR, PYTHON, make_room, make_user, subprocess_env, ws_route
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
@@ -20,11 +23,6 @@ from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.decorators import ws_handler
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import PongMessage
-from django_chat.chat.consumers import RoomChatConsumer
-from django_chat.chat.models import ChatRoom
-from django_chat.chat.permissions import IsRoomMember
-
-from .django_support import EXAMPLE_DIR, PYTHON, make_room, make_user, subprocess_env
 
 pytestmark = pytest.mark.django
 
@@ -37,7 +35,7 @@ class RecordingAuthenticator(DjangoAuthenticator):
 
 
 class RecordingConsumer(AsyncJsonWebsocketConsumer):
-    authenticator_class = RecordingAuthenticator
+    authenticator_class: type[DjangoAuthenticator] = RecordingAuthenticator
     seen: list[tuple[Any, Any, Any]] = []
 
     async def post_authentication(self) -> None:
@@ -81,11 +79,11 @@ class AnyoneConsumer(RecordingConsumer):
 
 
 routes = [
-    path("ws/rec/<str:name>/", RecordingConsumer.as_asgi()),
-    path("ws/broken/<int:pk>/", BrokenDbConsumer.as_asgi()),
-    path("ws/misrouted/<int:pk>/", MisroutedConsumer.as_asgi()),
-    path("ws/anyone/", AnyoneConsumer.as_asgi()),
-    path("ws/seed/<str:pk>/", RoomChatConsumer.as_asgi()),
+    ws_route("ws/rec/<str:name>/", RecordingConsumer.as_asgi()),
+    ws_route("ws/broken/<int:pk>/", BrokenDbConsumer.as_asgi()),
+    ws_route("ws/misrouted/<int:pk>/", MisroutedConsumer.as_asgi()),
+    ws_route("ws/anyone/", AnyoneConsumer.as_asgi()),
+    ws_route("ws/seed/<str:pk>/", RoomChatConsumer.as_asgi()),
 ]
 bare_router = URLRouter(routes)  # no AuthMiddlewareStack: the session comes from the cookie
 auth_router = AuthMiddlewareStack(URLRouter(routes))
@@ -123,7 +121,9 @@ async def refused(app: Any, url: str, headers: Any = (), **kwargs: Any) -> tuple
 @pytest.mark.parametrize("app", [bare_router, auth_router], ids=["cookie", "auth-middleware"])
 async def test_session_login_with_object_permission(app: Any, people: dict[str, Any]) -> None:
     headers = await session_headers(people["alice"])
-    async with WebsocketCommunicator(app, f"/ws/rec/{people['secret'].name}/", headers=headers) as ws:
+    async with WebsocketCommunicator(
+        app, f"/ws/rec/{people['secret'].name}/", headers=headers
+    ) as ws:
         await ws.send_json({"action": "ping"})
         assert (await ws.receive_json())["action"] == "pong"
     name = people["alice"].username
@@ -132,7 +132,9 @@ async def test_session_login_with_object_permission(app: Any, people: dict[str, 
 
 async def test_token_header(people: dict[str, Any]) -> None:
     headers = await token_headers(people["alice"])
-    async with WebsocketCommunicator(bare_router, f"/ws/rec/{people['lobby'].name}/", headers=headers):
+    async with WebsocketCommunicator(
+        bare_router, f"/ws/rec/{people['lobby'].name}/", headers=headers
+    ):
         pass
     assert RecordingConsumer.seen[0][2] == people["lobby"].name
 
@@ -264,8 +266,13 @@ asyncio.run(main())
     env = subprocess_env()
     del env["DJANGO_SETTINGS_MODULE"]
     result = subprocess.run(
-        [PYTHON, "-c", code], env=env, cwd=EXAMPLE_DIR, capture_output=True, text=True,
-        timeout=60, check=False,
+        [PYTHON, "-c", code],
+        env=env,
+        cwd=EXAMPLE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "pong"

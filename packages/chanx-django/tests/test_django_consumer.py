@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import pytest
+from channels.db import aclose_old_connections
 from channels.generic.websocket import AsyncJsonWebsocketConsumer as ChannelsConsumer
 from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 from django.test import override_settings
-from django.urls import path
+from django_support import ws_route
 from pydantic import BaseModel
 
-import chanx.channels.websocket as websocket_module
 from chanx.channels.testing import WebsocketCommunicator
 from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.consumer import ChanxConsumer
@@ -81,10 +81,10 @@ class NoLayerConsumer(RoomConsumer):
 
 router = URLRouter(
     [
-        path("ws/room/<str:room>/<int:n>/", RoomConsumer.as_asgi()),
-        path("ws/other/", OtherAliasConsumer.as_asgi()),
-        path("ws/none/", NoLayerConsumer.as_asgi()),
-        path("ws/vip/", RoomConsumer.as_asgi(groups=["vip"])),
+        ws_route("ws/room/<str:room>/<int:n>/", RoomConsumer.as_asgi()),
+        ws_route("ws/other/", OtherAliasConsumer.as_asgi()),
+        ws_route("ws/none/", NoLayerConsumer.as_asgi()),
+        ws_route("ws/vip/", RoomConsumer.as_asgi(groups=["vip"])),
     ]
 )
 
@@ -120,8 +120,9 @@ async def test_broadcast_and_events_through_the_default_layer() -> None:
         WebsocketCommunicator(router, "/ws/room/a/1/") as one,
         WebsocketCommunicator(router, "/ws/vip/") as vip,
     ):
-        await one.send_json({"action": "ping"})
-        assert await one.receive_json() == {"action": "pong", "payload": None}
+        for ws in (one, vip):  # a reply proves the connection finished joining its groups
+            await ws.send_json({"action": "ping"})
+            assert await ws.receive_json() == {"action": "pong", "payload": None}
         await RoomConsumer.broadcast_event(NudgeEvent(payload="hey"))
         assert await one.receive_json() == {"action": "nudged", "payload": "hey"}
         assert await vip.receive_nothing()
@@ -138,11 +139,14 @@ async def test_channel_layer_alias_is_honoured() -> None:
     with override_settings(CHANNEL_LAYERS=layers):
         other = OtherAliasConsumer.get_channel_layer()
         assert isinstance(other, InMemoryChannelLayer)
-        assert other is get_channel_layer("other")
-        assert other is not get_channel_layer("default")
+        assert cast("object", other) is get_channel_layer("other")
+        assert cast("object", other) is not get_channel_layer("default")
         async with WebsocketCommunicator(router, "/ws/other/") as ws:
+            await ws.send_json({"action": "ping"})
+            await ws.receive_json()
             assert other.group_members("lobby")
-            assert not get_channel_layer("default").group_members("lobby")  # type: ignore[union-attr]
+            default = cast("InMemoryChannelLayer", get_channel_layer("default"))
+            assert not default.group_members("lobby")
             await OtherAliasConsumer.broadcast_event(NudgeEvent(payload="o"))
             assert (await ws.receive_json())["payload"] == "o"
 
@@ -173,8 +177,8 @@ class _Spy:
 async def test_old_db_connections_are_not_closed_per_message_by_default(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    spy = _Spy(websocket_module.aclose_old_connections)
-    monkeypatch.setattr(websocket_module, "aclose_old_connections", spy)
+    spy = _Spy(aclose_old_connections)
+    monkeypatch.setattr("chanx.channels.websocket.aclose_old_connections", spy)
     async with WebsocketCommunicator(router, "/ws/room/a/1/") as ws:
         for _ in range(3):
             await ws.send_json({"action": "ping"})
@@ -185,8 +189,8 @@ async def test_old_db_connections_are_not_closed_per_message_by_default(
 
 
 async def test_close_old_connections_opt_in(monkeypatch: pytest.MonkeyPatch) -> None:
-    spy = _Spy(websocket_module.aclose_old_connections)
-    monkeypatch.setattr(websocket_module, "aclose_old_connections", spy)
+    spy = _Spy(aclose_old_connections)
+    monkeypatch.setattr("chanx.channels.websocket.aclose_old_connections", spy)
     app = RoomConsumer.as_asgi(close_old_connections=True)
     async with WebsocketCommunicator(app, "/ws/", path_params={"room": "r", "n": 1}) as ws:
         await ws.send_json({"action": "ping"})

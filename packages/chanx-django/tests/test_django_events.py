@@ -11,15 +11,14 @@ from typing import Any, Literal
 import pytest
 from channels.routing import URLRouter
 from django.test import AsyncClient
-from django.urls import path
+from django_chat.asgi import application
+from django_chat.chat.consumers import RoomChatConsumer, UserJoinedEvent
+from django_chat.chat.messages import UserPayload
+from django_support import EXAMPLE_DIR, make_room, make_user, redis_layer, subprocess_env, ws_route
 
 from chanx.channels.testing import WebsocketCommunicator, capture_layer, token_headers
 from chanx.core.decorators import ws_handler
 from chanx.messages.base import BaseMessage
-from django_chat.asgi import application
-from django_chat.chat.consumers import RoomChatConsumer, UserJoinedEvent, UserPayload
-
-from .django_support import EXAMPLE_DIR, make_room, make_user, redis_layer, subprocess_env
 
 pytestmark = [pytest.mark.django, pytest.mark.redis]
 
@@ -43,7 +42,7 @@ class AddressableRoomConsumer(RoomChatConsumer):
         return YouAre(payload=self.channel_name)
 
 
-addressable = URLRouter([path("ws/rooms/<int:pk>/", AddressableRoomConsumer.as_asgi())])
+addressable = URLRouter([ws_route("ws/rooms/<int:pk>/", AddressableRoomConsumer.as_asgi())])
 
 
 @pytest.fixture
@@ -62,12 +61,26 @@ async def run_child(args: list[str], redis_url: str, prefix: str, tmp_path: Path
         CHAT_REDIS_URL=redis_url, CHAT_LAYER_PREFIX=prefix, CHAT_DB=str(tmp_path / "unused.db")
     )
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, *args, cwd=EXAMPLE_DIR, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        *args,
+        cwd=EXAMPLE_DIR,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, err.decode()
     return out.decode()
+
+
+async def joined_room(ws: WebsocketCommunicator) -> None:
+    """Return once the consumer joined its room group (its own chat line came back).
+
+    The handshake is accepted before authentication and the group join, so a client only
+    knows it is in the room after a round trip.
+    """
+    await ws.send_json({"action": "chat", "payload": {"message": "sync"}})
+    assert (await ws.receive_json(timeout=10))["action"] == "chat_notification"
 
 
 async def expect_join(ws: WebsocketCommunicator, username: str) -> None:
@@ -84,6 +97,7 @@ async def test_broadcast_from_a_django_view(
     room, user = room_and_token
     headers = await token_headers(user)
     async with WebsocketCommunicator(application, f"/ws/rooms/{room.pk}/", headers=headers) as ws:
+        await joined_room(ws)
         response = await AsyncClient().post(f"/rooms/{room.pk}/join/?username=vera")
         assert response.status_code == 200
         assert response.json() == {"status": "sent", "room": room.pk}
@@ -96,8 +110,12 @@ async def test_broadcast_from_a_management_command_in_another_process(
     room, user = room_and_token
     headers = await token_headers(user)
     async with WebsocketCommunicator(application, f"/ws/rooms/{room.pk}/", headers=headers) as ws:
+        await joined_room(ws)
         out = await run_child(
-            ["manage.py", "announce_join", str(room.pk), "cmd-user"], redis_url, layer_prefix, tmp_path
+            ["manage.py", "announce_join", str(room.pk), "cmd-user"],
+            redis_url,
+            layer_prefix,
+            tmp_path,
         )
         assert f"announced cmd-user in room {room.pk}" in out
         await expect_join(ws, "cmd-user")
@@ -114,6 +132,7 @@ async def test_broadcast_from_a_task_function_in_another_process(
         f"print(notify_user_joined({room.pk}, 'worker'))\n"
     )
     async with WebsocketCommunicator(application, f"/ws/rooms/{room.pk}/", headers=headers) as ws:
+        await joined_room(ws)
         out = await run_child(["-c", code], redis_url, layer_prefix, tmp_path)
         assert out.strip() == f"notified room {room.pk}"
         await expect_join(ws, "worker")
@@ -134,7 +153,8 @@ async def test_send_event_to_one_connection_from_another_process(
         assert channel_name.startswith("specific.")
         code = (
             "import django; django.setup()\n"
-            "from django_chat.chat.consumers import RoomChatConsumer, UserJoinedEvent, UserPayload\n"
+            "from django_chat.chat.consumers import RoomChatConsumer, UserJoinedEvent\n"
+            "from django_chat.chat.messages import UserPayload\n"
             "RoomChatConsumer.send_event_sync(UserJoinedEvent(payload=UserPayload(username='dm')), "
             f"{channel_name!r})\n"
         )
@@ -149,7 +169,9 @@ async def test_capture_layer_records_broadcasts_and_events(
     room, user = room_and_token
     headers = await token_headers(user)
     with capture_layer() as layer:
-        async with WebsocketCommunicator(application, f"/ws/rooms/{room.pk}/", headers=headers) as ws:
+        async with WebsocketCommunicator(
+            application, f"/ws/rooms/{room.pk}/", headers=headers
+        ) as ws:
             await ws.send_json({"action": "chat", "payload": {"message": "hi"}})
             await ws.receive_json()
             await RoomChatConsumer.broadcast_event(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
+from django_support import EXAMPLE_DIR, PYTHON, subprocess_env
 from pydantic import BaseModel
 
 import chanx.channels.settings as settings_module
@@ -18,8 +19,6 @@ from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.authenticator import BaseAuthenticator
 from chanx.core.decorators import ws_handler
 from chanx.messages.base import BaseMessage
-
-from .django_support import EXAMPLE_DIR, PYTHON, subprocess_env
 
 pytestmark = pytest.mark.django
 
@@ -61,19 +60,19 @@ class DenyAll(BaseAuthenticator):
         return False
 
 
+def config(cls: type) -> tuple[Any, Any]:
+    """``(send_completion, max_message_size)`` of a class once it resolved its settings."""
+    cls.get_channel_layer()  # type: ignore[attr-defined]
+    return cls.send_completion, cls.max_message_size  # type: ignore[attr-defined]
+
+
 def test_settings_fill_defaults_but_explicit_attributes_win() -> None:
     with override_settings(CHANX={"send_completion": True, "max_message_size": 1000}):
-        assert DefaultsConsumer.get_channel_layer() is None  # resolves the class
-        assert DefaultsConsumer.send_completion is True
-        assert DefaultsConsumer.max_message_size == 1000
-        ExplicitConsumer.get_channel_layer()
-        assert ExplicitConsumer.send_completion is False
-        assert ExplicitConsumer.max_message_size == 50
-        ChildOfDefaults.get_channel_layer()
-        assert ChildOfDefaults.send_completion is True
-    DefaultsConsumer.get_channel_layer()
-    assert DefaultsConsumer.send_completion is False  # withdrawn with the setting
-    assert DefaultsConsumer.max_message_size == 1_048_576
+        assert config(DefaultsConsumer) == (True, 1000)
+        assert config(ExplicitConsumer) == (False, 50)
+        assert config(ChildOfDefaults) == (True, 1000)
+    assert config(DefaultsConsumer) == (False, 1_048_576)  # withdrawn with the setting
+    assert config(ChildOfDefaults) == (False, 1_048_576)
 
 
 async def test_settings_apply_to_live_connections() -> None:

@@ -1,13 +1,18 @@
 """The seed's "Complete Example: Chat Consumer", unchanged, plus a members-only variant.
 
-Only the imports at the top are added: the seed page shows the consumer, not where its message
-types and model live.
+Only imports are added (the seed page shows the consumer, not where its message types and
+model live) and the code is formatted by ruff.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
+from rest_framework.permissions import IsAuthenticated
+
+from chanx.channels.authenticator import DjangoAuthenticator
+from chanx.channels.websocket import AsyncJsonWebsocketConsumer
+from chanx.core.decorators import channel, event_handler, ws_handler
 from chanx.messages.base import BaseChannelEvent, BaseMessage
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import PongMessage
@@ -23,11 +28,7 @@ from django_chat.chat.messages import (
 from django_chat.chat.models import ChatRoom
 from django_chat.chat.permissions import IsRoomMember
 
-# -- the seed's complete example, verbatim --------------------------------------------------
-from chanx.core.decorators import ws_handler, event_handler, channel  # noqa: E402, I001
-from chanx.channels.websocket import AsyncJsonWebsocketConsumer  # noqa: E402
-from chanx.channels.authenticator import DjangoAuthenticator  # noqa: E402
-from rest_framework.permissions import IsAuthenticated  # noqa: E402
+# -- the seed's complete example (its imports are sorted into the block above) --------------
 
 
 # Messages
@@ -55,12 +56,10 @@ class RoomAuthenticator(DjangoAuthenticator):
 
 
 # Consumer (generic type is optional - either approach works)
-@channel(
-    name="room_chat",
-    description="Real-time chat for specific rooms",
-    tags=["chat", "rooms"]
-)
-class RoomChatConsumer(AsyncJsonWebsocketConsumer[UserJoinedEvent]):  # Optional generic for type hints
+@channel(name="room_chat", description="Real-time chat for specific rooms", tags=["chat", "rooms"])
+class RoomChatConsumer(
+    AsyncJsonWebsocketConsumer[UserJoinedEvent]
+):  # Optional generic for type hints
     authenticator_class = RoomAuthenticator
     authenticator: RoomAuthenticator
 
@@ -73,10 +72,7 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer[UserJoinedEvent]):  # Optional
         await self.channel_layer.group_add(room_group, self.channel_name)
         self.groups.append(room_group)
 
-    @ws_handler(
-        summary="Handle chat messages",
-        output_type=ChatNotificationMessage
-    )
+    @ws_handler(summary="Handle chat messages", output_type=ChatNotificationMessage)
     async def handle_chat(self, message: ChatMessage) -> None:
         """Process and broadcast chat messages."""
         await self.broadcast_message(
@@ -84,7 +80,7 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer[UserJoinedEvent]):  # Optional
                 payload=ChatNotificationPayload(
                     message=message.payload.message,
                     username=self.authenticator.user.username,
-                    room_id=self.authenticator.obj.id
+                    room_id=self.authenticator.obj.id,
                 )
             )
         )
@@ -94,10 +90,11 @@ class RoomChatConsumer(AsyncJsonWebsocketConsumer[UserJoinedEvent]):  # Optional
         """Handle user join events from other parts of the app."""
         return UserJoinedMessage(
             payload=UserJoinedPayload(
-                username=event.payload.username,
-                message=f"{event.payload.username} joined the room"
+                username=event.payload.username, message=f"{event.payload.username} joined the room"
             )
         )
+
+
 # -- end of the seed's example ---------------------------------------------------------------
 
 

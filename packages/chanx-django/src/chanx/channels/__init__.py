@@ -1,4 +1,4 @@
-"""chanx for Django Channels: typed JSON WebSocket consumers, DRF authentication, ``CHANX`` settings.
+"""chanx for Django Channels: typed JSON consumers, DRF authentication, ``CHANX`` settings.
 
 Import the consumer from :mod:`chanx.channels.websocket` and the authenticator from
 :mod:`chanx.channels.authenticator`; this package module only carries the version, so that

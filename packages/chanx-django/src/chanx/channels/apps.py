@@ -1,4 +1,4 @@
-"""Optional Django app: add ``"chanx.channels"`` to ``INSTALLED_APPS`` to validate ``CHANX`` at start-up.
+"""Optional Django app: list ``"chanx.channels"`` in ``INSTALLED_APPS`` to check ``CHANX`` early.
 
 Without it the setting is validated the first time a consumer class is used.
 """

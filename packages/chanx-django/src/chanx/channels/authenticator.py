@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from channels.db import database_sync_to_async
-
 from chanx.channels._request import request_from_scope
 from chanx.core.authenticator import BaseAuthenticator
 
@@ -92,7 +91,7 @@ class DjangoAuthenticator(BaseAuthenticator):
         """Instances of the authentication classes."""
         from rest_framework.settings import api_settings
 
-        classes = self.authentication_classes
+        classes: Any = self.authentication_classes
         if classes is None:
             classes = api_settings.DEFAULT_AUTHENTICATION_CLASSES
         return [auth() for auth in classes]
@@ -101,7 +100,7 @@ class DjangoAuthenticator(BaseAuthenticator):
         """Instances of the permission classes."""
         from rest_framework.settings import api_settings
 
-        classes = self.permission_classes
+        classes: Any = self.permission_classes
         if classes is None:
             classes = api_settings.DEFAULT_PERMISSION_CLASSES
         return [permission() for permission in classes]

@@ -61,9 +61,7 @@ class ChanxSettings(BaseModel):
 _lock = threading.Lock()
 _cached: ChanxSettings | None = None
 _epoch = 0
-_applied: weakref.WeakKeyDictionary[type, tuple[int, frozenset[str]]] = (
-    weakref.WeakKeyDictionary()
-)
+_applied: weakref.WeakKeyDictionary[type, tuple[int, frozenset[str]]] = weakref.WeakKeyDictionary()
 
 
 def _validate(raw: Any) -> ChanxSettings:

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Iterable, Iterator
-from typing import Any
+from typing import Any, Self, cast
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.test import TransactionTestCase
 
+from channels.db import database_sync_to_async
 from chanx.core.testing import ConnectResult, RecordingLayer, WebsocketHarness
 from chanx.core.types import ASGIApp
 
@@ -45,7 +45,7 @@ _Header = tuple[str | bytes, str | bytes]
 def _default_application() -> ASGIApp:
     from channels.routing import get_default_application
 
-    app: ASGIApp = get_default_application()
+    app: ASGIApp = cast("Any", get_default_application())
     return app
 
 
@@ -63,7 +63,7 @@ class WebsocketCommunicator(WebsocketHarness):
 
     def __init__(
         self,
-        application: ASGIApp | type[Any] | None = None,
+        application: Any = None,
         path: str = "/",
         *,
         user: Any = None,
@@ -85,6 +85,10 @@ class WebsocketCommunicator(WebsocketHarness):
             **kwargs,
         )
 
+    async def __aenter__(self) -> Self:
+        await super().__aenter__()
+        return self
+
 
 @contextlib.contextmanager
 def capture_layer(alias: str = "default") -> Iterator[RecordingLayer]:
@@ -98,14 +102,15 @@ def capture_layer(alias: str = "default") -> Iterator[RecordingLayer]:
     """
     from channels.layers import channel_layers
 
+    backends: dict[str, Any] = channel_layers.backends
     inner = channel_layers[alias]
     recorder = RecordingLayer(inner)
-    channel_layers.backends[alias] = recorder
+    backends[alias] = recorder
     try:
         yield recorder
     finally:
-        if channel_layers.backends.get(alias) is recorder:
-            channel_layers.backends[alias] = inner
+        if backends.get(alias) is recorder:
+            backends[alias] = inner
 
 
 def _session_cookie(user: Any) -> str:
@@ -130,7 +135,7 @@ def _token_key(user: Any) -> str:
 
 
 async def token_headers(user: Any, keyword: str = "Token") -> list[_Header]:
-    """An ``Authorization: Token <key>`` header for ``user`` (needs ``rest_framework.authtoken``)."""
+    """An ``Authorization: Token <key>`` header for ``user`` (``rest_framework.authtoken``)."""
     key = await database_sync_to_async(_token_key)(user)
     return [("authorization", f"{keyword} {key}")]
 
@@ -146,7 +151,7 @@ class WebsocketTestCase(TransactionTestCase):
     #: Default path of :meth:`communicator`.
     ws_path: str = "/"
     #: Application under test; ``None`` uses ``settings.ASGI_APPLICATION``.
-    application: ASGIApp | type[Any] | None = None
+    application: Any = None
 
     @contextlib.asynccontextmanager
     async def communicator(
@@ -191,9 +196,8 @@ class WebsocketTestCase(TransactionTestCase):
         """Create a user of ``AUTH_USER_MODEL`` from async test code."""
         from django.contrib.auth import get_user_model
 
-        return await database_sync_to_async(get_user_model().objects.create_user)(
-            username, **fields
-        )
+        manager: Any = get_user_model().objects
+        return await database_sync_to_async(manager.create_user)(username, **fields)
 
     async def session_headers(self, user: Any) -> list[_Header]:
         """See :func:`session_headers`."""

@@ -17,14 +17,13 @@ closes stale connections around each call. So it is skipped by default and opt-i
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from channels.db import aclose_old_connections
 from channels.generic.websocket import (
     AsyncJsonWebsocketConsumer as ChannelsJsonConsumer,
 )
 from channels.layers import get_channel_layer as channels_get_layer
-
 from chanx.channels.settings import apply_settings, settings_epoch
 from chanx.core.consumer import ChanxConsumer, EventT
 from chanx.core.types import ASGIApp, ASGIReceive, ASGISend, LayerMessage, Scope
@@ -35,13 +34,36 @@ if TYPE_CHECKING:
 __all__ = ["AsyncJsonWebsocketConsumer"]
 
 
+if TYPE_CHECKING:
+
+    class _ChannelsSurface:
+        """What Channels' consumer adds to chanx's core, as type checkers should see it.
+
+        Channels' stubs type ``scope``, ``channel_layer`` and ``channel_layer_alias``
+        differently from the core (which is what actually runs), so type checkers see only this
+        surface; at run time the base is Channels' ``AsyncJsonWebsocketConsumer``.
+        """
+
+        async def send(
+            self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+        ) -> None: ...
+        async def send_json(self, content: Any, close: bool = False) -> None: ...
+        async def receive_json(self, content: Any, **kwargs: Any) -> None: ...
+        @classmethod
+        async def decode_json(cls, text_data: str) -> Any: ...
+        @classmethod
+        async def encode_json(cls, content: Any) -> str: ...
+else:
+    _ChannelsSurface = ChannelsJsonConsumer
+
+
 def _ensure_settings(cls: type) -> None:
     if cls.__dict__.get("_chanx_epoch") != settings_epoch():
         apply_settings(cls)
         cls._chanx_epoch = settings_epoch()  # type: ignore[attr-defined]
 
 
-class AsyncJsonWebsocketConsumer(ChanxConsumer[EventT], ChannelsJsonConsumer):  # type: ignore[misc]
+class AsyncJsonWebsocketConsumer(ChanxConsumer[EventT], _ChannelsSurface):
     """Typed JSON WebSocket consumer for Django Channels, routed by ``@ws_handler``.
 
     Route it with ``URLRouter([path("ws/chat/<int:pk>/", Consumer.as_asgi())])``. Channels'
@@ -84,8 +106,8 @@ class AsyncJsonWebsocketConsumer(ChanxConsumer[EventT], ChannelsJsonConsumer):  
         alias = cls.channel_layer_alias
         if alias is None:
             return None
-        layer: ChannelLayer | None = channels_get_layer(alias)
-        return layer
+        layer: Any = channels_get_layer(alias)
+        return cast("ChannelLayer | None", layer)
 
     async def __call__(self, scope: Scope, receive: ASGIReceive, send: ASGISend) -> None:
         route = scope.get("url_route")

@@ -1,0 +1,206 @@
+"""The django_chat example under daphne over real sockets, alone and scaled out on Redis.
+
+Each test gets its own SQLite file (migrated and seeded by the example's own commands) and its
+own channels_redis prefix, so servers, commands and the test share state only through them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django, pytest.mark.redis]
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "django_chat"
+
+
+def example_env(db: Path, redis_url: str, prefix: str) -> dict[str, str]:
+    return {
+        "PYTHONPATH": str(EXAMPLE),
+        "DJANGO_SETTINGS_MODULE": "django_chat.settings",
+        "CHAT_DB": str(db),
+        "CHAT_REDIS_URL": redis_url,
+        "CHAT_LAYER_PREFIX": prefix,
+    }
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    import os
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=EXAMPLE, env={**os.environ, **env}, capture_output=True, text=True, timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.fixture
+def chat(tmp_path: Path, redis_url: str) -> dict[str, Any]:
+    """A migrated, seeded example database and the environment that points at it."""
+    env = example_env(tmp_path / "chat.sqlite3", redis_url, f"chanx-e2e-{uuid.uuid4().hex[:10]}")
+    manage(env, "migrate", "--verbosity", "0")
+    seed = json.loads(manage(env, "seed_chat"))
+    return {"env": env, "db": tmp_path / "chat.sqlite3", **seed}
+
+
+def daphne_argv() -> list[str]:
+    return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", "{port}",
+            "django_chat.asgi:application"]  # fmt: skip
+
+
+def open_ws(server: Any, path: str, token: str | None = None) -> Any:
+    headers = [("Authorization", f"Token {token}")] if token else []
+    return connect(f"{server.ws}{path}", additional_headers=headers, origin=server.http)
+
+
+async def recv(ws: ClientConnection, timeout: float = 10) -> Any:
+    async with asyncio.timeout(timeout):
+        return json.loads(await ws.recv(decode=True))
+
+
+async def refused(server: Any, path: str, token: str | None = None) -> tuple[Any, int]:
+    async with open_ws(server, path, token) as ws:
+        frame = await recv(ws)
+        assert frame["action"] == "authentication"
+        with pytest.raises(ConnectionClosed) as closed:
+            await recv(ws)
+        assert closed.value.rcvd is not None
+        return frame["payload"], closed.value.rcvd.code
+
+
+async def recv_until(ws: ClientConnection, message: str) -> None:
+    """Skip frames until the chat line ``message`` arrives."""
+    while True:
+        frame = await recv(ws)
+        if frame.get("payload", {}).get("message") == message:
+            return
+
+
+async def in_room(*clients: ClientConnection) -> None:
+    """Wait until every client's consumer has joined the room group.
+
+    The server accepts the handshake before it authenticates and joins the group, so a
+    client only knows it is in once its own chat line comes back. Clients that joined earlier
+    see the later lines too; they are drained here.
+    """
+    for i, ws in enumerate(clients):
+        marker = f"sync-{i}"
+        await ws.send(json.dumps({"action": "chat", "payload": {"message": marker}}))
+        for member in clients[: i + 1]:
+            await recv_until(member, marker)
+
+
+def joined(name: str) -> dict[str, Any]:
+    return {
+        "action": "user_joined",
+        "payload": {"username": name, "message": f"{name} joined the room"},
+    }
+
+
+async def test_chat_under_daphne_with_auth_outcomes(
+    start_server: Any, chat: dict[str, Any]
+) -> None:
+    server = start_server(daphne_argv(), env=chat["env"])
+    tokens, rooms = chat["tokens"], chat["rooms"]
+    lobby, secret = f"/ws/rooms/{rooms['lobby']}/", f"/ws/private/{rooms['secret']}/"
+
+    async with (
+        open_ws(server, lobby, tokens["alice"]) as alice,
+        open_ws(server, lobby, tokens["bob"]) as bob,
+    ):
+        await in_room(alice, bob)
+        await alice.send(json.dumps({"action": "chat", "payload": {"message": "hi"}}))
+        line = {
+            "action": "chat_notification",
+            "payload": {"message": "hi", "username": "alice", "room_id": rooms["lobby"]},
+        }
+        assert await recv(alice) == line
+        assert await recv(bob) == line
+        async with httpx.AsyncClient(base_url=server.http) as http:
+            response = await http.post(f"/rooms/{rooms['lobby']}/join/?username=dora")
+        assert response.status_code == 200
+        assert await recv(alice) == joined("dora")
+        assert await recv(bob) == joined("dora")
+        await bob.send("{broken")
+        error = await recv(bob)
+        assert error["action"] == "error"
+        assert "broken" not in json.dumps(error)
+
+    async with open_ws(server, secret, tokens["alice"]) as member:
+        await member.send(json.dumps({"action": "ping"}))
+        assert await recv(member) == {"action": "pong", "payload": None}
+
+    assert (await refused(server, lobby))[1] == 4401
+    payload, code = await refused(server, lobby, tokens["carol"])
+    assert (code, payload["detail"]) == (4401, "Token has expired.")
+    payload, code = await refused(server, lobby, "f" * 40)
+    assert (code, payload["detail"]) == (4401, "Invalid token.")
+    payload, code = await refused(server, secret, tokens["bob"])
+    assert (code, payload["detail"]) == (4403, "You are not a member of this room.")
+    assert (await refused(server, "/ws/rooms/999999/", tokens["alice"]))[1] == 4404
+
+    with pytest.raises(InvalidStatus) as no_origin:  # AllowedHostsOriginValidator
+        async with connect(
+            f"{server.ws}{lobby}",
+            additional_headers=[("Authorization", f"Token {tokens['alice']}")],
+        ):
+            pass
+    assert no_origin.value.response.status_code == 403
+
+    # A database fault inside authentication: the client gets a generic 4500, the log the details.
+    with sqlite3.connect(chat["db"]) as db:
+        db.execute("DROP TABLE chat_chatroom_members")
+        db.execute("DROP TABLE chat_chatroom")
+    payload, code = await refused(server, lobby, tokens["alice"])
+    assert code == 4500
+    assert payload["detail"] == "Authentication could not complete"
+    assert "chat_chatroom" not in json.dumps(payload)
+    deadline = asyncio.get_running_loop().time() + 10
+    while "no such table: chat_chatroom" not in server.output():
+        assert asyncio.get_running_loop().time() < deadline, server.output()
+        await asyncio.sleep(0.05)
+
+
+async def test_scale_out_two_daphne_processes_on_redis(
+    start_server: Any, chat: dict[str, Any]
+) -> None:
+    server_a = start_server(daphne_argv(), env=chat["env"])
+    server_b = start_server(daphne_argv(), env=chat["env"])
+    tokens, room = chat["tokens"], chat["rooms"]["lobby"]
+    path = f"/ws/rooms/{room}/"
+    async with (
+        open_ws(server_a, path, tokens["alice"]) as on_a,
+        open_ws(server_b, path, tokens["bob"]) as on_b,
+    ):
+        await in_room(on_a, on_b)
+
+        await on_a.send(json.dumps({"action": "chat", "payload": {"message": "from A"}}))
+        expected = {
+            "action": "chat_notification",
+            "payload": {"message": "from A", "username": "alice", "room_id": room},
+        }
+        assert await recv(on_b) == expected
+        assert await recv(on_a) == expected
+
+        async with httpx.AsyncClient(base_url=server_a.http) as http:
+            assert (await http.post(f"/rooms/{room}/join/?username=via-a")).status_code == 200
+        assert await recv(on_b) == joined("via-a")
+        assert await recv(on_a) == joined("via-a")
+
+        await asyncio.to_thread(manage, chat["env"], "announce_join", str(room), "cli")
+        assert await recv(on_a) == joined("cli")
+        assert await recv(on_b) == joined("cli")
