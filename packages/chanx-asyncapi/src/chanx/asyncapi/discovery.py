@@ -134,6 +134,12 @@ class _Walker:
                 return
 
     def route(self, route: Any, prefix: str, types: dict[str, str]) -> None:
+        router = getattr(route, "original_router", None)
+        if router is not None:  # FastAPI's include_router() keeps the router and its prefix
+            context = getattr(route, "include_context", None)
+            part, more = starlette_path_to_address(str(getattr(context, "prefix", "") or ""))
+            self.node(router, _join(prefix, part), {**types, **more})
+            return
         pattern = getattr(route, "pattern", None)
         if pattern is not None and hasattr(route, "callback"):  # Django URLPattern
             part, more = django_route_to_address(pattern)

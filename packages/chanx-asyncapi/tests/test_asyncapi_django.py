@@ -1,0 +1,113 @@
+"""Django: Channels routers are walked and the docs URLs serve the example project."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+
+from chanx.asyncapi import discover, generate, validate_document
+
+pytestmark = pytest.mark.django
+
+EXAMPLE_DIR = Path(__file__).resolve().parents[3] / "examples" / "django_chat"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def django_example() -> None:
+    """The django_chat example's settings (the same set-up chanx-django's tests use)."""
+    if str(EXAMPLE_DIR) not in sys.path:
+        sys.path.insert(0, str(EXAMPLE_DIR))
+    from django_chat import testsetup
+
+    testsetup.setup()
+
+
+def _consumers() -> tuple[type[Any], type[Any]]:
+    from chanx.channels.websocket import AsyncJsonWebsocketConsumer
+    from chanx.core.decorators import channel, ws_handler
+    from chanx.messages.base import BaseMessage
+
+    class Note(BaseMessage):
+        action: Literal["note"] = "note"
+        payload: str
+
+    @channel(name="notes")
+    class NotesConsumer(AsyncJsonWebsocketConsumer):
+        @ws_handler
+        async def handle_note(self, message: Note) -> Note:
+            return message
+
+    class OtherConsumer(NotesConsumer):
+        pass
+
+    return NotesConsumer, OtherConsumer
+
+
+def test_protocol_router_middleware_and_nested_url_routers() -> None:
+    from channels.auth import AuthMiddlewareStack
+    from channels.routing import ProtocolTypeRouter, URLRouter
+    from channels.security.websocket import AllowedHostsOriginValidator
+    from django.urls import path, re_path
+
+    notes, other = _consumers()
+    nested = URLRouter([path("deep/<slug:slug>/", other.as_asgi())])
+    app = ProtocolTypeRouter(
+        {
+            "http": lambda scope, receive, send: None,
+            "websocket": AllowedHostsOriginValidator(
+                AuthMiddlewareStack(
+                    URLRouter(
+                        [
+                            path("ws/notes/<int:pk>/", notes.as_asgi()),
+                            re_path(r"^ws/re/(?P<room>\w+)/$", notes.as_asgi()),
+                            path("ws/nested/", nested),  # type: ignore[arg-type,list-item]
+                        ]
+                    )
+                )
+            ),
+        }
+    )
+    found = [(r.address, r.consumer.__name__, r.param_types) for r in discover(app)]
+    assert found == [
+        ("/ws/notes/{pk}/", "NotesConsumer", {"pk": "int"}),
+        ("/ws/re/{room}/", "NotesConsumer", {"room": "str"}),
+        ("/ws/nested/deep/{slug}/", "OtherConsumer", {"slug": "slug"}),
+    ]
+    doc = generate(app).to_dict()
+    assert list(doc["channels"]) == ["notes", "notes_2", "OtherConsumer"]
+    assert validate_document(doc) == []
+
+
+def test_the_example_project_is_documented() -> None:
+    from django_chat.asgi import application
+
+    doc = generate(application).to_dict()
+    assert {c["address"] for c in doc["channels"].values()} == {
+        "/ws/rooms/{pk}/",
+        "/ws/private/{room_id}/",
+    }
+    assert validate_document(doc) == []
+
+
+def test_docs_urls_serve_json_yaml_and_the_page() -> None:
+    import yaml
+    from django.test import Client, override_settings
+
+    with override_settings(ROOT_URLCONF="asyncapi_django_urls"):
+        client = Client()
+        spec = client.get("/docs/asyncapi.json")
+        assert spec.status_code == 200
+        assert spec["Content-Type"] == "application/json"
+        data = json.loads(spec.content)
+        assert data["info"]["title"] == "Django chat"
+        assert validate_document(data) == []
+        assert yaml.safe_load(client.get("/docs/asyncapi.yaml").content) == data
+        page = client.get("/docs/")
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert "room_chat" in html
+        assert "Client sends" in html
