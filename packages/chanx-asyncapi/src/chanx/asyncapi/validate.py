@@ -133,7 +133,7 @@ def _schema_problems(schema: Any, where: str) -> list[str]:
                 stack.extend((sub, f"{at}/{key}/{name}") for name, sub in value.items())
             elif key not in _LITERALS:
                 stack.append((value, f"{at}/{key}"))
-    return problems
+    return sorted(problems)
 
 
 def _semantics(doc: dict[str, Any]) -> list[str]:
