@@ -43,7 +43,8 @@ def test_structural_errors_name_the_location(doc: dict[str, Any]) -> None:
 def test_unresolved_reference(doc: dict[str, Any]) -> None:
     doc["components"]["messages"]["PingMessage"]["payload"] = {"$ref": "#/components/schemas/Nope"}
     assert validate_document(doc) == [
-        "#/components/messages/PingMessage/payload: $ref '#/components/schemas/Nope' does not resolve"
+        "#/components/messages/PingMessage/payload: "
+        "$ref '#/components/schemas/Nope' does not resolve"
     ]
 
 
