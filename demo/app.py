@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from chanx.fast_channels.layers import setup_layers
+from chanx.mixins import MemoryStore, MixinStore
 from demo.consumers import ChatConsumer, room_group
 from demo.messages import AnnouncementEvent
 
@@ -26,9 +27,19 @@ class Announcement(BaseModel):
     message: str = Field(min_length=1, max_length=2000)
 
 
+def _mixin_store(redis_url: str | None, prefix: str) -> MixinStore:
+    """Presence, typists and per-user buckets: in memory, or in Redis next to the layer."""
+    if not redis_url:
+        return MemoryStore()
+    from chanx.mixins.stores.redis import RedisStore
+
+    return RedisStore.from_url(redis_url, prefix=f"{prefix}:mixins:")
+
+
 def create_app(redis_url: str | None = None, prefix: str = "chanx-demo") -> FastAPI:
     """Build the app; ``redis_url=None`` uses the in-memory channel layer."""
     setup_layers(redis_url, prefix=prefix)
+    ChatConsumer.mixin_store = _mixin_store(redis_url, prefix)
     app = FastAPI(title="chanx demo chat")
     app.add_api_websocket_route("/ws/chat/{room}", ChatConsumer.as_asgi())
     page = resources.files("demo").joinpath("static/index.html").read_text(encoding="utf-8")
@@ -44,6 +55,11 @@ def create_app(redis_url: str | None = None, prefix: str = "chanx-demo") -> Fast
             AnnouncementEvent(payload=body.message), groups=[room_group(room)]
         )
         return {"status": "sent", "room": room}
+
+    @app.get("/api/rooms/{room}/presence")
+    async def presence(room: str) -> dict[str, object]:
+        """Who is in ``room``: users with their connections, and both counts."""
+        return (await ChatConsumer.get_presence(room)).model_dump()
 
     @app.get("/api/health")
     async def health() -> dict[str, str]:

@@ -15,6 +15,7 @@ from chanx.core.decorators import channel, event_handler, ws_handler
 from chanx.fast_channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import PongMessage
+from chanx.mixins import BucketSpec, PresenceMixin, RateLimitMixin, TypingMixin
 from demo.messages import (
     AnnouncementEvent,
     AnnouncementMessage,
@@ -55,11 +56,20 @@ class TokenAuthenticator(BaseAuthenticator):
 
 
 @channel(name="chat", description="Chat rooms: messages broadcast to everyone in the room.")
-class ChatConsumer(AsyncJsonWebsocketConsumer[AnnouncementEvent]):
-    """One chat connection, in the room named by the URL."""
+class ChatConsumer(  # type: ignore[misc]  # mypy compares chanx's and fast-channels' bases
+    PresenceMixin, TypingMixin, RateLimitMixin, AsyncJsonWebsocketConsumer[AnnouncementEvent]
+):
+    """One chat connection, in the room named by the URL, with presence, typing and limits."""
 
     authenticator_class = TokenAuthenticator
     log_ignored_actions = ("ping", "pong")
+
+    # Mixins: a page reload within 3 s is not a leave/join; 10 frames of burst, 2/s sustained
+    # (typing frames have their own, larger bucket); a client flooding on is closed (4429).
+    presence_grace = 3.0
+    rate_limit = BucketSpec(capacity=10, refill_rate=2.0)
+    rate_limit_actions = {"typing_start": BucketSpec(capacity=30, refill_rate=5.0)}
+    rate_limit_close_after = 50
 
     room: str
 
@@ -69,13 +79,18 @@ class ChatConsumer(AsyncJsonWebsocketConsumer[AnnouncementEvent]):
         self.room = self.scope["path_params"]["room"]
         group = room_group(self.room)
         assert self.channel_layer is not None
-        await self.channel_layer.group_add(group, self.channel_name)
-        self.groups.append(group)
+        if group not in self.groups:  # the mixins may have joined it already
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups.append(group)
         await self.broadcast_message(
             UserJoinedMessage(payload=UserPayload(username=self.user, room=self.room)),
             groups=[group],
             exclude_current=True,
         )
+
+    def get_room_group(self) -> str:
+        """The mixins share the room's own group instead of adding one."""
+        return room_group(self.get_room_key())
 
     @ws_handler(summary="Liveness check")
     async def handle_ping(self, message: PingMessage) -> PongMessage:

@@ -20,9 +20,16 @@ async def _recv(ws: ClientConnection, timeout: float) -> str:
         return str(await ws.recv(decode=True))
 
 
+#: Frames of the demo's presence and typing mixins (tested in test_mixins_demo_browser.py).
+MIXIN_FRAMES = {"presence_state", "presence_diff", "typing_users"}
+
+
 async def recv(ws: ClientConnection, timeout: float = 5) -> Any:
-    """The next frame, decoded; fails after ``timeout`` seconds."""
-    return json.loads(await _recv(ws, timeout))
+    """The next frame that is not a mixin's, decoded; fails after ``timeout`` seconds."""
+    while True:
+        frame = json.loads(await _recv(ws, timeout))
+        if frame.get("action") not in MIXIN_FRAMES:
+            return frame
 
 
 async def test_demo_chat_over_real_sockets(start_server: Any) -> None:
