@@ -108,3 +108,67 @@ async def test_stacked_mixins_on_the_binding(
     assert leave["presence_diff"]["leaves"] == ["bob"]
     presence = await Room.get_presence("blue")
     assert (presence.user_count, presence.connection_count) == (1, 1)
+
+
+def alone(binding: ModuleType, store: MixinStore, mixin: type) -> type[Any]:
+    """``mixin`` alone on the binding's consumer, with a handler for the rate limit to guard."""
+
+    class Single(mixin, binding.Consumer):  # type: ignore[misc, name-defined, valid-type]
+        authenticator_class = UserFromQuery
+        mixin_store = store
+        rate_limit = BucketSpec(capacity=2, refill_rate=0.001)
+        send_completion = True
+
+        @ws_handler
+        async def handle_shout(self, message: Shout) -> Shouted:
+            return Shouted(payload=message.payload)
+
+    return Single
+
+
+async def test_presence_alone_on_the_binding(
+    mixin_store: MixinStore, binding: ModuleType, open_ws: OpenWs
+) -> None:
+    routes = [("/ws/rooms/{room}", alone(binding, mixin_store, PresenceMixin))]
+    alice = await open_ws(routes, "/ws/rooms/blue", query_string="user=alice")
+    assert (await alice.receive_json())["payload"]["user_count"] == 1
+    tab = await open_ws(routes, "/ws/rooms/blue", query_string="user=alice")
+    state = (await tab.receive_json())["payload"]
+    assert (state["user_count"], state["connection_count"]) == (1, 2)
+    bob = await open_ws(routes, "/ws/rooms/blue", query_string="user=bob")
+    await bob.receive_json()
+    for ws in (alice, tab):
+        assert (await ws.receive_json())["payload"]["joins"][0]["user"] == "bob"
+    await tab.disconnect()
+    assert await bob.receive_nothing()  # alice still has a connection
+    await alice.disconnect()
+    assert (await bob.receive_json())["payload"]["leaves"] == ["alice"]
+
+
+async def test_typing_alone_on_the_binding(
+    mixin_store: MixinStore, binding: ModuleType, open_ws: OpenWs
+) -> None:
+    routes = [("/ws/rooms/{room}", alone(binding, mixin_store, TypingMixin))]
+    alice = await open_ws(routes, "/ws/rooms/blue", query_string="user=alice")
+    bob = await open_ws(routes, "/ws/rooms/blue", query_string="user=bob")
+    await alice.send_json({"action": "typing_start"})
+    assert (await alice.receive_json())["action"] == "complete"
+    assert (await bob.receive_json())["payload"] == {"room": "blue", "typists": ["alice"]}
+    await alice.send_json({"action": "typing_stop"})
+    assert (await bob.receive_json())["payload"]["typists"] == []
+
+
+async def test_rate_limit_alone_on_the_binding(
+    mixin_store: MixinStore, binding: ModuleType, open_ws: OpenWs
+) -> None:
+    routes = [("/ws/rooms/{room}", alone(binding, mixin_store, RateLimitMixin))]
+    alice = await open_ws(routes, "/ws/rooms/blue", query_string="user=alice")
+    bob = await open_ws(routes, "/ws/rooms/blue", query_string="user=bob")
+    for word in ("a", "b", "c"):
+        await alice.send_json({"action": "shout", "payload": word, "ref": word})
+    frames = [await alice.receive_json() for _ in range(5)]
+    assert [f["action"] for f in frames] == ["shouted", "complete"] * 2 + ["error"]
+    assert frames[-1]["ref"] == "c"
+    assert frames[-1]["payload"][0]["retry_after"] > 0
+    await bob.send_json({"action": "shout", "payload": "own bucket"})
+    assert (await bob.receive_json())["payload"] == "own bucket"
