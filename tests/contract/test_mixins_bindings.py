@@ -113,7 +113,7 @@ async def test_stacked_mixins_on_the_binding(
 def alone(binding: ModuleType, store: MixinStore, mixin: type) -> type[Any]:
     """``mixin`` alone on the binding's consumer, with a handler for the rate limit to guard."""
 
-    class Single(mixin, binding.Consumer):  # type: ignore[misc, name-defined, valid-type]
+    class Single(mixin, binding.Consumer):  # type: ignore[misc, name-defined]
         authenticator_class = UserFromQuery
         mixin_store = store
         rate_limit = BucketSpec(capacity=2, refill_rate=0.001)
