@@ -1,8 +1,12 @@
 """The long-lived task that drains a connection's channel layer channel.
 
 It survives layer outages: when ``receive`` fails (Redis restarted, a read timed out) it logs,
-backs off and retries instead of letting the error kill the connection, and once the layer
-answers again it re-joins the consumer's groups, because a restarted Redis has forgotten them.
+backs off and retries instead of letting the error kill the connection. Before reading again
+it re-joins the consumer's groups, because a restarted Redis has forgotten them; re-joining is
+also the probe that tells whether the layer is back (a ``receive`` on a quiet channel would
+block without ever saying so). Measured with a real redis-server killed for 3 s: 150 live
+connections kept, broadcasts reach all of them again within about a second of Redis
+answering (``tests/reliability/test_reliability_faults.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +25,10 @@ logger = logging.getLogger("chanx.layer")
 
 _FIRST_BACKOFF = 0.05
 _MAX_BACKOFF = 2.0
+
+
+def _next_backoff(backoff: float) -> float:
+    return min(max(backoff * 2, _FIRST_BACKOFF), _MAX_BACKOFF)
 
 
 class LayerReader:
@@ -49,14 +57,24 @@ class LayerReader:
                 await task
 
     async def _run(self) -> None:
-        backoff = 0.0
+        backoff = 0.0  # retry delay: grows while the layer fails, reset by the next message
+        rejoin = False  # the layer failed: re-join the groups before reading again
         while True:
+            if rejoin:
+                # Re-joining doubles as the health probe. It must come before the next read:
+                # a restarted Redis forgot the groups, so no message would ever arrive to
+                # tell a blocked ``receive`` that the layer is back.
+                if not await self._rejoin_groups():
+                    backoff = _next_backoff(backoff)
+                    await asyncio.sleep(backoff)
+                    continue
+                rejoin = False
             try:
                 message = await self.layer.receive(self.channel)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                backoff = min(max(backoff * 2, _FIRST_BACKOFF), _MAX_BACKOFF)
+                backoff = _next_backoff(backoff)
                 logger.warning(
                     "channel layer receive failed for %s (%s: %s); retrying in %.2fs",
                     self.channel,
@@ -65,19 +83,25 @@ class LayerReader:
                     backoff,
                 )
                 await asyncio.sleep(backoff)
+                rejoin = True
                 continue
-            if backoff:
-                backoff = 0.0
-                await self._rejoin_groups()
+            backoff = 0.0
             await self.dispatch(message)
 
-    async def _rejoin_groups(self) -> None:
-        for group in list(self.consumer.groups):
+    async def _rejoin_groups(self) -> bool:
+        """Add the channel to the consumer's groups again; False while the layer still fails."""
+        groups = list(self.consumer.groups)
+        for group in groups:
             try:
                 await self.layer.group_add(group, self.channel)
-            except Exception:
-                logger.warning("could not re-join group %r after an outage", group, exc_info=True)
-        logger.info("channel layer back for %s; groups restored", self.channel)
+            except Exception as exc:
+                logger.warning(
+                    "could not re-join group %r yet (%s: %s)", group, type(exc).__name__, exc
+                )
+                return False
+        if groups:
+            logger.info("channel layer back for %s; groups restored", self.channel)
+        return True
 
     async def dispatch(self, message: LayerMessage) -> None:
         """Run the consumer method named by ``message["type"]``; errors are logged."""
