@@ -97,6 +97,28 @@ class ItemMessage(BaseMessage):
     payload: int
 
 
+class BlobRequest(BaseModel):
+    n: int
+    size: int = Field(ge=0, le=1_000_000)
+
+
+class PublishBlobMessage(BaseMessage):
+    """Ask the server to broadcast item ``n`` carrying ``size`` bytes of filler."""
+
+    action: Literal["publish_blob"] = "publish_blob"
+    payload: BlobRequest
+
+
+class Blob(BaseModel):
+    n: int
+    data: str
+
+
+class BlobMessage(BaseMessage):
+    action: Literal["blob"] = "blob"
+    payload: Blob
+
+
 class HangMessage(BaseMessage):
     action: Literal["hang"] = "hang"
 
@@ -153,6 +175,12 @@ class ReliableConsumer(AsyncJsonWebsocketConsumer[NotifyEvent]):
         self._ran("publish")
         await self.broadcast_message(ItemMessage(payload=message.payload))
         return Published(payload=message.payload)
+
+    @ws_handler(output_type=BlobMessage)
+    async def handle_publish_blob(self, message: PublishBlobMessage) -> Published:
+        blob = Blob(n=message.payload.n, data="x" * message.payload.size)
+        await self.broadcast_message(BlobMessage(payload=blob))
+        return Published(payload=message.payload.n)
 
     @ws_handler
     async def handle_hang(self, message: HangMessage) -> PongMessage:

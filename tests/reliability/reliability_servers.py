@@ -7,6 +7,7 @@ Everything binds to 127.0.0.1 on a free port, waits for readiness by polling wit
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import os
 import shutil
@@ -206,3 +207,79 @@ async def close_clients(clients: list[ClientConnection]) -> None:
     for client in clients:
         with contextlib.suppress(Exception):
             await client.close()
+
+
+class RawWebSocket:
+    """A minimal blocking WebSocket client on a plain socket, for a client that does not read.
+
+    Library clients keep reading into their own buffers; this one reads only when asked, so
+    the server really meets a full TCP window.
+    """
+
+    def __init__(self, port: int, path: str, recv_buffer: int = 4096) -> None:
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, recv_buffer)
+        self.sock.settimeout(10)
+        self.sock.connect(("127.0.0.1", port))
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall(
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+        )
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self.sock.recv(1)
+            if not chunk:
+                raise AssertionError("server closed during the handshake")
+            head += chunk
+        assert head.startswith(b"HTTP/1.1 101"), head
+
+    def _exact(self, n: int) -> bytes:
+        data = b""
+        while len(data) < n:
+            chunk = self.sock.recv(n - len(data))
+            if not chunk:
+                raise ConnectionError("closed by the server")
+            data += chunk
+        return data
+
+    def recv_text(self) -> str:
+        """The next text frame (server frames are unmasked and, here, unfragmented)."""
+        first, second = self._exact(2)
+        length = second & 0x7F
+        if length == 126:
+            length = int.from_bytes(self._exact(2), "big")
+        elif length == 127:
+            length = int.from_bytes(self._exact(8), "big")
+        payload = self._exact(length)
+        opcode = first & 0x0F
+        if opcode == 0x8:
+            raise ConnectionError(f"close frame {payload[:2].hex()}")
+        assert opcode == 0x1, f"unexpected opcode {opcode}"
+        return payload.decode()
+
+    def send_text(self, text: str) -> None:
+        """Send one masked text frame."""
+        data = text.encode()
+        mask = os.urandom(4)
+        header = bytes([0x81])
+        if len(data) < 126:
+            header += bytes([0x80 | len(data)])
+        elif len(data) < 65536:
+            header += bytes([0x80 | 126]) + len(data).to_bytes(2, "big")
+        else:
+            header += bytes([0x80 | 127]) + len(data).to_bytes(8, "big")
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+        self.sock.sendall(header + mask + masked)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident set size of process ``pid`` (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError(f"no VmRSS for pid {pid}")
