@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
+
 from chanx.core.consumer import ChanxConsumer
 from chanx.core.testing import WebsocketHarness
-from chanx.mixins import ManualClock, MixinStore, PresenceMixin
+from chanx.mixins import ManualClock, MemoryStore, MixinStore, PresenceMixin
 
 Connect = Callable[..., WebsocketHarness]
 
@@ -170,3 +172,69 @@ async def test_anonymous_connections_are_separate_users(
         state = await b.receive_json()
         assert state["payload"]["user_count"] == 2
         assert all(u.startswith("anonymous-") for u in users(state))
+
+
+async def test_stalled_connection_rejoins_without_being_announced_as_left(
+    base: type[ChanxConsumer[Any]], store: MixinStore, clock: ManualClock, connect: Connect
+) -> None:
+    Room = room_class(base, store, presence_ttl=9.0, presence_heartbeat=3.0)
+    async with connect(Room, "alice") as alice:
+        await alice.receive_json()
+        # the process stalls past the TTL: alice's own heartbeat finds her entry swept, so she
+        # rejoins; the diff shows her (re)joined and never in ``leaves`` at the same time
+        await clock.wait_for_sleepers(1)
+        await clock.advance(30)
+        diff = (await alice.receive_json())["payload"]
+        assert ([u["user"] for u in diff["joins"]], diff["leaves"]) == (["alice"], [])
+        await alice.send_json({"action": "presence_list"})
+        state = await alice.receive_json()
+        assert [u["user"] for u in state["payload"]["users"]] == ["alice"]
+
+
+class FlakyStore(MemoryStore):
+    """A memory store whose first heartbeat fails, as a Redis outage would."""
+
+    failures = 1
+
+    async def presence_heartbeat(self, room: str, conn: str, ttl: float) -> Any:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("store unavailable")
+        return await super().presence_heartbeat(room, conn, ttl)
+
+
+async def test_a_failing_heartbeat_is_logged_and_retried(
+    base: type[ChanxConsumer[Any]],
+    clock: ManualClock,
+    connect: Connect,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    store = FlakyStore(clock)
+    Room = room_class(base, store, presence_ttl=9.0, presence_heartbeat=3.0)
+    async with connect(Room, "alice") as alice:
+        await alice.receive_json()
+        for _ in range(4):  # 12 s: past the TTL only if the failed beat were not retried
+            await clock.wait_for_sleepers(1)
+            await clock.advance(3)
+        assert "presence heartbeat failed" in caplog.text
+        assert [u.user for u in (await Room.get_presence("lobby")).users] == ["alice"]
+        assert await alice.receive_nothing()
+
+
+def test_user_key_comes_from_pk_id_or_username() -> None:
+    class User:
+        def __init__(self, **attrs: Any) -> None:
+            self.__dict__.update(attrs)
+
+    room = PresenceMixin()
+    for user, key in [
+        (User(pk=7, id=8), "7"),
+        (User(id=8, username="x"), "8"),
+        (User(username="x"), "x"),
+        ("bob", "bob"),
+        (42, "42"),
+    ]:
+        room.user = user
+        assert room.get_user_key() == key
+    room.user = User(is_authenticated=False, pk=None)
+    assert room.get_user_key() == f"anonymous-{room.connection_key}"

@@ -192,10 +192,18 @@ class PresenceMixin(RoomMixin):
         room = room or (state.room if state else self.get_room_key())
         if state is None:
             state = await self.get_presence(room)
+        # Diffs from several processes may arrive in any order, so a diff is checked against
+        # the state read after the change: a user who is present again (reconnected through
+        # another process, or this connection rejoining after a stall) is never announced as
+        # left, and a user is never in both lists.
         me = self.get_user_key()
+        present = {u.user for u in state.users}
         joins = [u for u in state.users if u.user == me] if change.joined else []
+        leaves = [user for user in change.left if user not in present]
+        if not joins and not leaves:
+            return
         diff = PresenceDiffPayload(
-            room=room, joins=joins, leaves=list(change.left), user_count=state.user_count
+            room=room, joins=joins, leaves=leaves, user_count=state.user_count
         )
         await self.broadcast_message(
             PresenceDiffMessage(payload=diff),
