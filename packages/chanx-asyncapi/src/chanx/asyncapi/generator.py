@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Mapping
 from typing import Any
@@ -82,7 +83,9 @@ def _servers(
     return out or None
 
 
+@functools.lru_cache(maxsize=4096)
 def _ref(*parts: str) -> Reference:
+    # Shared instances are fine: references are never mutated once built.
     escaped = (p.replace("~", "~0").replace("/", "~1") for p in parts)
     return Reference.model_validate({"$ref": "#/" + "/".join(escaped)})
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 import yaml
+from pydantic_core import to_json as _to_json
 
 from chanx.asyncapi.v3_0_0 import AsyncAPI
 
@@ -19,8 +19,12 @@ def _data(doc: AsyncAPI | dict[str, Any]) -> dict[str, Any]:
 
 
 def to_json(doc: AsyncAPI | dict[str, Any]) -> str:
-    """Indented JSON in the document's field order, with a final newline."""
-    return json.dumps(_data(doc), indent=2, ensure_ascii=False) + "\n"
+    """Indented JSON in the document's field order, with a final newline.
+
+    Written by pydantic-core's serializer: several times faster than ``json.dumps`` on large
+    documents, same layout.
+    """
+    return _to_json(_data(doc), indent=2).decode() + "\n"
 
 
 def to_yaml(doc: AsyncAPI | dict[str, Any]) -> str:
