@@ -1,4 +1,7 @@
-"""The mixins across two uvicorn processes sharing one Redis (store and channel layer)."""
+"""The mixins across two server processes sharing one Redis (store and channel layer).
+
+On the ASGI binding (two uvicorn processes) and on the Django binding (two daphne processes).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +9,18 @@ import asyncio
 import json
 import os
 import signal
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-pytestmark = [pytest.mark.e2e, pytest.mark.asgi, pytest.mark.redis]
+pytestmark = [pytest.mark.e2e, pytest.mark.redis]
+asgi = pytest.mark.asgi
+HERE = Path(__file__).resolve().parent
 
 
 async def recv(ws: ClientConnection, timeout: float = 5) -> Any:
@@ -57,6 +64,7 @@ async def cleanup_keys(redis_url: str) -> Any:
     await client.aclose()
 
 
+@asgi
 async def test_two_processes_share_presence_typing_and_user_buckets(
     start_server: Any, uvicorn_cmd: Any, redis_url: str, cleanup_keys: str
 ) -> None:
@@ -94,15 +102,28 @@ async def test_two_processes_share_presence_typing_and_user_buckets(
             ]
 
 
+def daphne_cmd() -> list[str]:
+    return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", "{port}",
+            "mixins_django_app:application"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "binding", [pytest.param("asgi", marks=asgi), pytest.param("django", marks=pytest.mark.django)]
+)
 async def test_killed_process_connections_expire_and_the_room_is_told(
-    start_server: Any, uvicorn_cmd: Any, redis_url: str, cleanup_keys: str
+    start_server: Any, uvicorn_cmd: Any, redis_url: str, cleanup_keys: str, binding: str
 ) -> None:
     env = {"REDIS_URL": redis_url, "MIXINS_PREFIX": cleanup_keys, "PRESENCE_TTL": "1.0"}
-    doomed = start_server(uvicorn_cmd("mixins_e2e_app:app"), env=env)
-    survivor = start_server(uvicorn_cmd("mixins_e2e_app:app"), env=env)
-    async with connect(f"{survivor.ws}/ws/lobby?user=bob") as bob:
+    if binding == "asgi":
+        argv, path = uvicorn_cmd("mixins_e2e_app:app"), "/ws/lobby"
+    else:
+        argv, path = daphne_cmd(), "/ws/lobby/"
+        env["PYTHONPATH"] = str(HERE)
+    doomed = start_server(argv, env=env)
+    survivor = start_server(argv, env=env)
+    async with connect(f"{survivor.ws}{path}?user=bob") as bob:
         await recv(bob)
-        ghost = await connect(f"{doomed.ws}/ws/lobby?user=ghost")
+        ghost = await connect(f"{doomed.ws}{path}?user=ghost")
         await recv(ghost)
         assert (await recv(bob))["payload"]["joins"][0]["user"] == "ghost"
         assert doomed.process is not None
@@ -111,7 +132,6 @@ async def test_killed_process_connections_expire_and_the_room_is_told(
         diff = await recv_action(bob, "presence_diff", timeout=10)
         assert diff["payload"]["leaves"] == ["ghost"]
         assert diff["payload"]["user_count"] == 1
-        async with httpx.AsyncClient() as http:
-            view = (await http.get(f"{survivor.http}/presence/lobby")).json()
-        assert users(view) == ["bob"]
+        await bob.send(json.dumps({"action": "presence_list"}))
+        assert users((await recv_action(bob, "presence_state"))["payload"]) == ["bob"]
         ghost.transport.abort()
