@@ -11,6 +11,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -204,3 +205,68 @@ async def test_scale_out_two_daphne_processes_on_redis(
         await asyncio.to_thread(manage, chat["env"], "announce_join", str(room), "cli")
         assert await recv(on_a) == joined("cli")
         assert await recv(on_b) == joined("cli")
+
+
+async def next_line(ws: Any, timeout: float) -> str | None:
+    """The next chat line's text, or None when nothing arrives in time."""
+    try:
+        frame = await recv(ws, timeout)
+    except TimeoutError:
+        return None
+    return str(frame.get("payload", {}).get("message", frame.get("action")))
+
+
+async def drained(ws: Any, looking_for: str | None = None, quiet: float = 1.0) -> bool:
+    """Read until ``quiet`` seconds pass without a frame; True if a line starting with
+    ``looking_for`` was among them."""
+    found = False
+    while (line := await next_line(ws, quiet)) is not None:
+        found = found or (looking_for is not None and line.startswith(looking_for))
+    return found
+
+
+async def test_redis_restart_keeps_connections_and_broadcasts_resume(
+    start_server: Any, start_redis: Any, tmp_path: Path
+) -> None:
+    """A private, non-persistent redis-server is stopped under live clients and restarted.
+
+    The layer readers must survive the outage and re-join their groups (a restarted Redis
+    forgot them); a broadcast during the outage fails loudly for its sender, as an error frame.
+    """
+    redis = start_redis()
+    env = example_env(tmp_path / "chat.sqlite3", f"redis://127.0.0.1:{redis.port}/0", "restart")
+    manage(env, "migrate", "--verbosity", "0")
+    seed = json.loads(manage(env, "seed_chat"))
+    server = start_server(daphne_argv(), env=env)
+    tokens, path = seed["tokens"], f"/ws/rooms/{seed['rooms']['lobby']}/"
+
+    async with (
+        open_ws(server, path, tokens["alice"]) as alice,
+        open_ws(server, path, tokens["bob"]) as bob,
+    ):
+        await in_room(alice, bob)
+
+        redis.stop()
+        await alice.send(json.dumps({"action": "chat", "payload": {"message": "lost"}}))
+        error = await recv(alice)
+        assert error["action"] == "error"
+        assert error["payload"][0]["type"] == "handler_error"
+        assert "redis" not in json.dumps(error).lower()  # no internals to the client
+
+        redis.start()
+        back = time.monotonic()
+        probe = 0
+        while not await drained(bob, looking_for="p"):  # chat probes until one goes round
+            assert time.monotonic() - back < 15, "broadcasts did not resume within 15 s"
+            probe += 1
+            await alice.send(json.dumps({"action": "chat", "payload": {"message": f"p{probe}"}}))
+        await drained(alice)
+
+        # both connections are still the original ones and fully served
+        await alice.send(json.dumps({"action": "chat", "payload": {"message": "after"}}))
+        assert await next_line(alice, 5) == "after"
+        assert await next_line(bob, 5) == "after"
+        await asyncio.to_thread(manage, env, "announce_join", str(seed["rooms"]["lobby"]), "back")
+        assert await next_line(alice, 5) == "back joined the room"
+        assert await next_line(bob, 5) == "back joined the room"
+    assert "layer" in server.output()  # the outage was logged
