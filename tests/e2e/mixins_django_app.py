@@ -8,6 +8,7 @@ Run with ``PYTHONPATH=tests/e2e daphne mixins_django_app:application``.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import django
 from django.conf import settings
@@ -47,8 +48,7 @@ class UserFromQuery(BaseAuthenticator):
         return bool(self.user)
 
 
-# misc: mypy compares chanx's and Channels' consumer bases once mixins join the MRO
-class Room(PresenceMixin, TypingMixin, RateLimitMixin, AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class Room(PresenceMixin, TypingMixin, RateLimitMixin, AsyncJsonWebsocketConsumer):
     """All three mixins on the Django binding, state in Redis, short presence TTL."""
 
     authenticator_class = UserFromQuery
@@ -58,4 +58,6 @@ class Room(PresenceMixin, TypingMixin, RateLimitMixin, AsyncJsonWebsocketConsume
     presence_heartbeat = TTL / 5
 
 
-application = ProtocolTypeRouter({"websocket": URLRouter([path("ws/<str:room>/", Room.as_asgi())])})
+# django-stubs types path() for HTTP views only; Channels routes ASGI apps with it
+routes: list[Any] = [path("ws/<str:room>/", Room.as_asgi())]  # type: ignore[arg-type]
+application = ProtocolTypeRouter({"websocket": URLRouter(routes)})
