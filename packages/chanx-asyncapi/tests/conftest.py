@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,12 +38,23 @@ def _missing(what: str) -> None:
     pytest.skip(f"{what} is not available")
 
 
-def _cache_dir() -> Path:
+def _cache_dir(package: str) -> Path:
     base = os.environ.get("CHANX_ASYNCAPI_NPM_DIR")
-    if base:
-        return Path(base)
-    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(xdg) / "chanx-asyncapi" / PARSER_PACKAGE.replace("/", "_").replace("@", "")
+    if not base:
+        base = str(
+            Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "chanx-asyncapi"
+        )
+    return Path(base) / package.replace("/", "_").replace("@", "")
+
+
+def _npm(*args: str) -> None:
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        _missing("node and npm")
+    result = subprocess.run(
+        ["npm", *args], capture_output=True, text=True, timeout=600, check=False
+    )
+    if result.returncode != 0:
+        pytest.fail(f"npm {' '.join(args)} failed:\n{result.stderr[-2000:]}")
 
 
 def _install_parser(prefix: Path) -> None:
@@ -50,17 +62,27 @@ def _install_parser(prefix: Path) -> None:
     marker = prefix / "node_modules" / "@asyncapi" / "parser" / "package.json"
     with open(prefix / ".lock", "w") as lock:  # concurrent test runs install once
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if marker.exists():
-            return
-        result = subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(prefix), PARSER_PACKAGE],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if result.returncode != 0 or not marker.exists():
-            pytest.fail(f"npm install {PARSER_PACKAGE} failed:\n{result.stderr[-2000:]}")
+        if not marker.exists():
+            _npm("install", "--no-audit", "--no-fund", "--prefix", str(prefix), PARSER_PACKAGE)
+        if not marker.exists():
+            pytest.fail(f"npm install {PARSER_PACKAGE} did not install the parser")
+
+
+def npm_package_files(spec: str) -> Path:
+    """The files of npm package ``spec`` (``name@version``), fetched with ``npm pack`` once."""
+    target = _cache_dir(spec)
+    target.mkdir(parents=True, exist_ok=True)
+    with open(target / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        unpacked = target / "package"
+        if not (unpacked / "package.json").exists():
+            _npm("pack", "--silent", "--pack-destination", str(target), spec)
+            tarballs = sorted(target.glob("*.tgz"))
+            if not tarballs:
+                pytest.fail(f"npm pack {spec} produced no tarball")
+            with tarfile.open(tarballs[-1]) as tar:
+                tar.extractall(target, filter="data")
+        return unpacked
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +90,7 @@ def asyncapi_parser() -> ParseFn:
     """Parse a file with the official ``@asyncapi/parser``; returns its verdict as a dict."""
     if shutil.which("node") is None or shutil.which("npm") is None:
         _missing("node and npm (for @asyncapi/parser)")
-    prefix = _cache_dir()
+    prefix = _cache_dir(PARSER_PACKAGE)
     _install_parser(prefix)
 
     def parse(path: Path) -> dict[str, Any]:

@@ -10,7 +10,7 @@ the command line in ``chanx-asyncapi``.
 
 from chanx.asyncapi.__about__ import __version__
 from chanx.asyncapi.discovery import RoutedConsumer, discover
-from chanx.asyncapi.docs_page import WebComponent, render_html
+from chanx.asyncapi.docs_page import WebComponent, official_component, render_html
 from chanx.asyncapi.generator import NoConsumersError, generate, security_schemes_of
 from chanx.asyncapi.serialize import dump, to_json, to_yaml
 from chanx.asyncapi.validate import SpecFileError, load_file, validate_document, validate_file
@@ -25,6 +25,7 @@ __all__ = [
     "dump",
     "generate",
     "load_file",
+    "official_component",
     "render_html",
     "security_schemes_of",
     "to_json",

@@ -32,7 +32,13 @@ from chanx.asyncapi._html_sections import (
 )
 from chanx.asyncapi.v3_0_0 import AsyncAPI
 
-__all__ = ["WebComponent", "render_html"]
+__all__ = [
+    "OFFICIAL_COMPONENT",
+    "OFFICIAL_COMPONENT_FILES",
+    "WebComponent",
+    "official_component",
+    "render_html",
+]
 
 _SRI = re.compile(r"^(sha256|sha384|sha512)-[A-Za-z0-9+/]+={0,2}$")
 
@@ -61,6 +67,37 @@ class WebComponent:
                 raise ValueError(f"asset URLs must be https:// or same-origin paths, got {url!r}")
             if not (isinstance(sri, str) and _SRI.match(sri)):
                 raise ValueError(f"{url!r} needs an SRI hash like 'sha384-...', got {sri!r}")
+
+
+#: The official renderer chanx was checked with (npm package and version).
+OFFICIAL_COMPONENT = ("@asyncapi/react-component", "3.2.1")
+#: Path inside that npm package -> Subresource Integrity hash of exactly that file.
+OFFICIAL_COMPONENT_FILES = {
+    "browser/standalone/index.js": (
+        "sha384-wy5bSOazlkSKMGH7XMW6+pK8ho8+rCPr7mTqKdAb/dvfwXAPWCFivgr3C7wJMFAh"
+    ),
+    "styles/default.min.css": (
+        "sha384-oo9RoQcacP++XdMX6CjTucTvASEORHX3chFik0/V2kHcsHiVboGyWZztGeq/0bum"
+    ),
+}
+
+
+def official_component(base_url: str | None = None) -> WebComponent:
+    """The official AsyncAPI renderer at the pinned version, with its files' SRI hashes.
+
+    ``base_url`` is where the npm package's files are served from: your own static files
+    (a same-origin path such as ``/static/asyncapi-react``) or a CDN that mirrors npm. The
+    default is unpkg at the pinned version. Browsers refuse the files if they differ.
+    """
+    package, version = OFFICIAL_COMPONENT
+    base = (base_url or f"https://unpkg.com/{package}@{version}").rstrip("/")
+    script, css = OFFICIAL_COMPONENT_FILES
+    return WebComponent(
+        script_url=f"{base}/{script}",
+        script_integrity=OFFICIAL_COMPONENT_FILES[script],
+        css_url=f"{base}/{css}",
+        css_integrity=OFFICIAL_COMPONENT_FILES[css],
+    )
 
 
 def _asset(name: str) -> str:
