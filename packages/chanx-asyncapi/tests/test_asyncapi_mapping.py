@@ -228,3 +228,19 @@ def test_output_is_deterministic() -> None:
     first = to_json(generate(kitchen.app))
     assert first == to_json(generate(kitchen.app))
     assert to_json(generate(kitchen.routes)) == to_json(generate(kitchen.routes))
+
+
+def test_frames_and_their_answers_carry_the_client_ref(doc: dict[str, Any]) -> None:
+    assert doc["components"]["correlationIds"]["ref"]["location"] == "$message.payload#/ref"
+    messages = doc["components"]["messages"]
+    ref = {"$ref": "#/components/correlationIds/ref"}
+    for name in (
+        "PingMessage",
+        "PongMessage",
+        "ChatNotification",
+        "ErrorMessage",
+        "CompleteMessage",
+    ):
+        assert messages[name]["correlationId"] == ref, name
+    for name in ("JobStatus", "UserJoined", "AuthenticationMessage"):  # not answers to a frame
+        assert "correlationId" not in messages[name], name

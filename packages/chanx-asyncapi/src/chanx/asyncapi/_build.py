@@ -73,6 +73,8 @@ class ChannelPlan:
     #: message key -> discriminator value (the message's ``name``)
     actions: dict[MessageKey, str | None] = field(default_factory=dict)
     security: list[str] = field(default_factory=list)
+    #: messages that may carry the client's ``ref`` (frames and the answers to them)
+    correlated: set[MessageKey] = field(default_factory=set)
 
 
 def unique(base: str, taken: set[str]) -> str:
@@ -124,6 +126,7 @@ class _Planner:
         incoming = self.key(route.input_type, "validation", f"{route.action}_input")
         outputs = _members(route.output_type)
         replies = [self.key(tp, "serialization", f"{route.action}_reply") for tp in outputs]
+        self.plan.correlated.update([incoming, *replies])
         return OperationPlan(
             "receive", route.action, [incoming], replies or None,
             route.summary, route.description, route.tags,
@@ -140,6 +143,8 @@ class _Planner:
 
     def builtin(self, model: type[BaseModel], doc: str, camel: bool) -> OperationPlan:
         key = self.key(model, "serialization", model.__name__, camel=camel)
+        if model is not AuthenticationMessage:  # answers to a frame echo its ref
+            self.plan.correlated.add(key)
         summary = (inspect.getdoc(model) or "").split("\n", 1)[0] or None
         return OperationPlan("send", str(self.plan.actions[key]), [key], None, summary, doc)
 

@@ -179,11 +179,19 @@ def messages_section(doc: dict[str, Any], schemas: dict[str, Any]) -> str:
     out = ['<section id="messages"><h2>Messages</h2>']
     for name, message in ((doc.get("components") or {}).get("messages") or {}).items():
         message = resolve(doc, message) or {}
+        correlation = resolve(doc, message.get("correlationId"))
+        note = ""
+        if isinstance(correlation, dict) and correlation.get("location"):
+            note = (
+                f'<p class="muted correlation">Correlation id at '
+                f"<code>{_esc(correlation['location'])}</code>. "
+                f"{_esc(correlation.get('description'))}</p>"
+            )
         out.append(
             f'<div class="card message" id="{anchor("message", name)}">'
             f"<h3><code>{_esc(message.get('name') or name)}</code> "
             f'<span class="muted">{_esc(message.get("title") or name)}</span></h3>'
-            f"{text(message.get('summary'))}{text(message.get('description'))}"
+            f"{text(message.get('summary'))}{text(message.get('description'))}{note}"
             f"{schema_table(message.get('payload'), schemas)}{_example(message)}</div>"
         )
     out.append("</section>")

@@ -15,6 +15,7 @@ from chanx.asyncapi.v3_0_0 import (
     AsyncAPI,
     Channel,
     Components,
+    CorrelationId,
     Info,
     Message,
     MessageExample,
@@ -90,7 +91,20 @@ def _ref(*parts: str) -> Reference:
     return Reference.model_validate({"$ref": "#/" + "/".join(escaped)})
 
 
-def _message(name: str, action: str | None, tp: Any, schemas: SchemaSet) -> Message:
+#: The client's correlation id, echoed by the server on every answer to a frame.
+CORRELATION_ID = CorrelationId(
+    location="$message.payload#/ref",
+    description=(
+        "Optional `ref` a client adds to a frame (a string of at most 128 characters or an "
+        "integer); every frame the server sends in answer to it (reply, error, completion) "
+        "carries the same `ref`."
+    ),
+)
+
+
+def _message(
+    name: str, action: str | None, tp: Any, schemas: SchemaSet, correlated: bool
+) -> Message:
     doc = inspect.getdoc(tp) if isinstance(tp, type) and tp.__doc__ else None
     summary = doc.split("\n\n", 1)[0].replace("\n", " ") if doc else None
     example = example_for({"$ref": SCHEMA_PREFIX + name}, schemas.schemas)
@@ -100,6 +114,7 @@ def _message(name: str, action: str | None, tp: Any, schemas: SchemaSet) -> Mess
         summary=summary,
         payload={"$ref": SCHEMA_PREFIX + name},
         examples=[MessageExample(name=f"{action or name}_example", payload=example)],
+        correlation_id=_ref("components", "correlationIds", "ref") if correlated else None,
     )
 
 
@@ -154,10 +169,14 @@ def generate(
 
     names: dict[MessageKey, str] = dict(schemas.refs)
     component_messages: dict[str, Message | Reference] = {}
+    correlated = {names[k] for plan in plans for k in plan.correlated}
     for plan in plans:
         for key, action in plan.actions.items():
-            if names[key] not in component_messages:
-                component_messages[names[key]] = _message(names[key], action, key[0], schemas)
+            name = names[key]
+            if name not in component_messages:
+                component_messages[name] = _message(
+                    name, action, key[0], schemas, name in correlated
+                )
 
     security: dict[str, SecurityScheme | Reference] = {}
     channels: dict[str, Channel | Reference] = {}
@@ -202,5 +221,6 @@ def generate(
             schemas=schemas.schemas,
             messages=component_messages,
             security_schemes=security or None,
+            correlation_ids={"ref": CORRELATION_ID} if correlated else None,
         ),
     )
