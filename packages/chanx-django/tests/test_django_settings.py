@@ -156,3 +156,23 @@ def test_bad_settings_fail_at_start_up() -> None:
     assert result.returncode != 0
     assert "ImproperlyConfigured: invalid settings.CHANX: max_concurrent_handlers" in result.stderr
     assert json.dumps("many") not in result.stderr.split("ImproperlyConfigured")[-1]
+
+
+async def test_registry_rebuild_resolves_function_local_types() -> None:
+    class LocalPing(BaseMessage):
+        action: Literal["local_ping"] = "local_ping"
+
+    class LocalPong(BaseMessage):
+        action: Literal["local_pong"] = "local_pong"
+
+    class LocalConsumer(AsyncJsonWebsocketConsumer):
+        channel_layer_alias = None
+
+        @ws_handler
+        async def handle_local(self, message: LocalPing) -> LocalPong:
+            return LocalPong()
+
+    with override_settings(CHANX={"discriminator_field": "action", "camelize": True}):
+        async with WebsocketCommunicator(LocalConsumer, "/ws/") as ws:
+            await ws.send_json({"action": "local_ping"})
+            assert await ws.receive_json() == {"action": "local_pong", "payload": None}

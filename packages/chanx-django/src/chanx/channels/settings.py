@@ -140,6 +140,18 @@ def _bases(cls: type) -> Iterator[type]:
             yield klass
 
 
+def _known_types(cls: type) -> dict[str, Any]:
+    """Message types of the current registry by name: a rebuild resolves annotations naming
+    types local to the function that defined the class (the first build saw its frame)."""
+    registry = getattr(cls, "_chanx", None)
+    known: dict[str, Any] = {}
+    for route in (*getattr(registry, "ws_routes", ()), *getattr(registry, "event_routes", ())):
+        for kind in (route.input_type, route.output_type):
+            if isinstance(kind, type):
+                known[kind.__name__] = kind
+    return known
+
+
 def apply_settings(cls: type) -> None:
     """Apply ``CHANX`` defaults to consumer class ``cls`` (and its consumer bases) once.
 
@@ -167,7 +179,7 @@ def apply_settings(cls: type) -> None:
                 applied.add(name)
         _applied[cls] = (epoch, frozenset(applied))
         if any(getattr(cls, key, None) != before[key] for key in _REGISTRY_KEYS):
-            cls._chanx = build_registry(cls)  # type: ignore[attr-defined]
+            cls._chanx = build_registry(cls, _known_types(cls))  # type: ignore[attr-defined]
         cls._chanx_ignored = frozenset(cls.log_ignored_actions)  # type: ignore[attr-defined]
 
 
