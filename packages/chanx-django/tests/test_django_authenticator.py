@@ -71,6 +71,13 @@ class AnyoneAuthenticator(DjangoAuthenticator):
     permission_classes = [AllowAny]
 
 
+class NoAuthenticatorConsumer(AsyncJsonWebsocketConsumer):
+    seen: list[Any] = []
+
+    async def post_authentication(self) -> None:
+        self.seen.append(self.user)
+
+
 class AnyoneConsumer(RecordingConsumer):
     authenticator_class = AnyoneAuthenticator
 
@@ -83,6 +90,7 @@ routes = [
     ws_route("ws/broken/<int:pk>/", BrokenDbConsumer.as_asgi()),
     ws_route("ws/misrouted/<int:pk>/", MisroutedConsumer.as_asgi()),
     ws_route("ws/anyone/", AnyoneConsumer.as_asgi()),
+    ws_route("ws/no-auth/", NoAuthenticatorConsumer.as_asgi()),
     ws_route("ws/seed/<str:pk>/", RoomChatConsumer.as_asgi()),
 ]
 bare_router = URLRouter(routes)  # no AuthMiddlewareStack: the session comes from the cookie
@@ -276,3 +284,15 @@ asyncio.run(main())
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "pong"
+
+
+async def test_without_an_authenticator_the_middleware_user_is_self_user(
+    people: dict[str, Any],
+) -> None:
+    NoAuthenticatorConsumer.seen.clear()
+    headers = await session_headers(people["alice"])
+    async with WebsocketCommunicator(auth_router, "/ws/no-auth/", headers=headers):
+        pass
+    async with WebsocketCommunicator(bare_router, "/ws/no-auth/"):
+        pass
+    assert [getattr(u, "pk", u) for u in NoAuthenticatorConsumer.seen] == [people["alice"].pk, None]

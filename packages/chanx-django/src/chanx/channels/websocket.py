@@ -113,6 +113,9 @@ class AsyncJsonWebsocketConsumer(ChanxConsumer[EventT], _ChannelsSurface):
         route = scope.get("url_route")
         if route is not None and "path_params" not in scope:
             scope = {**scope, "path_params": dict(route.get("kwargs", {}))}
+        # AuthMiddlewareStack's user (already resolved when the consumer runs) until an
+        # authenticator, if any, sets its own.
+        self.user = scope.get("user")
         await super().__call__(scope, receive, send)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
