@@ -47,7 +47,9 @@ extensions = [
     "sphinx.ext.intersphinx",
     # napoleon is loaded in setup() below, minus attribute docstrings
     "sphinx.ext.viewcode",
+    "myst_parser",  # the packages' CHANGELOG.md files
 ]
+myst_heading_anchors = 2
 
 exclude_patterns = ["_build", "examples/README.md"]
 nitpicky = True

@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import socket
 import sys
 import time
+import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -17,9 +20,12 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 if str(EXAMPLES) not in sys.path:
     sys.path.insert(0, str(EXAMPLES))
 
+import asyncapi_docs  # noqa: E402
 import chat_app  # noqa: E402
 import consumers_guide as guide  # noqa: E402
+import custom_mixin  # noqa: E402
 import events_anywhere  # noqa: E402
+import rooms  # noqa: E402
 import testing_consumers  # noqa: E402
 import token_auth  # noqa: E402
 import typed_events  # noqa: E402
@@ -222,38 +228,223 @@ def _free_port() -> int:
         return port
 
 
+class _Server:
+    """``uvicorn MODULE:app`` from docs/examples on a free port, for as long as the test needs."""
+
+    def __init__(self, target: str, env: dict[str, str] | None = None) -> None:
+        self.target = target
+        self.env = {**os.environ, **(env or {})}
+        self.port = _free_port()
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def __aenter__(self) -> str:
+        self.process = await asyncio.create_subprocess_exec(
+            *[sys.executable, "-m", "uvicorn", self.target, "--port", str(self.port)],
+            cwd=EXAMPLES,
+            env=self.env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        url = f"ws://127.0.0.1:{self.port}/ws/chat"
+        deadline = time.monotonic() + 20
+        while True:  # wait for the port, not for a fixed time
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), 0.2):
+                    return url
+            except OSError:
+                if time.monotonic() > deadline or self.process.returncode is not None:
+                    await self._stop()
+                    message = f"uvicorn {self.target} did not start: {self.errors}"
+                    raise AssertionError(message) from None
+                await asyncio.sleep(0.05)
+
+    async def _stop(self) -> None:
+        assert self.process is not None
+        if self.process.returncode is None:
+            self.process.terminate()
+        try:
+            _, err = await asyncio.wait_for(self.process.communicate(), 5)
+        except TimeoutError:  # graceful shutdown is not what these tests are about
+            self.process.kill()
+            _, err = await self.process.communicate()
+        self.errors = err.decode(errors="replace")
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stop()
+
+
+async def _recv_json(ws: Any) -> Any:
+    return json.loads(await asyncio.wait_for(ws.recv(), 5))
+
+
 @pytest.mark.e2e
 async def test_quickstart_runs_under_uvicorn() -> None:
     import websockets
 
-    port = _free_port()
-    server = await asyncio.create_subprocess_exec(
-        *[sys.executable, "-m", "uvicorn", "chat_app:app", "--port", str(port)],
-        cwd=EXAMPLES,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        url = f"ws://127.0.0.1:{port}/ws/chat"
-        deadline = time.monotonic() + 20
-        while True:
+    async with (
+        _Server("chat_app:app") as url,
+        websockets.connect(url) as alice,
+        websockets.connect(url) as bob,
+    ):
+        await alice.send('{"action": "ping"}')
+        assert await asyncio.wait_for(alice.recv(), 5) == '{"action":"pong","payload":null}'
+        await bob.send('{"action": "chat", "payload": {"text": "hello"}}')
+        for ws in (alice, bob):
+            assert await _recv_json(ws) == {
+                "action": "chat_notification",
+                "payload": {"text": "hello"},
+            }
+
+
+@pytest.mark.e2e
+async def test_quickstart_transcript_matches_the_page() -> None:
+    """Replay the ``> `` / ``< `` lines of getting-started.rst against the real server."""
+    import websockets
+
+    page = (EXAMPLES.parent / "getting-started.rst").read_text()
+    lines = [line.strip() for line in page.splitlines() if line.strip().startswith(("> ", "< "))]
+    assert len(lines) >= 6
+    async with _Server("chat_app:app") as url, websockets.connect(url) as ws:
+        for line in lines:
+            kind, text = line[0], line[2:]
+            if kind == ">":
+                await ws.send(text)
+            else:
+                assert await asyncio.wait_for(ws.recv(), 5) == text
+
+
+@pytest.mark.e2e
+@pytest.mark.redis
+async def test_scaled_app_relays_chat_between_two_processes(redis_url: str) -> None:
+    import websockets
+
+    env = {"REDIS_URL": redis_url, "LAYER_PREFIX": f"docs-{uuid.uuid4().hex[:8]}"}
+    async with (
+        _Server("scaled_app:app", env) as first_url,
+        _Server("scaled_app:app", env) as second_url,
+        websockets.connect(first_url) as alice,
+        websockets.connect(second_url) as bob,
+    ):
+        expected = {"action": "chat_notification", "payload": {"text": "across"}}
+        deadline = time.monotonic() + 10
+        while True:  # bob's group membership reaches Redis shortly after his handshake
+            await alice.send('{"action": "chat", "payload": {"text": "across"}}')
+            assert await _recv_json(alice) == expected
             try:
-                alice = await websockets.connect(url)
+                assert json.loads(await asyncio.wait_for(bob.recv(), 0.5)) == expected
                 break
-            except OSError:
-                if time.monotonic() > deadline or server.returncode is not None:
-                    server.terminate()
-                    _, err = await server.communicate()
-                    raise AssertionError(f"uvicorn did not start: {err.decode()}") from None
-                await asyncio.sleep(0.1)
-        async with alice, websockets.connect(url) as bob:
-            await alice.send('{"action": "ping"}')
-            assert await asyncio.wait_for(alice.recv(), 5) == '{"action":"pong","payload":null}'
-            await bob.send('{"action": "chat", "payload": {"text": "hello"}}')
-            for ws in (alice, bob):
-                frame = json.loads(await asyncio.wait_for(ws.recv(), 5))
-                assert frame == {"action": "chat_notification", "payload": {"text": "hello"}}
-    finally:
-        if server.returncode is None:
-            server.terminate()
-        await asyncio.wait_for(server.communicate(), 10)  # reap it, close the pipe
+            except TimeoutError:
+                assert time.monotonic() < deadline, "the message never crossed processes"
+
+
+# -- messages and routing -------------------------------------------------------------------
+async def test_rooms_are_groups_chosen_from_the_url() -> None:
+    app = rooms.app
+    with isolated_layer() as layer:
+        async with WebsocketCommunicator(app, "/ws/rooms/blue") as first:
+            async with (
+                WebsocketCommunicator(app, "/ws/rooms/blue") as second,
+                WebsocketCommunicator(app, "/ws/rooms/red") as elsewhere,
+            ):
+                assert await first.receive_json() == {"action": "member_joined", "payload": "blue"}
+                assert await second.receive_nothing()  # exclude_current
+                await second.send_json({"action": "post", "payload": {"text": "hi"}})
+                expected = {"action": "new_post", "payload": {"text": "hi", "reply_to": None}}
+                assert await first.receive_json() == expected
+                assert await second.receive_json() == expected
+                assert await elsewhere.receive_nothing()
+                assert len(layer.group_members("room_blue")) == 2
+            assert len(layer.group_members("room_blue")) == 1
+
+
+async def test_payload_validation_errors_name_the_field_without_echoing_input() -> None:
+    with isolated_layer():
+        async with WebsocketCommunicator(rooms.app, "/ws/rooms/x") as ws:
+            await ws.send_json({"action": "post", "payload": {"text": ""}})
+            frame = await ws.receive_json()
+            assert frame["action"] == "error"
+            (entry,) = frame["payload"]
+            assert entry["loc"][-2:] == ["payload", "text"]
+            assert entry["type"] == "string_too_short"
+            assert set(entry) == {"type", "loc", "msg"}
+
+
+async def test_camelize_and_ref_echo() -> None:
+    with isolated_layer():
+        async with WebsocketCommunicator(rooms.CamelPostConsumer) as ws:
+            await ws.send_json(
+                {"action": "post", "payload": {"text": "x", "replyTo": 3}, "ref": "r1"}
+            )
+            assert await ws.receive_json() == {
+                "ref": "r1",
+                "action": "new_post",
+                "payload": {"text": "x", "replyTo": 3},
+            }
+
+
+async def test_custom_discriminator_and_no_layer() -> None:
+    async with WebsocketCommunicator(rooms.CommandConsumer) as ws:
+        await ws.send_json({"type": "command", "name": "start"})
+        assert await ws.receive_json() == {"type": "command_result", "ok": True}
+
+
+# -- writing your own mixin -----------------------------------------------------------------
+async def test_custom_mixins_contribute_handlers_events_and_hooks() -> None:
+    consumer = custom_mixin.StatsConsumer
+    assert {r.action for r in consumer._chanx.ws_routes} == {"stats", "ping"}
+    with isolated_layer():
+        async with WebsocketCommunicator(consumer) as ws:
+            await ws.send_json({"action": "ping"})
+            assert (await ws.receive_json())["action"] == "pong"
+            await ws.send_text("not json")  # counted by receive() even though it is invalid
+            assert (await ws.receive_json())["action"] == "error"
+            await ws.send_json({"action": "stats"})
+            assert await ws.receive_json() == {"action": "stats_report", "payload": {"frames": 3}}
+            await consumer.broadcast_event(custom_mixin.Maintenance(payload="at 22:00"))
+            assert await ws.receive_json() == {"action": "maintenance", "payload": "at 22:00"}
+    assert custom_mixin.FINISHED[-1] == 3
+
+
+# -- AsyncAPI -------------------------------------------------------------------------------
+def test_asyncapi_document_of_the_quick_start() -> None:
+    import yaml
+
+    spec = yaml.safe_load(asyncapi_docs.spec_yaml())
+    assert spec["asyncapi"] == "3.0.0"
+    assert (spec["info"]["title"], spec["info"]["version"]) == ("Chat API", "1.0.0")
+    assert spec["channels"]["chat"]["address"] == "/ws/chat"
+    operations = spec["operations"]
+    ping = operations["chat.receive.ping"]
+    assert ping["action"] == "receive"
+    assert ping["reply"]["messages"] == [{"$ref": "#/channels/chat/messages/PongMessage"}]
+    chat = operations["chat.receive.chat"]
+    assert chat["reply"]["messages"] == [{"$ref": "#/channels/chat/messages/ChatNotification"}]
+    assert operations["chat.send.error"]["action"] == "send"
+
+
+async def test_asyncapi_page_is_served_by_the_app() -> None:
+    assert asyncapi_docs.spec_yaml  # importing asyncapi_docs mounted the docs on chat_app.app
+    transport = httpx.ASGITransport(app=chat_app.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        page = await http.get("/asyncapi/")
+        as_json = await http.get("/asyncapi/asyncapi.json")
+    assert page.status_code == 200
+    assert "Chat API" in page.text
+    assert "<script" not in page.text.lower()  # the default page needs no JavaScript
+    assert as_json.json()["asyncapi"] == "3.0.0"
+
+
+def test_asyncapi_cli_generate_and_validate(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from chanx.asyncapi.cli import main
+
+    out = tmp_path / "chat.yaml"
+    runner = CliRunner()
+    result = runner.invoke(
+        main, ["generate", "chat_app:app", "--app-dir", str(EXAMPLES), "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["validate", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "valid AsyncAPI 3.0.0" in result.output
