@@ -74,19 +74,18 @@ class ChatConsumer(  # type: ignore[misc]  # mypy compares chanx's and fast-chan
     room: str
 
     async def post_authentication(self) -> None:
-        """Join the room's group and tell the others."""
-        await super().post_authentication()
+        """Join the room's group and tell the others, then let the mixins join the room."""
         self.room = self.scope["path_params"]["room"]
         group = room_group(self.room)
         assert self.channel_layer is not None
-        if group not in self.groups:  # the mixins may have joined it already
-            await self.channel_layer.group_add(group, self.channel_name)
-            self.groups.append(group)
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups.append(group)  # the mixins see it there and do not add it again
         await self.broadcast_message(
             UserJoinedMessage(payload=UserPayload(username=self.user, room=self.room)),
             groups=[group],
             exclude_current=True,
         )
+        await super().post_authentication()
 
     def get_room_group(self) -> str:
         """The mixins share the room's own group instead of adding one."""
