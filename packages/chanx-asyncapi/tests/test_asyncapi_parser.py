@@ -19,6 +19,9 @@ from conftest import ParseFn
 
 REPO = TESTS_DIR.parents[2]
 
+# The first run installs the parser with npm: more time than the suite default.
+pytestmark = pytest.mark.timeout(600)
+
 APPS = {
     "kitchen-starlette": ("asyncapi_kitchen:app", TESTS_DIR),
     "kitchen-explicit": ("asyncapi_kitchen:routes", TESTS_DIR),

@@ -24,7 +24,8 @@ from chanx.asyncapi import generate, official_component, render_html
 from chanx.asyncapi.docs_page import OFFICIAL_COMPONENT, OFFICIAL_COMPONENT_FILES
 from conftest import npm_package_files
 
-pytestmark = pytest.mark.e2e
+# The first run fetches the package with npm: more time than the suite default.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 
 @pytest.fixture(scope="module")
