@@ -29,7 +29,7 @@ PARSER_PACKAGE = "@asyncapi/parser@3.6.6"
 PARSE_SCRIPT = TESTS_DIR / "asyncapi_parse.cjs"
 CHROMIUM = Path("/usr/bin/chromium")
 
-ParseFn = Callable[[Path], dict[str, Any]]
+ParseFn = Callable[..., list[dict[str, Any]]]
 
 
 def _missing(what: str) -> None:
@@ -87,25 +87,27 @@ def npm_package_files(spec: str) -> Path:
 
 @pytest.fixture(scope="session")
 def asyncapi_parser() -> ParseFn:
-    """Parse a file with the official ``@asyncapi/parser``; returns its verdict as a dict."""
+    """Parse files with the official ``@asyncapi/parser`` (one node process for all of them).
+
+    Returns one verdict per file: ``{"file", "parsed", "errors": [...], "warnings": [...]}``.
+    """
     if shutil.which("node") is None or shutil.which("npm") is None:
         _missing("node and npm (for @asyncapi/parser)")
     prefix = _cache_dir(PARSER_PACKAGE)
     _install_parser(prefix)
 
-    def parse(path: Path) -> dict[str, Any]:
+    def parse(*paths: Path) -> list[dict[str, Any]]:
         result = subprocess.run(
-            ["node", str(PARSE_SCRIPT), str(prefix), str(path)],
+            ["node", str(PARSE_SCRIPT), str(prefix), *map(str, paths)],
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=300,
             check=False,
         )
-        if result.returncode not in (0, 1) or not result.stdout.strip():
+        lines = result.stdout.strip().splitlines()
+        if result.returncode not in (0, 1) or len(lines) != len(paths):
             pytest.fail(f"the parser script crashed ({result.returncode}):\n{result.stderr}")
-        verdict: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-        verdict["returncode"] = result.returncode
-        return verdict
+        return [json.loads(line) for line in lines]
 
     return parse
 
