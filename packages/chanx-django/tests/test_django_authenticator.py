@@ -9,13 +9,15 @@ from typing import Any
 import pytest
 from channels.auth import AuthMiddlewareStack
 from channels.routing import URLRouter
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models.expressions import RawSQL
+from django.http import Http404
 from django_chat.chat.consumers import RoomChatConsumer
 from django_chat.chat.models import ChatRoom
 from django_chat.chat.permissions import IsRoomMember
 from django_support import EXAMPLE_DIR, PYTHON, make_room, make_user, subprocess_env, ws_route
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 
 from chanx.channels.authenticator import DjangoAuthenticator
 from chanx.channels.testing import WebsocketCommunicator, session_headers, token_headers
@@ -66,6 +68,25 @@ class MisroutedConsumer(RecordingConsumer):
     authenticator_class = MisroutedAuthenticator
 
 
+class DjangoExceptions(BasePermission):
+    def has_permission(self, request: Any, view: Any) -> bool:
+        kind = request.query_params.get("raise")
+        if kind == "404":
+            raise Http404("SECRET detail")
+        if kind == "403":
+            raise DjangoPermissionDenied("SECRET detail")
+        return True
+
+
+class DjangoExceptionsAuthenticator(DjangoAuthenticator):
+    authentication_classes: list[Any] = []
+    permission_classes = [DjangoExceptions]
+
+
+class DjangoExceptionsConsumer(RecordingConsumer):
+    authenticator_class = DjangoExceptionsAuthenticator
+
+
 class AnyoneAuthenticator(DjangoAuthenticator):
     authentication_classes = [SessionAuthentication]
     permission_classes = [AllowAny]
@@ -90,6 +111,7 @@ routes = [
     ws_route("ws/broken/<int:pk>/", BrokenDbConsumer.as_asgi()),
     ws_route("ws/misrouted/<int:pk>/", MisroutedConsumer.as_asgi()),
     ws_route("ws/anyone/", AnyoneConsumer.as_asgi()),
+    ws_route("ws/django-exc/", DjangoExceptionsConsumer.as_asgi()),
     ws_route("ws/no-auth/", NoAuthenticatorConsumer.as_asgi()),
     ws_route("ws/seed/<str:pk>/", RoomChatConsumer.as_asgi()),
 ]
@@ -296,3 +318,10 @@ async def test_without_an_authenticator_the_middleware_user_is_self_user(
     async with WebsocketCommunicator(bare_router, "/ws/no-auth/"):
         pass
     assert [getattr(u, "pk", u) for u in NoAuthenticatorConsumer.seen] == [people["alice"].pk, None]
+
+
+@pytest.mark.parametrize(("kind", "code"), [("404", 4404), ("403", 4403)])
+async def test_django_http404_and_permission_denied_map_like_drf(kind: str, code: int) -> None:
+    payload, closed = await refused(bare_router, "/ws/django-exc/", query_string=f"raise={kind}")
+    assert closed == code
+    assert "SECRET" not in str(payload)

@@ -124,6 +124,8 @@ class DjangoAuthenticator(BaseAuthenticator):
 
     # -- the sequence ------------------------------------------------------------------------
     def _authenticate_sync(self) -> None:
+        from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+        from django.http import Http404
         from rest_framework import exceptions
         from rest_framework.request import Request
 
@@ -144,6 +146,10 @@ class DjangoAuthenticator(BaseAuthenticator):
         except exceptions.APIException as exc:
             detail = exc.detail if isinstance(exc.detail, str) else exc.default_detail
             raise _Refused(exc.status_code, str(detail)) from None
+        except Http404:  # as DRF's exception handler maps them
+            raise _Refused(404, str(exceptions.NotFound.default_detail)) from None
+        except DjangoPermissionDenied:
+            raise _Refused(403, str(exceptions.PermissionDenied.default_detail)) from None
 
     @staticmethod
     def _deny(request: Request, permission: BasePermission) -> None:
