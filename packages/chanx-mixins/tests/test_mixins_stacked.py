@@ -102,7 +102,7 @@ def test_every_mixin_message_is_routed_for_asyncapi(base: type[ChanxConsumer[Any
         "chat",
     }
     sent = {r.action for r in registry.event_routes}
-    assert {"presence_state", "presence_diff", "typing_users", "error"} <= sent
+    assert {"presence_state", "presence_diff", "typing_users", "rate_limited"} <= sent
 
 
 def test_asyncapi_document_lists_the_mixin_messages(base: type[ChanxConsumer[Any]]) -> None:

@@ -22,6 +22,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from chanx.core.decorators import event_handler
 from chanx.mixins.messages import RateLimitErrorDetail, RateLimitErrorMessage
 from chanx.mixins.room import DEFAULT_STORE
 from chanx.mixins.stores.base import BucketSpec
@@ -73,8 +74,6 @@ def _ref(text: str | None) -> Any:
 
 class RateLimitMixin(_Base):
     """Token-bucket rate limiting per connection and per user; configure by class attributes."""
-
-    passthrough_events = [RateLimitErrorMessage]
 
     #: Store of the per-user buckets (shared across processes with a Redis store).
     mixin_store: ClassVar[MixinStore] = DEFAULT_STORE
@@ -134,6 +133,16 @@ class RateLimitMixin(_Base):
     def mixin_namespace_for_rate_limit(cls) -> str:
         """Prefix of the per-user bucket keys (``mixin_namespace`` or the class name)."""
         return str(getattr(cls, "mixin_namespace", None) or cls.__qualname__)
+
+    @event_handler(
+        action="rate_limited",
+        summary="A frame over the rate limit was rejected",
+        description="Sent instead of handling a frame that found its token bucket empty; "
+        "retry_after says when the bucket has a token again.",
+    )
+    async def handle_rate_limit_error(self, event: RateLimitErrorMessage) -> RateLimitErrorMessage:
+        """Documents the rate limit error frame (and forwards one sent as an event)."""
+        return event
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Charge the frame to its buckets; over the limit it is answered, never dispatched."""
