@@ -172,3 +172,24 @@ async def test_rate_limit_alone_on_the_binding(
     assert frames[-1]["payload"][0]["retry_after"] > 0
     await bob.send_json({"action": "shout", "payload": "own bucket"})
     assert (await bob.receive_json())["payload"] == "own bucket"
+
+
+async def test_flood_of_1000_frames_on_the_binding(
+    mixin_store: MixinStore, binding: ModuleType, open_ws: OpenWs
+) -> None:
+    class Guarded(alone(binding, mixin_store, RateLimitMixin)):  # type: ignore[misc]
+        rate_limit = BucketSpec(capacity=10, refill_rate=0.001)
+        user_rate_limit = BucketSpec(capacity=15, refill_rate=0.001)  # through the store
+        send_completion = False
+
+    routes = [("/ws/rooms/{room}", Guarded)]
+    flooder = await open_ws(routes, "/ws/rooms/blue", query_string="user=flooder")
+    calm = await open_ws(routes, "/ws/rooms/blue", query_string="user=calm")
+    for i in range(1000):
+        await flooder.send_json({"action": "shout", "payload": str(i)})
+    frames = [await flooder.receive_json() for _ in range(1000)]
+    assert [f["payload"] for f in frames if f["action"] == "shouted"] == [str(i) for i in range(10)]
+    assert sum(1 for f in frames if f["action"] == "error") == 990
+    assert await flooder.receive_nothing()
+    await calm.send_json({"action": "shout", "payload": "unaffected"})
+    assert (await calm.receive_json())["payload"] == "unaffected"
