@@ -119,3 +119,18 @@ def test_serve_answers_the_page_and_both_specs() -> None:
             urllib.request.urlopen(base + "nope", timeout=10)
         assert err.value.code == 404
     assert spec == json.loads(to_json(generate(kitchen.app)))
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("option", "script"),
+    [
+        (("--official-component",), "https://unpkg.com/@asyncapi/react-component@"),
+        (("--official-component", "/static/rc"), "/static/rc/browser/standalone/index.js"),
+    ],
+)
+def test_serve_with_the_official_component(option: tuple[str, ...], script: str) -> None:
+    with serving(APP, *DIR, *option) as base, urllib.request.urlopen(base, timeout=10) as resp:
+        page = resp.read().decode()
+    assert f'<script src="{script}' in page
+    assert 'integrity="sha384-' in page

@@ -117,6 +117,15 @@ def validate_cmd(file: str) -> None:
 @_target
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option("--port", default=8000, show_default=True, type=int, help="0 picks a free port.")
+@click.option(
+    "--official-component",
+    "component_base",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[BASE_URL]",
+    help="Use the official renderer (pinned, SRI-checked) from BASE_URL, default unpkg.",
+)
 @_title
 @_version
 @_server
@@ -125,17 +134,23 @@ def serve_cmd(
     target: str,
     host: str,
     port: int,
+    component_base: str | None,
     title: str | None,
     api_version: str | None,
     server_url: str | None,
     app_dir: str | None,
 ) -> None:
     """Serve the docs page of MODULE:APP (plus /asyncapi.json and /asyncapi.yaml)."""
+    from chanx.asyncapi.docs_page import official_component
     from chanx.asyncapi.docs_server import make_docs_server
 
     doc = _document(target, app_dir, title=title, version=api_version, server_url=server_url)
     try:
-        server = make_docs_server(doc, host, port)
+        component = None if component_base is None else official_component(component_base or None)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    try:
+        server = make_docs_server(doc, host, port, component=component)
     except OSError as exc:
         raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     bound_host, bound_port = server.server_address[:2]
