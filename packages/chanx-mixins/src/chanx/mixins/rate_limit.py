@@ -131,8 +131,8 @@ class RateLimitMixin(_Base):
 
     @classmethod
     def mixin_namespace_for_rate_limit(cls) -> str:
-        """Prefix of the per-user bucket keys (``mixin_namespace`` or the class name)."""
-        return str(getattr(cls, "mixin_namespace", None) or cls.__qualname__)
+        """Prefix of the per-user bucket keys (``mixin_namespace`` or ``module.QualName``)."""
+        return str(getattr(cls, "mixin_namespace", None) or f"{cls.__module__}.{cls.__qualname__}")
 
     @event_handler(
         action="rate_limited",

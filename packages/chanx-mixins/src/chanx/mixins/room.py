@@ -57,7 +57,7 @@ class RoomMixin(_Base):
 
     #: Where shared state lives; a :class:`~chanx.mixins.stores.RedisStore` spans processes.
     mixin_store: ClassVar[MixinStore] = DEFAULT_STORE
-    #: Prefix of this consumer's rooms in the store; defaults to the class's qualified name.
+    #: Prefix of this consumer's rooms in the store and groups; default ``module.QualName``.
     mixin_namespace: ClassVar[str | None] = None
     #: URL path parameter that names the room (``/ws/{room}``).
     room_url_param: ClassVar[str] = "room"
@@ -65,14 +65,19 @@ class RoomMixin(_Base):
     _mixin_conn: str | None = None
 
     @classmethod
+    def mixin_scope(cls) -> str:
+        """``mixin_namespace``, or the class's module and qualified name."""
+        return cls.mixin_namespace or f"{cls.__module__}.{cls.__qualname__}"
+
+    @classmethod
     def namespaced_room(cls, room: str) -> str:
         """The store key of ``room`` for this consumer class."""
-        return f"{cls.mixin_namespace or cls.__qualname__}/{room}"
+        return f"{cls.mixin_scope()}/{room}"
 
     @classmethod
     def room_group_for(cls, room: str) -> str:
         """The channel layer group of ``room`` (a hash when the room is not a safe name)."""
-        name = f"chanx.room.{cls.mixin_namespace or cls.__qualname__}.{room}"
+        name = f"chanx.room.{cls.mixin_scope()}.{room}"
         if _SAFE_GROUP.match(name):
             return name
         return "chanx.room." + hashlib.sha256(cls.namespaced_room(room).encode()).hexdigest()[:40]
