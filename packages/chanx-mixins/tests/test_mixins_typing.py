@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from chanx.core.consumer import ChanxConsumer
 from chanx.core.testing import RecordingLayer, WebsocketHarness
-from chanx.mixins import ManualClock, MixinStore, TypingMixin
+from chanx.mixins import ManualClock, MemoryStore, MixinStore, TypingMixin
 
 Connect = Callable[..., WebsocketHarness]
 
@@ -98,3 +100,14 @@ async def test_disconnect_removes_the_typist(
         assert typists(await bob.receive_json()) == []
         key = Room.namespaced_room("lobby")
         assert (await store.typing_sweep(key)).typists == ()
+
+
+def test_inconsistent_timing_is_refused_when_the_class_is_made(
+    base: type[ChanxConsumer[Any]],
+) -> None:
+    from chanx.mixins import PresenceMixin
+
+    with pytest.raises(TypeError, match="typing_throttle"):
+        room_class(base, MemoryStore(), typing_timeout=1.0, typing_throttle=2.0)
+    with pytest.raises(TypeError, match="presence_heartbeat"):
+        type("Bad", (PresenceMixin, base), {"presence_ttl": 5.0, "presence_heartbeat": 5.0})

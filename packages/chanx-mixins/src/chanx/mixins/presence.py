@@ -82,6 +82,16 @@ class PresenceMixin(RoomMixin):
     _presence_beat: asyncio.Task[None] | None = None
     _presence_meta: str = "{}"
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        interval = cls.presence_heartbeat or cls.presence_ttl / 3
+        if cls.presence_ttl <= 0 or not 0 < interval < cls.presence_ttl:
+            raise TypeError(
+                f"{cls.__qualname__}: presence_heartbeat ({interval!r}) must be positive and "
+                f"shorter than presence_ttl ({cls.presence_ttl!r}), or every connection expires "
+                "between its heartbeats"
+            )
+
     # -- application API ---------------------------------------------------------------------
     @classmethod
     async def get_presence(cls, room: str) -> PresenceStatePayload:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from chanx.core.decorators import ws_handler
 from chanx.mixins.messages import (
@@ -39,6 +39,15 @@ class TypingMixin(RoomMixin):
     typing_timeout: ClassVar[float] = 5.0
     #: Minimum seconds between two start frames of one connection that are processed.
     typing_throttle: ClassVar[float] = 1.0
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not 0 <= cls.typing_throttle < cls.typing_timeout:
+            raise TypeError(
+                f"{cls.__qualname__}: typing_throttle ({cls.typing_throttle!r}) must be shorter "
+                f"than typing_timeout ({cls.typing_timeout!r}), or a typist expires between the "
+                "start frames that are processed"
+            )
 
     _typing_last: float | None = None
     _typing_timer: asyncio.Task[None] | None = None
