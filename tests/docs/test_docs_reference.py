@@ -45,9 +45,9 @@ def built_inventory(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the docs once (warnings are errors) and return the objects.inv it wrote."""
     pytest.importorskip("sphinx", reason="the docs env (hatch run docs:build) has Sphinx")
     out = tmp_path_factory.mktemp("docs-html")
+    strict = ["-E", "-W", "--keep-going", "-n", "-q"]
     proc = subprocess.run(
-        [sys.executable, "-m", "sphinx", "-E", "-W", "--keep-going", "-n", "-q", "-b", "html"]
-        + ["-d", str(out / ".doctrees"), str(DOCS), str(out)],
+        [sys.executable, "-m", "sphinx", *strict, "-b", "html", "-d", str(out / ".dt"), DOCS, out],
         capture_output=True,
         text=True,
         check=False,
