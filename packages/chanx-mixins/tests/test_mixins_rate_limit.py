@@ -99,7 +99,6 @@ async def test_flood_on_the_real_clock_stays_within_capacity_plus_refill(
         replies = [(await flooder.receive_json())["action"] for _ in range(1000)]
         elapsed = time.monotonic() - started
         assert await flooder.receive_nothing()
-    assert elapsed < 1.0, "the flood should take well under a second"
     assert replies.count("complete") == len(Room.handled)
     assert replies.count("error") == 1000 - len(Room.handled)
     assert 20 <= len(Room.handled) <= 20 + spec.refill_rate * elapsed + 1
