@@ -111,3 +111,26 @@ def test_a_non_model_output_gets_a_named_schema() -> None:
         {"$ref": "#/channels/EverythingConsumer/messages/everything_reply"}
     ]
     assert validate_document(doc) == []
+
+
+def test_draft7_rewrite_leaves_names_and_data_alone() -> None:
+    from chanx.asyncapi._schemas import to_draft7
+
+    schema = {
+        "properties": {
+            "prefixItems": {"type": "string", "default": "x"},
+            "pair": {"prefixItems": [{"type": "integer"}], "items": False, "type": "array"},
+            "choice": {"oneOf": [], "discriminator": {"propertyName": "kind", "mapping": {}}},
+        },
+        "default": {"prefixItems": [1], "discriminator": {"propertyName": "keep"}},
+    }
+    out = to_draft7(schema)
+    assert out is schema
+    assert out["properties"]["prefixItems"] == {"type": "string", "default": "x"}
+    assert out["properties"]["pair"] == {
+        "type": "array",
+        "items": [{"type": "integer"}],
+        "additionalItems": False,
+    }
+    assert out["properties"]["choice"]["discriminator"] == "kind"
+    assert out["default"] == {"prefixItems": [1], "discriminator": {"propertyName": "keep"}}

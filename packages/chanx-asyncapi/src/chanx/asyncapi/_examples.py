@@ -24,8 +24,15 @@ _FORMATS = {
 _PLAIN = {"string": "string", "integer": 0, "number": 0.0, "boolean": True, "null": None}
 
 
-def example_for(schema: Any, schemas: dict[str, Any], depth: int = 0) -> Any:
-    """An example value of ``schema``; ``$ref`` resolved against ``components/schemas``."""
+def example_for(
+    schema: Any, schemas: dict[str, Any], depth: int = 0, memo: dict[Any, Any] | None = None
+) -> Any:
+    """An example value of ``schema``; ``$ref`` resolved against ``components/schemas``.
+
+    ``memo`` (any dict, reused across calls) caches the examples of referenced schemas.
+    """
+    if memo is None:
+        memo = {}
     if not isinstance(schema, dict):
         return None
     values = schema.get("examples")
@@ -41,16 +48,20 @@ def example_for(schema: Any, schemas: dict[str, Any], depth: int = 0) -> Any:
     if isinstance(ref, str):
         if depth >= _MAX_DEPTH:
             return None
-        return example_for(schemas.get(ref.rsplit("/", 1)[-1]), schemas, depth + 1)
+        memo_key = (ref, depth)
+        if memo_key not in memo:
+            target = schemas.get(ref.rsplit("/", 1)[-1])
+            memo[memo_key] = example_for(target, schemas, depth + 1, memo)
+        return memo[memo_key]
     for key in ("oneOf", "anyOf"):
         options = schema.get(key)
         if isinstance(options, list) and options:
             useful = [o for o in options if not (isinstance(o, dict) and o.get("type") == "null")]
-            return example_for((useful or options)[0], schemas, depth)
+            return example_for((useful or options)[0], schemas, depth, memo)
     if isinstance(schema.get("allOf"), list):
         merged: dict[str, Any] = {}
         for part in schema["allOf"]:
-            value = example_for(part, schemas, depth)
+            value = example_for(part, schemas, depth, memo)
             if isinstance(value, dict):
                 merged.update(value)
         return merged
@@ -63,15 +74,15 @@ def example_for(schema: Any, schemas: dict[str, Any], depth: int = 0) -> Any:
         props = schema.get("properties") or {}
         extra = schema.get("additionalProperties")
         if not props and isinstance(extra, dict) and extra:
-            return {"key": example_for(extra, schemas, depth + 1)}
-        return {name: example_for(sub, schemas, depth + 1) for name, sub in props.items()}
+            return {"key": example_for(extra, schemas, depth + 1, memo)}
+        return {name: example_for(sub, schemas, depth + 1, memo) for name, sub in props.items()}
     if kind == "array":
         items = schema.get("items")
         if isinstance(items, list):
-            return [example_for(i, schemas, depth + 1) for i in items]
+            return [example_for(i, schemas, depth + 1, memo) for i in items]
         if depth >= _MAX_DEPTH:
             return []
-        return [example_for(items, schemas, depth + 1)] if isinstance(items, dict) else []
+        return [example_for(items, schemas, depth + 1, memo)] if isinstance(items, dict) else []
     if kind == "string":
         return _string(schema)
     if kind in ("integer", "number"):

@@ -78,25 +78,39 @@ class _Naming(GenerateJsonSchema):
         return result
 
 
+_DATA = frozenset({"const", "default", "enum", "examples", "example"})
+_NAME_MAPS = frozenset({"properties", "patternProperties", "definitions", "$defs", "dependencies"})
+
+
 def to_draft7(schema: Any) -> Any:
-    """Rewrite the 2020-12 keywords Pydantic emits into their Draft 07 / AsyncAPI forms.
+    """Rewrite, in place, the 2020-12 keywords Pydantic emits into Draft 07 / AsyncAPI forms.
 
     ``prefixItems`` (tuples) becomes an ``items`` array plus ``additionalItems``; an OpenAPI
     style ``discriminator`` object becomes the AsyncAPI string form (the property name).
+    Literal data (``default``, ``examples``...) and property names are left alone. Returns
+    ``schema``.
     """
-    if isinstance(schema, list):
-        return [to_draft7(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out = {key: to_draft7(value) for key, value in schema.items()}
-    if "prefixItems" in out:
-        rest = out.pop("items", None)
-        out["items"] = out.pop("prefixItems")
-        out["additionalItems"] = rest if rest is not None else True
-    disc = out.get("discriminator")
-    if isinstance(disc, dict) and "propertyName" in disc:
-        out["discriminator"] = disc["propertyName"]
-    return out
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        if "prefixItems" in node:
+            rest = node.pop("items", None)
+            node["items"] = node.pop("prefixItems")
+            node["additionalItems"] = rest if rest is not None else True
+        disc = node.get("discriminator")
+        if isinstance(disc, dict) and "propertyName" in disc:
+            node["discriminator"] = disc["propertyName"]
+        for key, value in node.items():
+            if key in _NAME_MAPS and isinstance(value, dict):
+                stack.extend(value.values())
+            elif key not in _DATA and isinstance(value, dict | list):
+                stack.append(value)
+    return schema
 
 
 class SchemaSet:
@@ -128,14 +142,15 @@ class SchemaSet:
             if isinstance(ref, str) and ref.startswith(SCHEMA_PREFIX):
                 self.refs[key] = ref.removeprefix(SCHEMA_PREFIX)
                 continue
+            schema = to_draft7(schema)
             name = self._free_name(_SAFE.sub("_", fallback), schema)
-            self.schemas[name] = to_draft7(schema)
+            self.schemas[name] = schema
             self.refs[key] = name
         self.schemas = dict(sorted(self.schemas.items()))
 
     def _free_name(self, base: str, schema: dict[str, Any]) -> str:
         name, n = base, 1
-        while name in self.schemas and self.schemas[name] != to_draft7(schema):
+        while name in self.schemas and self.schemas[name] != schema:
             n += 1
             name = f"{base}{n}"
         return name

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import inspect
 from collections.abc import Mapping
 from typing import Any
@@ -84,11 +83,11 @@ def _servers(
     return out or None
 
 
-@functools.lru_cache(maxsize=4096)
 def _ref(*parts: str) -> Reference:
-    # Shared instances are fine: references are never mutated once built.
+    # Built from keys this module produced, so validation is skipped: thousands of
+    # references make up most of a large document.
     escaped = (p.replace("~", "~0").replace("/", "~1") for p in parts)
-    return Reference.model_validate({"$ref": "#/" + "/".join(escaped)})
+    return Reference.model_construct(ref="#/" + "/".join(escaped))
 
 
 #: The client's correlation id, echoed by the server on every answer to a frame.
@@ -103,11 +102,16 @@ CORRELATION_ID = CorrelationId(
 
 
 def _message(
-    name: str, action: str | None, tp: Any, schemas: SchemaSet, correlated: bool
+    name: str,
+    action: str | None,
+    tp: Any,
+    schemas: SchemaSet,
+    correlated: bool,
+    memo: dict[Any, Any],
 ) -> Message:
     doc = inspect.getdoc(tp) if isinstance(tp, type) and tp.__doc__ else None
     summary = doc.split("\n\n", 1)[0].replace("\n", " ") if doc else None
-    example = example_for({"$ref": SCHEMA_PREFIX + name}, schemas.schemas)
+    example = example_for({"$ref": SCHEMA_PREFIX + name}, schemas.schemas, memo=memo)
     return Message(
         name=action or name,
         title=getattr(tp, "__name__", name),
@@ -170,12 +174,13 @@ def generate(
     names: dict[MessageKey, str] = dict(schemas.refs)
     component_messages: dict[str, Message | Reference] = {}
     correlated = {names[k] for plan in plans for k in plan.correlated}
+    examples: dict[Any, Any] = {}
     for plan in plans:
         for key, action in plan.actions.items():
             name = names[key]
             if name not in component_messages:
                 component_messages[name] = _message(
-                    name, action, key[0], schemas, name in correlated
+                    name, action, key[0], schemas, name in correlated, examples
                 )
 
     security: dict[str, SecurityScheme | Reference] = {}
