@@ -238,3 +238,32 @@ def test_user_key_comes_from_pk_id_or_username() -> None:
         assert room.get_user_key() == key
     room.user = User(is_authenticated=False, pk=None)
     assert room.get_user_key() == f"anonymous-{room.connection_key}"
+
+
+class DownAtJoinStore(MemoryStore):
+    """A memory store that is unreachable for the first join."""
+
+    failures = 1
+
+    async def presence_join(self, room: str, conn: str, user: str, data: str, ttl: float) -> Any:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("store unavailable")
+        return await super().presence_join(room, conn, user, data, ttl)
+
+
+async def test_store_down_at_connect_keeps_the_connection_and_joins_later(
+    base: type[ChanxConsumer[Any]],
+    clock: ManualClock,
+    connect: Connect,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    Room = room_class(base, DownAtJoinStore(clock), presence_ttl=9.0, presence_heartbeat=3.0)
+    async with connect(Room, "alice") as alice:
+        assert await alice.receive_nothing()  # accepted, no state yet
+        assert "presence join failed" in caplog.text
+        await clock.wait_for_sleepers(1)
+        await clock.advance(3)
+        state = await alice.receive_json()
+        assert state["action"] == "presence_state"
+        assert [u["user"] for u in state["payload"]["users"]] == ["alice"]

@@ -238,3 +238,29 @@ async def test_sparse_rejections_do_not_close(
             assert (await alice.receive_json())["action"] == "error"
             await clock.advance(3)
         assert await alice.receive_nothing()
+
+
+class BrokenStore(MemoryStore):
+    """A store whose token buckets are unreachable (Redis down)."""
+
+    async def take_token(self, key: str, spec: BucketSpec, cost: float = 1.0) -> float:
+        raise ConnectionError("store unavailable")
+
+
+@pytest.mark.parametrize("fail_open", [True, False])
+async def test_store_outage_never_drops_the_connection(
+    base: type[ChanxConsumer[Any]], connect: Connect, fail_open: bool
+) -> None:
+    Room = limited(
+        base,
+        BrokenStore(),
+        rate_limit=None,
+        user_rate_limit=BucketSpec(capacity=5, refill_rate=1),
+        rate_limit_fail_open=fail_open,
+        send_completion=True,
+    )
+    async with connect(Room, "alice") as alice:
+        await alice.send_json({"action": "say", "payload": "x"})
+        reply = await alice.receive_json()
+        assert reply["action"] == ("complete" if fail_open else "error")
+        assert len(Room.handled) == (1 if fail_open else 0)

@@ -81,6 +81,7 @@ class PresenceMixin(RoomMixin):
     _presence_room: str | None = None
     _presence_beat: asyncio.Task[None] | None = None
     _presence_meta: str = "{}"
+    _presence_synced: bool = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -111,19 +112,26 @@ class PresenceMixin(RoomMixin):
         room = self.get_room_key()
         await self.join_room_group()
         self._presence_room = room
-        meta = json.dumps(self.get_presence_meta(), separators=(",", ":"))
-        self._presence_meta = meta
+        self._presence_meta = json.dumps(self.get_presence_meta(), separators=(",", ":"))
+        try:
+            await self._presence_join(room)
+        except Exception:
+            # A store outage must not cost the connection: the heartbeat joins it later.
+            logger.warning("presence join failed; the heartbeat will retry", exc_info=True)
+        self._presence_beat = spawn(self._presence_heartbeat_loop(), "chanx-presence-heartbeat")
+
+    async def _presence_join(self, room: str) -> None:
         change = await self.mixin_store.presence_join(
             self.namespaced_room(room),
             self.connection_key,
             self.get_user_key(),
-            meta,
+            self._presence_meta,
             self.presence_ttl,
         )
         state = await self.get_presence(room)
         await self.send_message(PresenceStateMessage(payload=state))
+        self._presence_synced = True
         await self._presence_announce(change, state, exclude_current=True)
-        self._presence_beat = spawn(self._presence_heartbeat_loop(), "chanx-presence-heartbeat")
 
     async def disconnect(self, code: int) -> None:
         """Leave the room's presence (after the grace period), then the consumer's own work."""
@@ -167,6 +175,9 @@ class PresenceMixin(RoomMixin):
                 return
             key = self.namespaced_room(room)
             try:
+                if not self._presence_synced:  # the join failed: this client has no state yet
+                    await self._presence_join(room)
+                    continue
                 change = await store.presence_heartbeat(key, self.connection_key, self.presence_ttl)
                 if not change.alive:  # swept while we were stalled: come back as a new join
                     rejoin = await store.presence_join(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import collections
 import json
+import logging
 import math
 import re
 from collections.abc import Mapping
@@ -37,6 +38,8 @@ else:
     _Base = object
 
 __all__ = ["RATE_LIMIT_CLOSE_CODE", "RateLimitMixin", "extract_action"]
+
+logger = logging.getLogger("chanx.mixins.rate_limit")
 
 #: Close code used when a connection keeps flooding (mirrors HTTP 429).
 RATE_LIMIT_CLOSE_CODE = 4429
@@ -91,6 +94,8 @@ class RateLimitMixin(_Base):
     rate_limit_close_window: ClassVar[float] = 10.0
     #: Close code sent to a connection that keeps flooding.
     rate_limit_close_code: ClassVar[int] = RATE_LIMIT_CLOSE_CODE
+    #: When the store fails (Redis down), let frames through (True) or reject them (False).
+    rate_limit_fail_open: ClassVar[bool] = True
 
     _rl_local: MemoryStore | None = None
     _rl_strikes: collections.deque[float] | None = None
@@ -126,7 +131,16 @@ class RateLimitMixin(_Base):
             scope = self.mixin_namespace_for_rate_limit()
             has_own = action is not None and action in self.user_rate_limit_actions
             key = f"{scope}/{self.get_rate_limit_user_key()}/{action if has_own else '*'}"
-            return await self.mixin_store.take_token(key, user_spec)
+            try:
+                return await self.mixin_store.take_token(key, user_spec)
+            except Exception:
+                # The connection survives a store outage; the frame passes or waits a second.
+                logger.warning(
+                    "rate limit store failed; frame %s",
+                    "passed" if self.rate_limit_fail_open else "rejected",
+                    exc_info=True,
+                )
+                return 0.0 if self.rate_limit_fail_open else 1.0
         return 0.0
 
     @classmethod
