@@ -116,7 +116,7 @@ def test_a_non_model_output_gets_a_named_schema() -> None:
 def test_draft7_rewrite_leaves_names_and_data_alone() -> None:
     from chanx.asyncapi._schemas import to_draft7
 
-    schema = {
+    schema: dict[str, Any] = {
         "properties": {
             "prefixItems": {"type": "string", "default": "x"},
             "pair": {"prefixItems": [{"type": "integer"}], "items": False, "type": "array"},
