@@ -1,0 +1,97 @@
+"""The mixins through a Redis outage: connections survive, presence recovers after restart.
+
+A private ``redis-server`` (no persistence) holds the mixins' store; it is killed while a client
+is connected and restarted empty. Time for heartbeats is a manual clock; Redis is real.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import pytest
+from reliability_servers import RedisServer
+
+from chanx.core.authenticator import BaseAuthenticator
+from chanx.core.consumer import ChanxConsumer
+from chanx.core.decorators import ws_handler
+from chanx.core.layers import InMemoryChannelLayer
+from chanx.core.testing import WebsocketHarness
+from chanx.messages.base import BaseMessage
+from chanx.mixins import (
+    BucketSpec,
+    ManualClock,
+    PresenceMixin,
+    RateLimitMixin,
+    TypingMixin,
+)
+from chanx.mixins.stores.redis import RedisStore
+
+pytestmark = pytest.mark.redis
+
+
+class Say(BaseMessage):
+    action: Literal["say"] = "say"
+    payload: str = ""
+
+
+class UserFromQuery(BaseAuthenticator):
+    async def authenticate(self) -> bool:
+        self.user = self.get_query_param("user")
+        return bool(self.user)
+
+
+async def test_connections_survive_a_redis_outage_and_presence_recovers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = ManualClock()
+    layer = InMemoryChannelLayer()
+    with RedisServer() as redis:
+        store = RedisStore.from_url(redis.url, prefix="outage:", clock=clock)
+
+        class Room(PresenceMixin, TypingMixin, RateLimitMixin, ChanxConsumer[Any]):
+            authenticator_class = UserFromQuery
+            mixin_store = store
+            presence_ttl = 9.0
+            presence_heartbeat = 3.0
+            user_rate_limit = BucketSpec(capacity=100, refill_rate=10)
+            send_completion = True
+
+            @classmethod
+            def get_channel_layer(cls) -> InMemoryChannelLayer:
+                return layer
+
+            @ws_handler
+            async def handle_say(self, message: Say) -> None:
+                pass
+
+        def client(user: str) -> WebsocketHarness:
+            return WebsocketHarness(
+                Room, "/ws/lobby", query_string=f"user={user}", path_params={"room": "lobby"},
+                timeout=10,
+            )  # fmt: skip
+
+        try:
+            async with client("alice") as alice:
+                assert (await alice.receive_json())["action"] == "presence_state"
+                redis.stop()  # all state is gone with it
+
+                await alice.send_json({"action": "say"})  # per-user bucket: fails open
+                assert (await alice.receive_json())["action"] == "complete"
+                await alice.send_json({"action": "typing_start"})  # handler error, still open
+                error = await alice.receive_json()
+                assert error["payload"][0]["type"] == "handler_error"
+                await clock.wait_for_sleepers(1)
+                await clock.advance(3)
+                await clock.wait_for_sleepers(1, timeout=15)  # the failed beat went back to sleep
+                assert "presence heartbeat failed" in caplog.text
+
+                redis.start()  # same port, empty
+                await clock.advance(3)
+                diff = await alice.receive_json()  # the heartbeat found her gone and rejoined
+                assert diff["action"] == "presence_diff"
+                assert [u["user"] for u in diff["payload"]["joins"]] == ["alice"]
+                async with client("bob") as bob:
+                    state = await bob.receive_json()
+                    assert [u["user"] for u in state["payload"]["users"]] == ["alice", "bob"]
+        finally:
+            await store.close()
