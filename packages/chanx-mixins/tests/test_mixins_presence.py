@@ -227,6 +227,9 @@ def test_user_key_comes_from_pk_id_or_username() -> None:
             self.__dict__.update(attrs)
 
     room = PresenceMixin()
+    room.scope = {"user": User(username="from-scope")}
+    room.user = None
+    assert room.get_user_key() == "from-scope"
     for user, key in [
         (User(pk=7, id=8), "7"),
         (User(id=8, username="x"), "8"),

@@ -101,8 +101,12 @@ class RoomMixin(_Base):
         return str(self.scope.get("path", "/"))
 
     def get_user_key(self) -> str:
-        """Who this connection belongs to: the user's pk/id/username; anonymous: the connection."""
-        user = self.user
+        """Who this connection belongs to: the user's pk/id/username; anonymous: the connection.
+
+        The user is ``self.user`` (set by the authenticator), else ``scope["user"]`` (Django's
+        ``AuthMiddlewareStack``).
+        """
+        user = self.user if self.user is not None else self.scope.get("user")
         if user is None or getattr(user, "is_authenticated", True) is False:
             return f"anonymous-{self.connection_key}"
         if isinstance(user, str | int):
