@@ -30,9 +30,11 @@ PY
 uv pip install -q --python "$py" -r "$work/tools.txt" -c "$work/constraints.txt"
 python3 scripts/check_packages.py floors --python "$py" >/dev/null
 
-# 3. Core and binding tests (plus the shared contract suite once it exists).
+# 3. Core and binding tests, the shared contract suite, and the asyncapi and mixins suites
+#    (their floors: pyyaml, click, redis).
 paths=(packages/chanx-core/tests)
-for p in packages/chanx-asgi/tests packages/chanx-django/tests tests/contract; do
+for p in packages/chanx-asgi/tests packages/chanx-django/tests tests/contract \
+  packages/chanx-asyncapi/tests packages/chanx-mixins/tests; do
   [ -d "$p" ] && paths+=("$p")
 done
 echo "running ${paths[*]} on the lowest versions"
