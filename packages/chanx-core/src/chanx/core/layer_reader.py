@@ -43,6 +43,7 @@ class LayerReader:
         self.layer = layer
         self.channel = channel
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def start(self) -> None:
         """Start reading in a background task."""
@@ -50,6 +51,7 @@ class LayerReader:
 
     async def stop(self) -> None:
         """Stop reading and wait for the task to end."""
+        self._stopping = True
         task, self._task = self._task, None
         if task is not None and not task.done():
             task.cancel()
@@ -59,7 +61,7 @@ class LayerReader:
     async def _run(self) -> None:
         backoff = 0.0  # retry delay: grows while the layer fails, reset by the next message
         rejoin = False  # the layer failed: re-join the groups before reading again
-        while True:
+        while not self._stopping:
             if rejoin:
                 # Re-joining doubles as the health probe. It must come before the next read:
                 # a restarted Redis forgot the groups, so no message would ever arrive to
@@ -74,6 +76,11 @@ class LayerReader:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                if self._stopping:
+                    # A layer may turn our cancellation into its own error (redis-py reports
+                    # a cancelled blocking read as a TimeoutError): that is a stop, not an
+                    # outage, and retrying would keep a closed connection's reader alive.
+                    return
                 backoff = _next_backoff(backoff)
                 logger.warning(
                     "channel layer receive failed for %s (%s: %s); retrying in %.2fs",
