@@ -99,6 +99,8 @@ def test_the_page_escapes_everything_from_the_spec() -> None:
     assert "<script>alert(1)" not in html
     assert "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    data["info"]["description"] = "Send ``ref`` or `<b>`"
+    assert "<p>Send <code>ref</code> or <code>&lt;b&gt;</code></p>" in render_html(data)
 
 
 def test_component_page_cannot_be_closed_by_spec_text() -> None:

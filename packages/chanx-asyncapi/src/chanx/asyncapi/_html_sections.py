@@ -6,6 +6,7 @@ Every value taken from the spec is escaped; references are resolved inside the d
 from __future__ import annotations
 
 import json
+import re
 from html import escape
 from typing import Any
 
@@ -41,11 +42,26 @@ def _table(headers: tuple[str, ...], rows: list[str], cls: str) -> str:
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
+_CODE = re.compile(r"``([^`]+)``|`([^`]+)`")
+
+
+def _inline(value: str) -> str:
+    """Escaped text with ``code`` / `code` spans (docstrings and Markdown) as <code>."""
+    out, last = [], 0
+    for match in _CODE.finditer(value):
+        out.append(escape(value[last : match.start()]))
+        out.append(f"<code>{escape(match.group(1) or match.group(2))}</code>")
+        last = match.end()
+    out.append(escape(value[last:]))
+    return "".join(out)
+
+
 def text(value: Any) -> str:
+    """Paragraphs of escaped text (blank lines separate them)."""
     if not isinstance(value, str) or not value.strip():
         return ""
     paragraphs = [p.strip() for p in value.strip().split("\n\n")]
-    return "".join(f"<p>{escape(p)}</p>" for p in paragraphs if p)
+    return "".join(f"<p>{_inline(p)}</p>" for p in paragraphs if p)
 
 
 def resolve(doc: dict[str, Any], node: Any) -> Any:
@@ -183,9 +199,8 @@ def messages_section(doc: dict[str, Any], schemas: dict[str, Any]) -> str:
         note = ""
         if isinstance(correlation, dict) and correlation.get("location"):
             note = (
-                f'<p class="muted correlation">Correlation id at '
-                f"<code>{_esc(correlation['location'])}</code>. "
-                f"{_esc(correlation.get('description'))}</p>"
+                f'<p class="muted correlation" title="{_esc(correlation.get("description"))}">'
+                f"Correlation id: <code>{_esc(correlation['location'])}</code></p>"
             )
         out.append(
             f'<div class="card message" id="{anchor("message", name)}">'
