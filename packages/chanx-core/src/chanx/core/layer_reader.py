@@ -58,6 +58,10 @@ class LayerReader:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
+    def stopping(self) -> bool:
+        """True once :meth:`stop` was called."""
+        return self._stopping
+
     async def _run(self) -> None:
         backoff = 0.0  # retry delay: grows while the layer fails, reset by the next message
         rejoin = False  # the layer failed: re-join the groups before reading again
@@ -76,7 +80,7 @@ class LayerReader:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                if self._stopping:
+                if self.stopping():
                     # A layer may turn our cancellation into its own error (redis-py reports
                     # a cancelled blocking read as a TimeoutError): that is a stop, not an
                     # outage, and retrying would keep a closed connection's reader alive.
