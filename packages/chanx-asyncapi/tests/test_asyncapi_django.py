@@ -27,13 +27,18 @@ def django_example() -> None:
 
 
 def _consumers() -> tuple[type[Any], type[Any]]:
+    from pydantic import BaseModel
+
     from chanx.channels.websocket import AsyncJsonWebsocketConsumer
     from chanx.core.decorators import channel, ws_handler
     from chanx.messages.base import BaseMessage
 
+    class NotePayload(BaseModel):
+        room_name: str
+
     class Note(BaseMessage):
         action: Literal["note"] = "note"
-        payload: str
+        payload: NotePayload
 
     @channel(name="notes")
     class NotesConsumer(AsyncJsonWebsocketConsumer):
@@ -111,3 +116,17 @@ def test_docs_urls_serve_json_yaml_and_the_page() -> None:
         html = page.content.decode()
         assert "room_chat" in html
         assert "Client sends" in html
+
+
+def test_the_chanx_setting_is_reflected() -> None:
+    from django.test import override_settings
+
+    notes, _other = _consumers()
+    plain = generate([("/ws/notes", notes)]).to_dict()
+    assert "notes.send.complete" not in plain["operations"]
+    with override_settings(CHANX={"send_completion": True, "camelize": True}):
+        configured = generate([("/ws/notes", notes)]).to_dict()
+    assert "notes.send.complete" in configured["operations"]
+    assert set(plain["components"]["schemas"]["NotePayload"]["properties"]) == {"room_name"}
+    assert set(configured["components"]["schemas"]["NotePayload"]["properties"]) == {"roomName"}
+    assert validate_document(configured) == []
