@@ -145,3 +145,16 @@ async def test_concurrent_takers_never_overspend(store: MixinStore) -> None:
 def test_bucket_spec_rejects_nonsense() -> None:
     with pytest.raises(ValueError, match="capacity > 0"):
         BucketSpec(capacity=0, refill_rate=1)
+
+
+def test_redis_store_is_importable_lazily_from_both_packages() -> None:
+    import chanx.mixins
+    import chanx.mixins.stores
+    from chanx.mixins.stores.redis import RedisStore
+
+    assert chanx.mixins.RedisStore is RedisStore
+    assert chanx.mixins.stores.RedisStore is RedisStore
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        _ = chanx.mixins.Nope
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        _ = chanx.mixins.stores.Nope
