@@ -118,13 +118,17 @@ class UvicornServer:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(10)
 
-    def stop(self) -> str:
-        """Terminate gracefully; return what the server wrote to stderr."""
+    def stop(self, grace: float = 3.0) -> str:
+        """Terminate (SIGTERM, then SIGKILL after ``grace`` s); return the server's stderr.
+
+        The grace is short on purpose: with the Redis core layer uvicorn's graceful shutdown
+        takes about the layer's blocking-read timeout (5 s), and no test checks shutdown.
+        """
         process, self.process = self.process, None
         if process is not None and process.poll() is None:
             process.terminate()
             try:
-                process.wait(10)
+                process.wait(grace)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(10)

@@ -117,6 +117,7 @@ async def publish(publisher: Listener, n: int) -> dict[str, Any]:
 
 
 @pytest.mark.e2e
+@pytest.mark.timeout(300)
 @pytest.mark.parametrize("kind", ["core", "pubsub"])
 async def test_redis_restart_drops_no_connection_and_broadcasts_resume(kind: str) -> None:
     with RedisServer() as redis, UvicornServer(layer=kind, redis_url=redis.url) as server:
@@ -225,6 +226,7 @@ async def test_hanging_handler_is_bounded_by_handler_timeout() -> None:
 
 
 @pytest.mark.e2e
+@pytest.mark.timeout(300)
 async def test_client_that_stops_reading_keeps_server_memory_bounded() -> None:
     count, size = 4000, 20_000  # 80 MB would pile up for the slow client if nothing bounded it
     with UvicornServer() as server:
