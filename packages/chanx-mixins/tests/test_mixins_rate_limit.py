@@ -264,3 +264,24 @@ async def test_store_outage_never_drops_the_connection(
         reply = await alice.receive_json()
         assert reply["action"] == ("complete" if fail_open else "error")
         assert len(Room.handled) == (1 if fail_open else 0)
+
+
+async def test_oversized_frames_use_the_default_bucket_without_being_parsed(
+    base: type[ChanxConsumer[Any]], clock: ManualClock, connect: Connect
+) -> None:
+    Room = limited(
+        base,
+        MemoryStore(clock),
+        rate_limit=BucketSpec(capacity=1, refill_rate=0.001),
+        rate_limit_actions={"nudge": None},
+        max_message_size=64,
+    )
+    async with connect(Room, "alice") as alice:
+        big = '{"action": "nudge", "payload": "' + "x" * 100 + '"}'
+        await alice.send_text(big)  # charged to the default bucket, refused for its size
+        assert (await alice.receive_json())["payload"][0]["type"] == "message_too_large"
+        await alice.send_text(big)
+        assert (await alice.receive_json())["payload"][0]["type"] == "rate_limited"
+        await alice.send_json({"action": "nudge"})  # small: its own (unlimited) bucket
+        assert await alice.receive_nothing()
+        assert Room.handled == ["alice:nudge"]

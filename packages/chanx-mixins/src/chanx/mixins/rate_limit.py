@@ -111,8 +111,10 @@ class RateLimitMixin(_Base):
     async def check_rate_limit(self, text_data: str | None) -> float:
         """Spend tokens for one frame: 0.0 if it may pass, else seconds until it could."""
         action = None
-        if self.rate_limit_actions or self.user_rate_limit_actions:
-            action = extract_action(text_data or "", self.discriminator_field)
+        per_action = self.rate_limit_actions or self.user_rate_limit_actions
+        # Oversized frames are refused by the consumer anyway: never parse them here.
+        if per_action and text_data and len(text_data) <= self.max_message_size:
+            action = extract_action(text_data, self.discriminator_field)
         conn_spec = self.rate_limit
         if action is not None and action in self.rate_limit_actions:
             conn_spec = self.rate_limit_actions[action]
