@@ -142,6 +142,11 @@ def test_passthrough_events_merge_through_the_mro_and_explicit_handlers_win() ->
     assert routes["user_left"].name == "forward_user_left"
     assert routes["message_edited"].name == "forward_message_edited"
 
+    class Again(guide.EditorConsumer):  # listing an inherited event again changes nothing
+        passthrough_events = [guide.UserLeft]
+
+    assert len(Again._chanx.event_routes) == 3
+
 
 def test_channel_metadata() -> None:
     from chanx.core.registry import channel_info
