@@ -14,9 +14,9 @@ from typing import Any
 import asyncapi_kitchen as kitchen
 import pytest
 from asyncapi_cli_support import TESTS_DIR, run_cli
+from asyncapi_tools import ParseFn
 
 from chanx.asyncapi import generate, to_json
-from conftest import ParseFn
 
 REPO = TESTS_DIR.parents[2]
 

@@ -19,10 +19,10 @@ from typing import Any
 
 import asyncapi_kitchen as kitchen
 import pytest
+from asyncapi_tools import npm_package_files
 
 from chanx.asyncapi import generate, official_component, render_html
 from chanx.asyncapi.docs_page import OFFICIAL_COMPONENT, OFFICIAL_COMPONENT_FILES
-from conftest import npm_package_files
 
 # The first run fetches the package with npm: more time than the suite default.
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
