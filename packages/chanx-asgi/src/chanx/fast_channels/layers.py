@@ -138,9 +138,14 @@ def setup_layers(
         return cast("ChannelLayer", layer)
     if kind not in ("core", "pubsub"):
         raise ValueError(f"kind must be 'core' or 'pubsub', got {kind!r}")
+    try:
+        from fast_channels.layers.redis import RedisChannelLayer, RedisPubSubChannelLayer
+    except ImportError as exc:
+        raise LayerUnavailableError(
+            f"Redis channel layers need the redis extra: pip install 'chanx-asgi[redis]' ({exc})"
+        ) from None
     if probe:
         _probe(redis_url, probe_timeout)
-    from fast_channels.layers.redis import RedisChannelLayer, RedisPubSubChannelLayer
 
     host = {"address": redis_url, "max_connections": max_connections}
     if kind == "core":
