@@ -212,6 +212,11 @@ class ChanxConsumer(Generic[EventT]):
             message["reason"] = reason
         await self.base_send(message)
 
+    @property
+    def closed(self) -> bool:
+        """True once the server sent a close frame; nothing more is sent or routed then."""
+        return self._chanx_closed
+
     async def _chanx_stop(self) -> None:
         if self._chanx_stopped:
             return

@@ -123,7 +123,7 @@ class RoomMixin(_Base):
 
     def mixin_is_closed(self) -> bool:
         """True once the consumer closed the connection (e.g. refused it in a hook)."""
-        return bool(getattr(self, "_chanx_closed", False))
+        return bool(getattr(self, "closed", False))
 
     async def join_room_group(self) -> str:
         """Add this connection to the room group once (it is left automatically on close)."""
