@@ -244,3 +244,32 @@ def test_frames_and_their_answers_carry_the_client_ref(doc: dict[str, Any]) -> N
         assert messages[name]["correlationId"] == ref, name
     for name in ("JobStatus", "UserJoined", "AuthenticationMessage"):  # not answers to a frame
         assert "correlationId" not in messages[name], name
+
+
+@pytest.mark.parametrize(
+    ("declared", "error"),
+    [
+        ([("token", {})], "must map names to security schemes"),
+        ({"token": {"type": "httpApiKey", "in": "query"}}, r"\['token'\] is not a security scheme"),
+    ],
+)
+def test_malformed_security_declarations_name_the_class(declared: Any, error: str) -> None:
+    class BadAuthenticator(kitchen.TokenAuthenticator):
+        security_schemes = declared
+
+    class Guarded(kitchen.PlainConsumer):
+        authenticator_class = BadAuthenticator
+
+    with pytest.raises(ValueError, match=r"BadAuthenticator\.security_schemes.*" + error):
+        generate([("/ws", Guarded)])
+
+
+def test_conflicting_schemes_of_two_authenticators_are_refused() -> None:
+    class Other(kitchen.TokenAuthenticator):
+        security_schemes = {"queryToken": {"type": "http", "scheme": "bearer"}}
+
+    class Guarded(kitchen.PlainConsumer):
+        authenticator_class = Other
+
+    with pytest.raises(ValueError, match="different schemes 'queryToken'"):
+        generate([*kitchen.routes, ("/ws/guarded", Guarded)])

@@ -6,6 +6,8 @@ import inspect
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import ValidationError
+
 from chanx.asyncapi._build import ChannelPlan, MessageKey, plan_channel, unique
 from chanx.asyncapi._examples import example_for
 from chanx.asyncapi._schemas import SCHEMA_PREFIX, SchemaSet
@@ -42,20 +44,27 @@ def security_schemes_of(authenticator: type | None) -> dict[str, SecurityScheme]
     """The schemes an authenticator class declares in ``security_schemes``.
 
     ``security_schemes`` maps a scheme name to a :class:`SecurityScheme` or its dict form,
-    e.g. ``{"token": {"type": "httpApiKey", "name": "token", "in": "query"}}``.
+    e.g. ``{"token": {"type": "httpApiKey", "name": "token", "in": "query"}}``. A malformed
+    declaration raises ``ValueError`` naming the class and the scheme.
     """
-    declared = getattr(authenticator, SECURITY_ATTR, None) if authenticator else None
+    if authenticator is None:
+        return {}
+    declared = getattr(authenticator, SECURITY_ATTR, None)
     if declared is None:
         return {}
+    where = f"{authenticator.__qualname__}.{SECURITY_ATTR}"
     if not isinstance(declared, Mapping):
-        raise TypeError(
-            f"{authenticator.__qualname__}.{SECURITY_ATTR} must map names to security schemes, "  # type: ignore[union-attr]
-            f"got {declared!r}"
-        )
-    return {
-        str(name): v if isinstance(v, SecurityScheme) else SecurityScheme.model_validate(v)
-        for name, v in declared.items()
-    }
+        raise ValueError(f"{where} must map names to security schemes, got {declared!r}")
+    schemes: dict[str, SecurityScheme] = {}
+    for name, value in declared.items():
+        try:
+            schemes[str(name)] = (
+                value if isinstance(value, SecurityScheme) else SecurityScheme.model_validate(value)
+            )
+        except ValidationError as exc:
+            reason = exc.errors(include_url=False, include_input=False)[0]["msg"]
+            raise ValueError(f"{where}[{name!r}] is not a security scheme: {reason}") from None
+    return schemes
 
 
 def _info(source: Any, info: Info | Mapping[str, Any] | None, **override: Any) -> Info:
@@ -79,7 +88,7 @@ def _servers(
     for name, server in (servers or {}).items():
         out[name] = server if isinstance(server, Server) else Server.model_validate(server)
     if server_url:
-        out["default" if "default" not in out else "cli"] = server_from_url(server_url)
+        out["default" if "default" not in out else "url"] = server_from_url(server_url)
     return out or None
 
 
