@@ -1,0 +1,128 @@
+"""The document tells the truth: a live consumer answers each documented example as documented.
+
+For every ``receive`` operation, the example of its message is sent to the running consumer;
+the frames that come back (until the completion frame) must be the operation's documented
+reply messages, with the documented properties (camelCase included), and echo the ``ref``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import pytest
+from pydantic import BaseModel
+
+from chanx.asyncapi import generate
+from chanx.core.consumer import ChanxConsumer
+from chanx.core.decorators import channel, ws_handler
+from chanx.core.testing import WebsocketHarness
+from chanx.messages.base import BaseMessage
+from chanx.messages.incoming import PingMessage
+from chanx.messages.outgoing import PongMessage
+
+
+class TicketPayload(BaseModel):
+    ticket_id: int
+    seat_row: str = "A"
+
+
+class BookTicket(BaseMessage):
+    action: Literal["book_ticket"] = "book_ticket"
+    payload: TicketPayload
+
+
+class TicketBooked(BaseMessage):
+    action: Literal["ticket_booked"] = "ticket_booked"
+    payload: TicketPayload
+
+
+class SoldOut(BaseMessage):
+    action: Literal["sold_out"] = "sold_out"
+    payload: None = None
+
+
+class Audit(BaseMessage):
+    action: Literal["audit"] = "audit"
+    payload: str
+
+
+@channel(name="box_office")
+class BoxOffice(ChanxConsumer[Any]):
+    camelize = True
+    send_completion = True
+    channel_layer_alias = None
+
+    @ws_handler
+    async def handle_ping(self, message: PingMessage) -> PongMessage:
+        return PongMessage()
+
+    @ws_handler
+    async def handle_book(self, message: BookTicket) -> TicketBooked | SoldOut:
+        if message.payload.ticket_id > 100:
+            return SoldOut()
+        return TicketBooked(payload=message.payload)
+
+    @ws_handler
+    async def handle_audit(self, message: Audit) -> None:
+        return None
+
+
+@pytest.fixture(scope="module")
+def doc() -> dict[str, Any]:
+    return generate([("/ws/box", BoxOffice)]).to_dict()
+
+
+def _resolve(doc: dict[str, Any], ref: str) -> Any:
+    node: Any = doc
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def _message(doc: dict[str, Any], ref: dict[str, str]) -> dict[str, Any]:
+    message = _resolve(doc, ref["$ref"])
+    if "$ref" in message:
+        message = _resolve(doc, message["$ref"])
+    result: dict[str, Any] = message
+    return result
+
+
+async def test_every_receive_operation_answers_as_documented(doc: dict[str, Any]) -> None:
+    receive_ops = {k: v for k, v in doc["operations"].items() if v["action"] == "receive"}
+    assert len(receive_ops) == 3
+    async with WebsocketHarness(BoxOffice.as_asgi(), "/ws/box") as ws:
+        for n, (op_id, op) in enumerate(receive_ops.items()):
+            (incoming,) = [_message(doc, ref) for ref in op["messages"]]
+            frame = {**incoming["examples"][0]["payload"], "ref": n}
+            await ws.send_json(frame)
+            answers = await ws.receive_until("complete")
+            assert all(a["ref"] == n for a in answers), op_id
+            replies = answers[:-1]
+            documented = [_message(doc, r) for r in op.get("reply", {}).get("messages", [])]
+            names = {m["name"] for m in documented}
+            if not documented:
+                assert replies == [], op_id
+                continue
+            assert len(replies) == 1, op_id
+            assert replies[0]["action"] in names, op_id
+            (reply_doc,) = [m for m in documented if m["name"] == replies[0]["action"]]
+            schema = _resolve(doc, reply_doc["payload"]["$ref"])
+            assert set(replies[0]) - {"ref"} <= set(schema["properties"]), op_id
+            if isinstance(replies[0].get("payload"), dict):
+                inner = _resolve(doc, schema["properties"]["payload"]["$ref"])
+                assert set(replies[0]["payload"]) <= set(inner["properties"]), op_id
+                assert "ticketId" in replies[0]["payload"]  # camelCase as documented
+
+
+async def test_errors_look_as_documented(doc: dict[str, Any]) -> None:
+    (error_op,) = [v for k, v in doc["operations"].items() if k.endswith(".send.error")]
+    error_doc = _message(doc, error_op["messages"][0])
+    schema = _resolve(doc, error_doc["payload"]["$ref"])
+    entry = _resolve(doc, schema["properties"]["payload"]["items"]["$ref"])
+    async with WebsocketHarness(BoxOffice.as_asgi(), "/ws/box") as ws:
+        await ws.send_json({"action": "nope", "ref": "r1"})
+        frame = await ws.receive_json()
+    assert frame["action"] == error_doc["name"] == "error"
+    assert frame["ref"] == "r1"
+    for item in frame["payload"]:
+        assert set(entry["required"]) <= set(item) <= set(entry["properties"])
