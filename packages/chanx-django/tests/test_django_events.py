@@ -15,6 +15,7 @@ from django_chat.asgi import application
 from django_chat.chat.consumers import RoomChatConsumer, UserJoinedEvent
 from django_chat.chat.messages import UserPayload
 from django_support import EXAMPLE_DIR, make_room, make_user, redis_layer, subprocess_env, ws_route
+from redis.asyncio import Redis
 
 from chanx.channels.testing import WebsocketCommunicator, capture_layer, token_headers
 from chanx.core.decorators import ws_handler
@@ -187,3 +188,39 @@ async def test_capture_layer_records_broadcasts_and_events(
     assert layer.events() == [
         (f"room_{room.pk}", {"handler": "user_joined", "payload": {"username": "ev"}})
     ]
+
+
+async def wait_for_members(redis_url: str, key: str, count: int, timeout: float = 30) -> None:
+    """Poll the channels_redis group set until it has ``count`` members."""
+    client = Redis.from_url(redis_url)
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while (members := await client.zcard(key)) < count:
+            assert asyncio.get_running_loop().time() < deadline, f"{members}/{count} joined"
+            await asyncio.sleep(0.02)
+    finally:
+        await client.aclose()
+
+
+async def test_more_connections_than_redis_pys_default_pool(
+    room_and_token: tuple[Any, Any], layer_prefix: str, redis_url: str
+) -> None:
+    """150 connections at once (redis-py caps a pool at 100 unless ``max_connections``)."""
+    room, user = room_and_token
+    headers = await token_headers(user)
+    clients = [
+        WebsocketCommunicator(application, f"/ws/rooms/{room.pk}/", headers=headers, timeout=30)
+        for _ in range(150)
+    ]
+    try:
+        results = await asyncio.gather(*(ws.connect() for ws in clients))
+        assert all(results)
+        await wait_for_members(redis_url, f"{layer_prefix}:group:room_{room.pk}", 150)
+        await RoomChatConsumer.broadcast_event(
+            UserJoinedEvent(payload=UserPayload(username="crowd")), groups=[f"room_{room.pk}"]
+        )
+        for ws in clients:
+            frame = await ws.receive_json(timeout=30)
+            assert frame["payload"]["username"] == "crowd"
+    finally:
+        await asyncio.gather(*(ws.disconnect() for ws in clients))
