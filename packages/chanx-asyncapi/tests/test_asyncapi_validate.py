@@ -119,3 +119,10 @@ def test_load_file_errors(tmp_path: Path) -> None:
         load_file(tmp_path / "bad.yaml")
     with pytest.raises(SpecFileError, match="cannot read"):
         load_file(tmp_path / "missing.json")
+
+
+def test_yaml_has_no_aliases_even_for_shared_values() -> None:
+    shared = {"a": 1}
+    text = to_yaml({"asyncapi": "3.0.0", "x": shared, "y": shared})
+    assert "&id" not in text
+    assert "*id" not in text

@@ -27,9 +27,18 @@ def to_json(doc: AsyncAPI | dict[str, Any]) -> str:
     return _to_json(_data(doc), indent=2).decode() + "\n"
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Never writes ``&id``/``*id`` aliases: shared values are written out in full."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def to_yaml(doc: AsyncAPI | dict[str, Any]) -> str:
-    """Block-style YAML in the document's field order."""
-    return yaml.safe_dump(_data(doc), sort_keys=False, allow_unicode=True, width=100)
+    """Block-style YAML in the document's field order, without anchors or aliases."""
+    return yaml.dump(
+        _data(doc), Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100
+    )
 
 
 def dump(doc: AsyncAPI | dict[str, Any], fmt: Format) -> str:
