@@ -121,7 +121,7 @@ nitpick_ignore_regex = [
 if _PY_INV is None:
     # Without Python's inventory, standard-library references cannot resolve either.
     print("docs: python3-doc inventory not found; standard-library names are not linked")
-    nitpick_ignore_regex.append((r"py:.*", r"[a-z_.]*\.?[A-Za-z_]+"))
+    nitpick_ignore_regex.append((r"py:.*", r"(?!chanx\.)[A-Za-z_][\w.]*"))
 
 
 # -- local extension ------------------------------------------------------------------------
