@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Literal, cast
 
 import pytest
@@ -200,3 +201,12 @@ async def test_close_old_connections_opt_in(monkeypatch: pytest.MonkeyPatch) -> 
         await RoomConsumer.broadcast_event(NudgeEvent(payload="e"))
         await ws.receive_json()
     assert spy.calls == 3
+
+
+async def test_sync_events_from_a_plain_thread_on_the_in_memory_layer() -> None:
+    """``*_sync`` from a thread that is not the server's (e.g. a thread pool in a view)."""
+    async with WebsocketCommunicator(router, "/ws/room/t/1/") as ws:
+        await ws.send_json({"action": "ping"})
+        await ws.receive_json()
+        await asyncio.to_thread(RoomConsumer.broadcast_event_sync, NudgeEvent(payload="thread"))
+        assert await ws.receive_json() == {"action": "nudged", "payload": "thread"}
