@@ -34,6 +34,12 @@ class _Handler(BaseHTTPRequestHandler):
     quiet: ClassVar[bool] = False
 
     def do_GET(self) -> None:
+        self._respond(with_body=True)
+
+    def do_HEAD(self) -> None:
+        self._respond(with_body=False)
+
+    def _respond(self, *, with_body: bool) -> None:
         path = self.path.split("?", 1)[0]
         if path == "/index.html":
             path = "/"
@@ -47,7 +53,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()
-        self.wfile.write(body)
+        if with_body:
+            self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:
         if not self.quiet:
