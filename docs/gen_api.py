@@ -142,7 +142,7 @@ def write(check: bool) -> int:
         else:
             path.write_text(text)
     if stale:
-        print(f"out of date: {stale}; run python docs/gen_api.py", file=sys.stderr)
+        print(f"out of date: {stale}; run: hatch run python docs/gen_api.py", file=sys.stderr)
         return 1
     return 0
 

@@ -33,11 +33,13 @@ gen_api = _load_gen_api()
 def test_api_pages_cover_every_public_module_and_are_up_to_date() -> None:
     for dist in gen_api.distributions():
         page = DOCS / "api" / f"{dist.name}.rst"
-        assert page.exists(), f"run python docs/gen_api.py: {page.name} is missing"
+        assert page.exists(), f"run hatch run python docs/gen_api.py: {page.name} is missing"
         text = page.read_text()
         for module in dist.modules:
             assert f".. automodule:: {module}\n" in text, f"{module} has no reference section"
-        assert text == gen_api.render(dist), f"{page.name} is stale: run python docs/gen_api.py"
+        assert text == gen_api.render(dist), (
+            f"{page.name} is stale: run hatch run python docs/gen_api.py"
+        )
 
 
 @pytest.fixture(scope="module")
