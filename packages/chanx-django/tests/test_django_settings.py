@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import pytest
+from channels.layers import get_channel_layer
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 from django_support import EXAMPLE_DIR, PYTHON, subprocess_env
@@ -18,6 +20,7 @@ from chanx.channels.testing import WebsocketCommunicator
 from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.authenticator import BaseAuthenticator
 from chanx.core.decorators import ws_handler
+from chanx.core.layers import InMemoryChannelLayer
 from chanx.messages.base import BaseMessage
 
 pytestmark = pytest.mark.django
@@ -176,3 +179,28 @@ async def test_registry_rebuild_resolves_function_local_types() -> None:
         async with WebsocketCommunicator(LocalConsumer, "/ws/") as ws:
             await ws.send_json({"action": "local_ping"})
             assert await ws.receive_json() == {"action": "local_pong", "payload": None}
+
+
+class Shout(BaseMessage):
+    action: Literal["shout"] = "shout"
+    payload: str
+
+
+class LayeredConsumer(AsyncJsonWebsocketConsumer[Shout]):
+    passthrough_events = [Shout]
+
+
+async def test_groups_and_layer_alias_from_settings() -> None:
+    layers = {"spare": {"BACKEND": "chanx.core.layers.InMemoryChannelLayer"}}
+    chanx = {"groups": ["everyone"], "channel_layer_alias": "spare"}
+    with override_settings(CHANNEL_LAYERS=layers, CHANX=chanx):
+        spare = cast("InMemoryChannelLayer", get_channel_layer("spare"))
+        async with WebsocketCommunicator(LayeredConsumer, "/ws/") as ws:
+            deadline = asyncio.get_running_loop().time() + 5
+            while not spare.group_members("everyone"):  # the handshake joins the group
+                assert asyncio.get_running_loop().time() < deadline
+                await asyncio.sleep(0.005)
+            await LayeredConsumer.broadcast_event(Shout(payload="hi all"))  # default groups
+            assert await ws.receive_json() == {"action": "shout", "payload": "hi all"}
+    LayeredConsumer.get_channel_layer()  # the next use re-resolves: the defaults are back
+    assert (LayeredConsumer.groups, LayeredConsumer.channel_layer_alias) == ([], "default")
