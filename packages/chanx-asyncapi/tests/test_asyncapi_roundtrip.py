@@ -7,7 +7,7 @@ reply messages, with the documented properties (camelCase included), and echo th
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import pytest
 from pydantic import BaseModel
@@ -19,6 +19,9 @@ from chanx.core.testing import WebsocketHarness
 from chanx.messages.base import BaseMessage
 from chanx.messages.incoming import PingMessage
 from chanx.messages.outgoing import PongMessage
+
+if TYPE_CHECKING:
+    from chanx.core.types import ASGIApp
 
 
 class TicketPayload(BaseModel):
@@ -126,3 +129,32 @@ async def test_errors_look_as_documented(doc: dict[str, Any]) -> None:
     assert frame["ref"] == "r1"
     for item in frame["payload"]:
         assert set(entry["required"]) <= set(item) <= set(entry["properties"])
+
+
+@pytest.mark.asgi
+async def test_the_kitchen_app_authentication_frame_is_as_documented() -> None:
+    import asyncapi_kitchen as kitchen
+
+    doc = generate(kitchen.app).to_dict()
+    app = cast("ASGIApp", kitchen.app)
+    (auth_op,) = [v for k, v in doc["operations"].items() if k == "kitchen.send.authentication"]
+    auth_doc = _message(doc, auth_op["messages"][0])
+    schema = _resolve(doc, auth_doc["payload"]["$ref"])
+    payload_schema = _resolve(doc, schema["properties"]["payload"]["$ref"])
+    scheme = doc["components"]["securitySchemes"]["queryToken"]
+
+    async with WebsocketHarness(app, "/ws/kitchen/r1") as ws:  # no token
+        frame = await ws.receive_json()
+        assert await ws.wait_closed() == 4401
+    assert frame["action"] == auth_doc["name"] == "authentication"
+    assert (
+        set(payload_schema["required"])
+        <= set(frame["payload"])
+        <= set(payload_schema["properties"])
+    )
+
+    query = f"{scheme['name']}=secret"  # the documented credential, where it is documented
+    assert scheme["in"] == "query"
+    async with WebsocketHarness(app, "/ws/kitchen/r1", query_string=query) as ws:
+        await ws.send_json({"action": "ping"})
+        assert [f["action"] for f in await ws.receive_until("complete")] == ["pong", "complete"]
