@@ -63,7 +63,9 @@ class _Naming(GenerateJsonSchema):
         result = super().get_defs_ref(core_mode_ref)
         match = _PLAIN_REF.fullmatch(core_mode_ref[0])
         cls = self.classes.get(int(match.group(1))) if match else None
-        if cls is None:
+        # Pydantic keeps the candidate names in a private map; without it, keep its naming.
+        known: Any = getattr(self, "_prioritized_defsref_choices", None)
+        if cls is None or not isinstance(known, dict) or result not in known:
             return result
         original = _twin_of(cls)
         suffix = "Camel" if original is not None and id(original) in self.classes else ""
@@ -72,9 +74,9 @@ class _Naming(GenerateJsonSchema):
         module = self.normalize_name(f"{cls.__module__}.{cls.__qualname__}") + suffix
         mode = _MODE_TITLE[core_mode_ref[1]]
         ours = [short, qualified, module, f"{short}-{mode}", f"{module}-{mode}"]
-        fallback = self._prioritized_defsref_choices[result][-2:]  # numbered: unique per class
+        fallback = known[result][-2:]  # Pydantic's numbered names: unique per class
         choices = [DefsRef(c) for c in dict.fromkeys([*ours, *fallback])]
-        self._prioritized_defsref_choices[result] = choices
+        known[result] = choices
         return result
 
 
