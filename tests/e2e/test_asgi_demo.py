@@ -41,8 +41,13 @@ async def test_demo_chat_over_real_sockets(start_server: Any) -> None:
         assert (await http.get("/api/health")).json() == {"status": "ok", "layer": "memory"}
 
         lobby = f"{server.ws}/ws/chat/lobby"
+        alice = await connect(f"{lobby}?token=alice-token")
+        # A ping answered means alice finished joining the room (frames are handled after
+        # the handshake's work), so she cannot miss bob's arrival.
+        await alice.send(json.dumps({"action": "ping"}))
+        assert await recv(alice) == {"action": "pong", "payload": None}
         async with (
-            connect(f"{lobby}?token=alice-token") as alice,
+            alice,
             connect(f"{lobby}?token=bob-token") as bob,
             connect(f"{server.ws}/ws/chat/kitchen?token=carol-token") as carol,
         ):
@@ -51,9 +56,6 @@ async def test_demo_chat_over_real_sockets(start_server: Any) -> None:
                 "action": "user_joined",
                 "payload": {"username": "bob", "room": "lobby"},
             }
-
-            await alice.send(json.dumps({"action": "ping"}))
-            assert await recv(alice) == {"action": "pong", "payload": None}
 
             await alice.send(json.dumps({"action": "chat", "payload": {"message": "hi"}}))
             line = {

@@ -87,16 +87,31 @@ async def test_demo_scales_out_through_redis(start_server: Any, redis_url: str) 
     async with (
         httpx.AsyncClient() as http,
         connect(f"{a.ws}/ws/chat/lobby?token=alice-token") as alice,
-        connect(f"{b.ws}/ws/chat/lobby?token=bob-token") as bob,
     ):
-        assert (await http.get(f"{a.http}/api/health")).json()["layer"] == "redis"
-        assert (await recv(alice))["action"] == "user_joined"  # bob joined, seen across
-        await alice.send(json.dumps({"action": "chat", "payload": {"message": "hi bob"}}))
-        assert (await recv(bob))["payload"]["message"] == "hi bob"
-        assert (await recv(alice))["payload"]["message"] == "hi bob"
-        await http.post(f"{a.http}/api/rooms/lobby/announcements", json={"message": "x"})
-        assert await recv(bob) == {"action": "announcement", "payload": "x"}
-        assert await recv(alice) == {"action": "announcement", "payload": "x"}
+        # A ping answered means alice's connection finished joining the room (frames are
+        # handled after the handshake's work), so she cannot miss bob's arrival.
+        await alice.send(json.dumps({"action": "ping"}))
+        assert await recv(alice) == {"action": "pong", "payload": None}
+        async with connect(f"{b.ws}/ws/chat/lobby?token=bob-token") as bob:
+            assert (await http.get(f"{a.http}/api/health")).json()["layer"] == "redis"
+            joined = await recv(alice)  # bob joined on the other process
+            assert joined == {
+                "action": "user_joined",
+                "payload": {"username": "bob", "room": "lobby"},
+            }
+            await chat_and_announce(http, a.http, alice, bob)
+
+
+async def chat_and_announce(
+    http: httpx.AsyncClient, base: str, alice: ClientConnection, bob: ClientConnection
+) -> None:
+    """A chat line and an announcement, both sent through process A, reach both clients."""
+    await alice.send(json.dumps({"action": "chat", "payload": {"message": "hi bob"}}))
+    assert (await recv(bob))["payload"]["message"] == "hi bob"
+    assert (await recv(alice))["payload"]["message"] == "hi bob"
+    await http.post(f"{base}/api/rooms/lobby/announcements", json={"message": "x"})
+    assert await recv(bob) == {"action": "announcement", "payload": "x"}
+    assert await recv(alice) == {"action": "announcement", "payload": "x"}
 
 
 def test_demo_refuses_to_start_without_its_redis() -> None:
