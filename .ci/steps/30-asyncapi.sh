@@ -47,6 +47,16 @@ PY
 
 "$cli" generate ci_app:routes --app-dir "$work" -o "$work/spec.yaml"
 "$cli" validate "$work/spec.yaml"
+# The docs page's template and stylesheet ship in the wheel.
+"$work/venv/bin/python" - "$work/spec.yaml" <<'PY'
+import sys
+
+from chanx.asyncapi import load_file, render_html
+
+page = render_html(load_file(sys.argv[1]))
+assert "greeter.receive.hello" in page and "<style>" in page, "docs page incomplete"
+print("docs page renders from the installed package")
+PY
 set +e
 "$cli" generate ci_app:missing --app-dir "$work" 2>"$work/err"
 status=$?
