@@ -176,6 +176,32 @@ async def test_chat_under_daphne_with_auth_outcomes(
         await asyncio.sleep(0.05)
 
 
+BAD_FRAMES: list[tuple[str | bytes, str]] = [
+    ("{broken", "json_invalid"),
+    (b"\x00\x01binary", "binary_frame"),
+    ("[1, 2]", "dict_type"),
+    ('{"payload": 1}', "union_tag_not_found"),
+    ('{"action": "SECRET-unknown"}', "union_tag_invalid"),
+    ('{"action": "chat", "payload": {"message": 5}}', "string_type"),
+]
+
+
+async def test_bad_input_over_daphne_keeps_the_connection(
+    start_server: Any, chat: dict[str, Any]
+) -> None:
+    server = start_server(daphne_argv(), env=chat["env"])
+    path = f"/ws/private/{chat['rooms']['secret']}/"
+    async with open_ws(server, path, chat["tokens"]["alice"]) as ws:
+        for frame, error_type in BAD_FRAMES:
+            await ws.send(frame)
+            error = await recv(ws)
+            assert error["action"] == "error", (frame, error)
+            assert error["payload"][0]["type"] == error_type, (frame, error)
+            assert "SECRET" not in json.dumps(error)  # input is never echoed
+            await ws.send(json.dumps({"action": "ping"}))
+            assert await recv(ws) == {"action": "pong", "payload": None}
+
+
 async def test_scale_out_two_daphne_processes_on_redis(
     start_server: Any, chat: dict[str, Any]
 ) -> None:
