@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 from fast_channels.consumer.websocket import AsyncJsonWebsocketConsumer as FastChannelsConsumer
@@ -145,3 +145,20 @@ async def test_alias_none_runs_without_a_layer() -> None:
         assert await ws.receive_message(PongMessage) == PongMessage()
     with pytest.raises(RuntimeError, match="has no channel layer"):
         await Layerless.broadcast_event(RoomEvent(payload="x"), groups=["g"])
+
+
+async def test_consumer_app_accepts_a_starlette_websocket(
+    chanx_layer: InMemoryChannelLayer,
+) -> None:
+    """A framework that hands over its ``WebSocket`` object positionally is served too."""
+    from starlette.websockets import WebSocket
+
+    app = RoomConsumer.as_asgi()
+    assert repr(app) == "<ConsumerApp RoomConsumer>"
+
+    async def endpoint(scope: Any, receive: Any, send: Any) -> None:
+        await app(WebSocket(scope, receive, send))
+
+    async with WebsocketCommunicator(endpoint, "/ws/x", path_params={"room": "x"}) as ws:
+        await ws.send_message(WhereMessage())
+        assert (await ws.receive_message(RoomMessage)).payload == "x"
