@@ -43,6 +43,8 @@ class ChatRoomTests(WebsocketTestCase):
         async with self.communicator(path, headers=await self.token_headers(member)) as ws:
             await ws.send_json({"action": "ping"})
             assert await ws.receive_json() == {"action": "pong", "payload": None}
+            await ws.send_json({"action": "members"})
+            assert await ws.receive_json() == {"action": "member_list", "payload": ["tc-member"]}
         payload, code = await self.connect_refused(path, headers=await self.token_headers(outsider))
         assert (code, payload["status_code"]) == (4403, 403)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from channels.db import database_sync_to_async
 from rest_framework.permissions import IsAuthenticated
 
 from chanx.channels.authenticator import DjangoAuthenticator
@@ -21,6 +22,8 @@ from django_chat.chat.messages import (
     ChatNotificationPayload,
     ChatPayload,
     JoinRoomPayload,
+    MemberListMessage,
+    MembersMessage,
     UserJoinedMessage,
     UserJoinedPayload,
     UserPayload,
@@ -124,3 +127,15 @@ class PrivateRoomConsumer(RoomChatConsumer):
     async def handle_ping(self, message: PingMessage) -> PongMessage:
         """Liveness probe."""
         return PongMessage()
+
+    @ws_handler
+    async def handle_members(self, message: MembersMessage) -> MemberListMessage:
+        """Database access from a handler goes through ``database_sync_to_async``, which
+        closes stale connections around the call (so ``close_old_connections`` can stay off)."""
+        names = await database_sync_to_async(member_names)(self.authenticator.obj)
+        return MemberListMessage(payload=names)
+
+
+def member_names(room: ChatRoom) -> list[str]:
+    """Usernames of a room's members, sorted (runs in a worker thread)."""
+    return sorted(room.members.values_list("username", flat=True))

@@ -61,3 +61,16 @@ class AnnouncementMessage(BaseMessage):
 
     action: Literal["announcement"] = "announcement"
     payload: str
+
+
+class MembersMessage(BaseMessage):
+    """Asks for the members of the room."""
+
+    action: Literal["members"] = "members"
+
+
+class MemberListMessage(BaseMessage):
+    """The usernames of the room's members."""
+
+    action: Literal["member_list"] = "member_list"
+    payload: list[str]
