@@ -28,13 +28,10 @@ from chanx.channels.settings import apply_settings, settings_epoch
 from chanx.core.consumer import ChanxConsumer, EventT
 from chanx.core.types import ASGIApp, ASGIReceive, ASGISend, LayerMessage, Scope
 
-if TYPE_CHECKING:
-    from chanx.core.types import ChannelLayer
-
 __all__ = ["AsyncJsonWebsocketConsumer"]
 
-
 if TYPE_CHECKING:
+    from chanx.core.types import ChannelLayer
 
     class _ChannelsSurface:
         """What Channels' consumer adds to chanx's core, as type checkers should see it.
