@@ -204,3 +204,26 @@ async def test_groups_and_layer_alias_from_settings() -> None:
             assert await ws.receive_json() == {"action": "shout", "payload": "hi all"}
     LayeredConsumer.get_channel_layer()  # the next use re-resolves: the defaults are back
     assert (LayeredConsumer.groups, LayeredConsumer.channel_layer_alias) == ([], "default")
+
+
+class CamelParent(AsyncJsonWebsocketConsumer):
+    channel_layer_alias = None
+
+    @ws_handler
+    async def handle_echo(self, message: EchoMessage) -> EchoedMessage:
+        return EchoedMessage(payload=message.payload)
+
+
+class CamelChild(CamelParent):
+    passthrough_events = [Shout]
+
+
+async def test_subclass_used_first_gets_a_rebuilt_registry_too() -> None:
+    with override_settings(CHANX={"camelize": True, "passthrough_method_prefix": "fwd_"}):
+        async with WebsocketCommunicator(CamelChild, "/ws/") as ws:
+            await ws.send_json({"action": "echo", "payload": {"userName": "kid"}})
+            assert await ws.receive_json() == {"action": "echoed", "payload": {"userName": "kid"}}
+        assert [r.name for r in CamelChild._chanx.event_routes] == ["fwd_shout"]
+        async with WebsocketCommunicator(CamelParent, "/ws/") as ws:
+            await ws.send_json({"action": "echo", "payload": {"userName": "pa"}})
+            assert await ws.receive_json() == {"action": "echoed", "payload": {"userName": "pa"}}

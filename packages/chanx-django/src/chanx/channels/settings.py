@@ -29,9 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ChanxSettings", "apply_settings", "chanx_settings", "settings_epoch"]
 
-#: Keys whose value is compiled into the routing table: changing one rebuilds the registry.
-_REGISTRY_KEYS = frozenset({"camelize", "discriminator_field", "passthrough_method_prefix"})
-
 
 class ChanxSettings(BaseModel):
     """Schema of the ``CHANX`` setting; every field is optional and defaults to the class's."""
@@ -140,6 +137,17 @@ def _bases(cls: type) -> Iterator[type]:
             yield klass
 
 
+def _registry_stale(cls: Any) -> bool:
+    """True when the compiled routing table no longer matches the class's attributes."""
+    registry = cls._chanx
+    if registry.discriminator_field != cls.discriminator_field:
+        return True
+    if registry.camelize != bool(cls.camelize):
+        return True
+    prefix = cls.passthrough_method_prefix
+    return any(r.passthrough and not r.name.startswith(prefix) for r in registry.event_routes)
+
+
 def _known_types(cls: type) -> dict[str, Any]:
     """Message types of the current registry by name: a rebuild resolves annotations naming
     types local to the function that defined the class (the first build saw its frame)."""
@@ -168,7 +176,6 @@ def apply_settings(cls: type) -> None:
             apply_settings(base)
     with _lock:
         previous = state[1] if state is not None else frozenset()
-        before = {key: getattr(cls, key, None) for key in _REGISTRY_KEYS}
         for name in previous:
             if name in vars(cls):
                 delattr(cls, name)
@@ -178,7 +185,7 @@ def apply_settings(cls: type) -> None:
                 setattr(cls, name, list(value) if isinstance(value, (list, tuple)) else value)
                 applied.add(name)
         _applied[cls] = (epoch, frozenset(applied))
-        if any(getattr(cls, key, None) != before[key] for key in _REGISTRY_KEYS):
+        if _registry_stale(cls):
             cls._chanx = build_registry(cls, _known_types(cls))  # type: ignore[attr-defined]
         cls._chanx_ignored = frozenset(cls.log_ignored_actions)  # type: ignore[attr-defined]
 
