@@ -118,6 +118,7 @@ def test_serve_answers_the_page_and_both_specs() -> None:
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(base + "nope", timeout=10)
         assert err.value.code == 404
+        err.value.close()  # an HTTPError holds the response socket
     assert spec == json.loads(to_json(generate(kitchen.app)))
 
 

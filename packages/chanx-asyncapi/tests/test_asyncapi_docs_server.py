@@ -41,3 +41,4 @@ def test_unknown_paths_are_404(base_url: str) -> None:
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(base_url + "/secret", timeout=10)
     assert err.value.code == 404
+    err.value.close()  # an HTTPError holds the response socket
