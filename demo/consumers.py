@@ -56,7 +56,7 @@ class TokenAuthenticator(BaseAuthenticator):
 
 
 @channel(name="chat", description="Chat rooms: messages broadcast to everyone in the room.")
-class ChatConsumer(  # type: ignore[misc]  # mypy compares chanx's and fast-channels' bases
+class ChatConsumer(
     PresenceMixin, TypingMixin, RateLimitMixin, AsyncJsonWebsocketConsumer[AnnouncementEvent]
 ):
     """One chat connection, in the room named by the URL, with presence, typing and limits."""

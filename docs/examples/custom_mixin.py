@@ -65,7 +65,7 @@ class PingMixin(_Base):
         return PongMessage()
 
 
-class StatsConsumer(FrameStatsMixin, PingMixin, AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class StatsConsumer(FrameStatsMixin, PingMixin, AsyncJsonWebsocketConsumer):
     """Mixins first, the binding's consumer last."""
 
     groups = ["stats"]

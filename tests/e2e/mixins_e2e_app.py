@@ -35,7 +35,7 @@ class UserFromQuery(BaseAuthenticator):
 
 
 # misc: mypy compares chanx's and fast-channels' consumer bases once mixins join the MRO
-class Room(PresenceMixin, TypingMixin, RateLimitMixin, AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class Room(PresenceMixin, TypingMixin, RateLimitMixin, AsyncJsonWebsocketConsumer):
     """All three mixins, state in Redis, short presence TTL."""
 
     authenticator_class = UserFromQuery

@@ -34,6 +34,7 @@ __all__ = [
     "isolated_layer",
 ]
 
+
 class WebsocketCommunicator(WebsocketHarness):
     """An in-process WebSocket client for ASGI consumers and applications.
 

@@ -21,10 +21,30 @@ from fast_channels.consumer.websocket import (
 if TYPE_CHECKING:
     from chanx.core.types import ChannelLayer
 
+    class _FastChannelsHelpers:
+        """What type checkers see of fast-channels' consumer: the helpers users call.
+
+        At run time the base is fast-channels' real consumer. Type checkers get this narrow
+        view instead, because the two bases type the methods chanx overrides (``receive``,
+        ``websocket_connect``, ``channel_layer``...) differently, and every user class mixing
+        in another class would otherwise need a ``type: ignore``.
+        """
+
+        async def send(
+            self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+        ) -> None:
+            """Send a raw text or binary frame."""
+
+        async def send_json(self, content: Any, close: bool = False) -> None:
+            """Send ``content`` encoded as JSON."""
+
+else:
+    _FastChannelsHelpers = _FastChannelsJsonConsumer
+
 __all__ = ["AsyncJsonWebsocketConsumer"]
 
 
-class AsyncJsonWebsocketConsumer(ChanxConsumer[EventT], _FastChannelsJsonConsumer):  # type: ignore[misc]
+class AsyncJsonWebsocketConsumer(ChanxConsumer[EventT], _FastChannelsHelpers):
     """Typed JSON WebSocket consumer for FastAPI, Starlette and any ASGI router.
 
     Mount ``MyConsumer.as_asgi()`` with ``app.add_api_websocket_route(path, ...)``,
