@@ -210,3 +210,15 @@ async def test_sync_events_from_a_plain_thread_on_the_in_memory_layer() -> None:
         await ws.receive_json()
         await asyncio.to_thread(RoomConsumer.broadcast_event_sync, NudgeEvent(payload="thread"))
         assert await ws.receive_json() == {"action": "nudged", "payload": "thread"}
+
+
+async def test_channels_communicator_spellings() -> None:
+    async with WebsocketCommunicator(router, "/ws/room/c/1/") as ws:
+        await ws.send_json_to({"action": "ping"})
+        assert await ws.receive_json_from() == {"action": "pong", "payload": None}
+        await ws.send_to(text_data='{"action": "ping"}')
+        assert await ws.receive_from() == '{"action":"pong","payload":null}'
+        await ws.send_to(bytes_data=b"\x00")
+        assert (await ws.receive_json_from())["payload"][0]["type"] == "binary_frame"
+        with pytest.raises(ValueError, match="text_data or bytes_data"):
+            await ws.send_to()

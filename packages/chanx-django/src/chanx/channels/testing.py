@@ -89,6 +89,28 @@ class WebsocketCommunicator(WebsocketHarness):
         await super().__aenter__()
         return self
 
+    # Channels' WebsocketCommunicator spellings, for tests moving over from it.
+    async def send_to(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Send a text or binary frame (Channels' name)."""
+        if text_data is not None:
+            await self.send_text(text_data)
+        elif bytes_data is not None:
+            await self.send_bytes(bytes_data)
+        else:
+            raise ValueError("send_to() needs text_data or bytes_data")
+
+    async def send_json_to(self, data: Any) -> None:
+        """Send ``data`` as JSON text (Channels' name)."""
+        await self.send_json(data)
+
+    async def receive_from(self, timeout: float = 1) -> str:
+        """Next text frame (Channels' name)."""
+        return await self.receive_text(timeout)
+
+    async def receive_json_from(self, timeout: float = 1) -> Any:
+        """Next text frame decoded from JSON (Channels' name)."""
+        return await self.receive_json(timeout)
+
 
 @contextlib.contextmanager
 def capture_layer(alias: str = "default") -> Iterator[RecordingLayer]:
