@@ -19,6 +19,8 @@ from chanx.core.testing import WebsocketHarness
 class RestartingLayer(InMemoryChannelLayer):
     """``receive`` and ``group_add`` fail while ``down``; ``restart()`` forgets every group."""
 
+    direct_delivery = False  # consumers read it with a task, as they read a Redis layer
+
     def __init__(self) -> None:
         super().__init__()
         self.down = False

@@ -87,6 +87,8 @@ async def test_calls_from_another_thread_run_on_the_owning_loop() -> None:
 class FlakyLayer(InMemoryChannelLayer):
     """Fails ``receive`` while ``down`` is set, like a Redis outage, and forgets groups."""
 
+    direct_delivery = False  # consumers read it with a task, as they read a Redis layer
+
     def __init__(self) -> None:
         super().__init__()
         self.down = False

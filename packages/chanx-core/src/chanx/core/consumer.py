@@ -1,10 +1,12 @@
 """The framework-free consumer: one ASGI WebSocket connection speaking typed JSON.
 
 ``ChanxConsumer`` runs its own receive loop instead of the framework's: client frames are read
-and handled inline, in order, and one long-lived task drains the channel layer. This avoids a
-future plus ``asyncio.wait`` per frame (a cost as large as the whole request in measurements)
-and keeps each request/reply to about two loop iterations. The trade-off: layer messages
-(broadcasts, events) may run while a frame handler awaits. Bindings subclass it together with
+and handled inline, in order, and one long-lived task drains the channel layer (on the
+in-memory layer, a mailbox the layer delivers to directly replaces that task: see
+:mod:`chanx.core._mailbox`). This avoids a future plus ``asyncio.wait`` per frame (a cost as
+large as the whole request in measurements) and keeps each request/reply to about two loop
+iterations. The trade-off: layer messages (broadcasts, events) may run while a frame handler
+awaits. Bindings subclass it together with
 their framework's consumer and only supply the channel layer lookup.
 """
 
@@ -22,9 +24,10 @@ from pydantic import BaseModel, ValidationError
 from typing_extensions import TypeVar
 
 from chanx.core._camel import camel_model
+from chanx.core._mailbox import Mailbox
 from chanx.core._wire import current_ref, extract_ref, with_ref
 from chanx.core.errors import error_entry, error_frame, schema_names, validation_error_entries
-from chanx.core.layer_reader import LayerReader
+from chanx.core.layer_reader import LayerReader, dispatch_layer_message
 from chanx.core.registry import Registry, Route, build_registry, event_key_field
 from chanx.messages.outgoing import AuthenticationMessage, AuthenticationPayload
 
@@ -121,6 +124,7 @@ class ChanxConsumer(Generic[EventT]):
         self._chanx_closed = False
         self._chanx_stopped = False
         self._chanx_reader: LayerReader | None = None
+        self._chanx_mailbox: Mailbox | None = None
         self._chanx_tasks: set[asyncio.Task[None]] = set()
         self._chanx_slots: asyncio.Semaphore | None = None
 
@@ -188,8 +192,16 @@ class ChanxConsumer(Generic[EventT]):
                 await layer.group_add(group, self.channel_name)
         await self.post_authentication()
         if layer is not None and not self._chanx_closed:
-            self._chanx_reader = LayerReader(self, layer, self.channel_name)
-            self._chanx_reader.start()
+            if getattr(layer, "direct_delivery", False):  # delivers to local connections itself
+                capacity = getattr(layer, "capacity", 100)
+                self._chanx_mailbox = Mailbox(self, capacity, self._chanx_dispatch)
+                layer.attach(self.channel_name, self._chanx_mailbox)  # type: ignore[attr-defined]
+            else:
+                self._chanx_reader = LayerReader(self, layer, self.channel_name)
+                self._chanx_reader.start()
+
+    async def _chanx_dispatch(self, message: LayerMessage) -> None:
+        await dispatch_layer_message(self, message)
 
     async def post_authentication(self) -> None:
         """Hook: runs after successful authentication, before any frame is routed."""
@@ -224,6 +236,12 @@ class ChanxConsumer(Generic[EventT]):
         reader, self._chanx_reader = self._chanx_reader, None
         if reader is not None:
             await reader.stop()
+        mailbox, self._chanx_mailbox = self._chanx_mailbox, None
+        if mailbox is not None:
+            detach = getattr(self.channel_layer, "detach", None)
+            if detach is not None:
+                detach(self.channel_name)
+            await mailbox.close()
         for task in list(self._chanx_tasks):
             task.cancel()
         layer = self.channel_layer

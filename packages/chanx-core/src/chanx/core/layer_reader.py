@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from chanx.core.types import ChannelLayer, LayerMessage
 
-__all__ = ["LayerReader"]
+__all__ = ["LayerReader", "dispatch_layer_message"]
 
 logger = logging.getLogger("chanx.layer")
 
@@ -116,17 +116,24 @@ class LayerReader:
 
     async def dispatch(self, message: LayerMessage) -> None:
         """Run the consumer method named by ``message["type"]``; errors are logged."""
-        kind = message.get("type")
-        if not isinstance(kind, str) or kind.startswith(("_", "websocket.")):
-            logger.warning("ignoring layer message of type %r", kind)
-            return
-        handler = getattr(self.consumer, kind.replace(".", "_"), None)
-        if handler is None:
-            logger.warning(
-                "%s has no handler for layer message %r", type(self.consumer).__name__, kind
-            )
-            return
-        try:
-            await handler(message)
-        except Exception:
-            logger.exception("layer message %r failed", kind)
+        await dispatch_layer_message(self.consumer, message)
+
+
+async def dispatch_layer_message(consumer: Any, message: LayerMessage) -> None:
+    """Run ``consumer``'s method named by ``message["type"]`` (``a.b`` -> ``a_b``); log errors.
+
+    Types starting with ``_`` or ``websocket.`` are refused: a layer message must never reach
+    private methods or the ASGI event handlers.
+    """
+    kind = message.get("type")
+    if not isinstance(kind, str) or kind.startswith(("_", "websocket.")):
+        logger.warning("ignoring layer message of type %r", kind)
+        return
+    handler = getattr(consumer, kind.replace(".", "_"), None)
+    if handler is None:
+        logger.warning("%s has no handler for layer message %r", type(consumer).__name__, kind)
+        return
+    try:
+        await handler(message)
+    except Exception:
+        logger.exception("layer message %r failed", kind)

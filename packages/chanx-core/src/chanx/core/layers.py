@@ -10,6 +10,13 @@ never mutates them; do not mutate them in your own layer handlers).
 It is per process, like any in-memory layer: use Redis to reach other processes. Calls made
 from another thread (``*_sync`` from a worker thread) are forwarded to the loop that owns
 the queues, so sync callers are safe too.
+
+Direct delivery: a chanx consumer does not read its channel with a task of its own; it
+attaches a mailbox (:mod:`chanx.core._mailbox`) with :meth:`InMemoryChannelLayer.attach`, and
+``send``/``group_send`` hand messages straight to it. A broadcast to an idle connection is
+then forwarded inside the ``group_send`` call, with no queue, task or wake-up per recipient,
+and each connection's backlog is bounded by ``capacity``. Channels nobody attached to (plain
+Channels-style consumers, tests calling ``receive``) keep the queue.
 """
 
 from __future__ import annotations
@@ -50,11 +57,15 @@ class InMemoryChannelLayer:
     """
 
     extensions = ("groups", "flush")
+    #: Consumers attach a mailbox instead of reading with a task (see the module docstring).
+    #: A subclass that simulates a remote layer (failing ``receive``) sets it to False.
+    direct_delivery: bool = True
 
     def __init__(self, capacity: int = 100, **_ignored: Any) -> None:
         self.capacity = capacity
         self._channels: dict[str, _Channel] = {}
         self._groups: dict[str, dict[str, None]] = {}
+        self._attached: dict[str, Any] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # Calls from a thread whose loop is not ours are forwarded to the owning loop.
@@ -78,7 +89,25 @@ class InMemoryChannelLayer:
         self._channel(name)
         return name
 
+    def attach(self, channel: str, mailbox: Any) -> None:
+        """Deliver ``channel``'s messages to ``mailbox.deliver(message) -> bool`` from now on.
+
+        Messages already queued on the channel are handed over first, in order.
+        """
+        box = self._channels.get(channel)
+        self._attached[channel] = mailbox
+        if box is not None:
+            while box.messages:
+                mailbox.deliver(box.messages.popleft())
+
+    def detach(self, channel: str) -> None:
+        """Stop delivering ``channel``'s messages to its mailbox."""
+        self._attached.pop(channel, None)
+
     def _put(self, name: str, message: LayerMessage) -> bool:
+        mailbox = self._attached.get(name)
+        if mailbox is not None:
+            return bool(mailbox.deliver(message))
         channel = self._channel(name)
         if len(channel.messages) >= self.capacity:
             return False
@@ -125,10 +154,16 @@ class InMemoryChannelLayer:
         await self._on_home_loop(self._group_send(group, message))
 
     async def _group_send(self, group: str, message: LayerMessage) -> None:
+        attached = self._attached
         for name in tuple(self._groups.get(group, ())):
-            if name not in self._channels:
+            mailbox = attached.get(name)  # the hot path: a connection of this process
+            if mailbox is not None:
+                delivered: bool = mailbox.deliver(message)
+            elif name not in self._channels:
                 continue  # the connection ended; its group entry is about to be discarded
-            if not self._put(name, message):
+            else:
+                delivered = self._put(name, message)
+            if not delivered:
                 logger.warning("channel %s is full; dropped a message for group %s", name, group)
 
     def group_members(self, group: str) -> list[str]:
@@ -139,10 +174,12 @@ class InMemoryChannelLayer:
         """Forget every channel, message and group."""
         self._channels.clear()
         self._groups.clear()
+        self._attached.clear()
 
     async def close(self) -> None:
         """Nothing to release; present for layer API compatibility."""
 
     def forget_channel(self, channel: str) -> None:
-        """Drop a channel's buffer (called when its connection ends)."""
+        """Drop a channel's buffer and mailbox (called when its connection ends)."""
         self._channels.pop(channel, None)
+        self._attached.pop(channel, None)

@@ -1,0 +1,255 @@
+"""Direct delivery on the in-memory layer: immediate, ordered, bounded, isolated."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from typing import Any, Literal
+
+import pytest
+from core_consumers import ChatConsumer, LayerConsumer
+from core_models import JobResult, UserJoined
+
+from chanx.core import InMemoryChannelLayer, ws_handler
+from chanx.core._mailbox import _resume
+from chanx.core.testing import WebsocketHarness
+from chanx.messages import BaseMessage
+
+
+class RelayMessage(BaseMessage):
+    action: Literal["relay"] = "relay"
+
+
+class RelayConsumer(ChatConsumer):
+    """Its ``relay`` handler broadcasts a JobResult event to the room."""
+
+    @ws_handler
+    async def handle_relay(self, message: RelayMessage) -> None:
+        await self.broadcast_event(JobResult(payload="relayed"), groups=["room"])
+
+
+class GatedHarness(WebsocketHarness):
+    """A client whose connection stops taking frames while ``blocked`` (a full socket)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.open = asyncio.Event()
+        self.open.set()
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        if message["type"] == "websocket.send":
+            await self.open.wait()
+        await super()._send(message)
+
+
+def broadcast(n: int) -> dict[str, Any]:
+    return {"type": "chanx.broadcast", "text": f'{{"action":"item","payload":{n}}}'}
+
+
+@pytest.fixture
+def layer() -> Iterator[InMemoryChannelLayer]:
+    layer = InMemoryChannelLayer(capacity=3)
+    LayerConsumer.layer = layer
+    yield layer
+    LayerConsumer.layer = None
+
+
+async def test_broadcast_is_forwarded_inside_group_send(layer: InMemoryChannelLayer) -> None:
+    async with WebsocketHarness(ChatConsumer) as ws:
+        await layer.group_send("room", broadcast(1))
+        assert ws._from_app.qsize() == 1  # already sent: no task, no loop iteration needed
+        assert await ws.receive_json() == {"action": "item", "payload": 1}
+
+
+async def test_a_client_that_stops_reading_is_bounded_and_holds_up_nobody(
+    layer: InMemoryChannelLayer, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with WebsocketHarness(ChatConsumer) as fast:
+        slow = GatedHarness(ChatConsumer)
+        assert (await slow.connect()).accepted
+        slow.open.clear()
+        with caplog.at_level(logging.WARNING, "chanx.layer"):
+            for n in range(10):
+                await asyncio.wait_for(layer.group_send("room", broadcast(n)), 1)
+        for n in range(10):  # the reading client got everything, in order
+            assert (await fast.receive_json())["payload"] == n
+        assert "full" in caplog.text  # beyond capacity, the slow client's messages are dropped
+        slow.open.set()
+        got = [(await slow.receive_json())["payload"] for _ in range(4)]
+        assert got == [0, 1, 2, 3]  # the send in flight, then the backlog of 3, in order
+        assert await slow.receive_nothing()
+        await layer.group_send("room", broadcast(99))  # idle again: direct delivery resumes
+        assert (await slow.receive_json())["payload"] == 99
+        await slow.disconnect()
+
+
+async def test_disconnect_while_a_send_waits(layer: InMemoryChannelLayer) -> None:
+    slow = GatedHarness(ChatConsumer)
+    assert (await slow.connect()).accepted
+    slow.open.clear()
+    await layer.group_send("room", broadcast(1))
+    await layer.group_send("room", broadcast(2))
+    await slow.disconnect()  # cancels the waiting send and forgets the backlog
+    assert layer.group_members("room") == []
+    await layer.group_send("room", broadcast(3))  # nobody left: nothing happens
+
+
+async def test_events_and_broadcasts_keep_their_order(layer: InMemoryChannelLayer) -> None:
+    layer.capacity = 100  # four messages wait at once here
+    async with WebsocketHarness(ChatConsumer) as ws:
+        await ChatConsumer.broadcast_event(UserJoined(payload="a"), groups=["room"])
+        await layer.group_send("room", broadcast(1))
+        await ChatConsumer.broadcast_event(UserJoined(payload="b"), groups=["room"])
+        await layer.group_send("room", broadcast(2))
+        frames = [await ws.receive_json() for _ in range(4)]
+        assert [f["action"] for f in frames] == [
+            "chat_notification",
+            "item",
+            "chat_notification",
+            "item",
+        ]
+        assert [frames[1]["payload"], frames[3]["payload"]] == [1, 2]
+
+
+async def test_the_senders_ref_never_reaches_other_connections(
+    layer: InMemoryChannelLayer,
+) -> None:
+    async with WebsocketHarness(RelayConsumer) as sender, WebsocketHarness(RelayConsumer) as peer:
+        await sender.send_json({"action": "relay", "ref": "secret-ref"})
+        got = await peer.receive_json()
+        assert got == {"action": "job_result", "payload": "relayed"}
+        own = await sender.receive_json()
+        assert own["action"] == "job_result"
+        assert "ref" not in own  # an event is not a reply to the sender's frame
+
+
+async def test_resume_passes_results_exceptions_and_cancellation_on() -> None:
+    loop = asyncio.get_running_loop()
+
+    async def waits(fut: asyncio.Future[int]) -> int:
+        await asyncio.sleep(0)
+        return await fut + 1
+
+    fut: asyncio.Future[int] = loop.create_future()
+    coro = waits(fut)
+    first = coro.send(None)  # the eager first step: a bare yield
+    task = asyncio.ensure_future(_resume(coro, first))
+    await asyncio.sleep(0.01)
+    fut.set_result(41)
+    assert await task == 42
+
+    failing: asyncio.Future[int] = loop.create_future()
+    coro = waits(failing)
+    task = asyncio.ensure_future(_resume(coro, coro.send(None)))
+    await asyncio.sleep(0.01)
+    failing.set_exception(ValueError("boom"))
+    with pytest.raises(ValueError, match="boom"):
+        await task
+
+    never: asyncio.Future[int] = loop.create_future()
+    coro = waits(never)
+    task = asyncio.ensure_future(_resume(coro, coro.send(None)))
+    await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert never.cancelled()
+
+
+class FailingHarness(WebsocketHarness):
+    """A client whose server-side send fails (e.g. the socket just broke)."""
+
+    fail = False
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        if self.fail and message["type"] == "websocket.send":
+            raise OSError("broken pipe")
+        await super()._send(message)
+
+
+async def test_a_failing_send_is_logged_and_delivery_goes_on(
+    layer: InMemoryChannelLayer, caplog: pytest.LogCaptureFixture
+) -> None:
+    ws = FailingHarness(ChatConsumer)
+    assert (await ws.connect()).accepted
+    ws.fail = True
+    await layer.group_send("room", broadcast(1))  # fails inside group_send: logged, not raised
+    assert "could not forward a broadcast" in caplog.text
+    ws.fail = False
+    await layer.group_send("room", broadcast(2))
+    assert (await ws.receive_json())["payload"] == 2
+    await ws.disconnect()
+
+
+async def test_a_failing_send_after_waiting_is_logged(
+    layer: InMemoryChannelLayer, caplog: pytest.LogCaptureFixture
+) -> None:
+    class GatedFailing(GatedHarness):
+        async def _send(self, message: dict[str, Any]) -> None:
+            if message["type"] == "websocket.send" and not self.open.is_set():
+                await self.open.wait()
+                raise OSError("broken pipe")
+            await super()._send(message)
+
+    ws = GatedFailing(ChatConsumer)
+    assert (await ws.connect()).accepted
+    ws.open.clear()
+    await layer.group_send("room", broadcast(1))
+    await layer.group_send("room", broadcast(2))  # waits in the backlog
+    ws.open.set()
+    assert (await ws.receive_json())["payload"] == 2  # 1 failed, 2 still delivered
+    assert "could not forward a broadcast" in caplog.text
+    await ws.disconnect()
+
+
+async def test_a_message_arriving_during_a_direct_send_is_delivered_after_it(
+    layer: InMemoryChannelLayer,
+) -> None:
+    class Nesting(WebsocketHarness):
+        channel = ""
+
+        async def _send(self, message: dict[str, Any]) -> None:
+            await super()._send(message)
+            if message.get("text") == '{"action":"item","payload":1}':
+                await layer.send(self.channel, broadcast(2))  # arrives while 1 is being sent
+
+    ws = Nesting(ChatConsumer)
+    assert (await ws.connect()).accepted
+    (ws.channel,) = layer.group_members("room")
+    await layer.group_send("room", broadcast(1))
+    assert [(await ws.receive_json())["payload"] for _ in range(2)] == [1, 2]
+    await ws.disconnect()
+
+
+async def test_resume_passes_a_cancellation_between_steps_on() -> None:
+    async def steps() -> str:
+        try:
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+        except asyncio.CancelledError:
+            return "caught"
+        return "finished"  # pragma: no cover - cancelled before
+
+    coro = steps()
+    task = asyncio.ensure_future(_resume(coro, coro.send(None)))
+    await asyncio.sleep(0)  # the task now waits in its own bare yield
+    task.cancel()
+    assert await task == "caught"
+
+
+async def test_resume_continues_a_coroutine_that_handles_its_cancellation() -> None:
+    async def steps() -> str:
+        try:
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+        except asyncio.CancelledError:
+            await asyncio.sleep(0)  # cleanup that itself waits
+            return "cleaned up"
+        return "finished"  # pragma: no cover - cancelled before
+
+    coro = steps()
+    task = asyncio.ensure_future(_resume(coro, coro.send(None)))
+    await asyncio.sleep(0)
+    task.cancel()
+    assert await task == "cleaned up"
