@@ -1,0 +1,168 @@
+"""The applications the ASGI benchmarks compare: chanx-asgi against hand-written Starlette.
+
+Both speak the same protocol: ``ping`` -> ``pong``; ``chat`` (nested payload) ->
+``chat_received``; ``publish`` -> every connection of the endpoint gets an ``item`` frame.
+
+* ``/chanx``: an ``AsyncJsonWebsocketConsumer`` mounted on FastAPI, as a user writes it.
+* ``/hand``: the floor, a Starlette ``WebSocket`` endpoint written by hand: ``json.loads``,
+  one discriminated-union ``TypeAdapter``, the reply built and ``json.dumps``-ed by hand, and a
+  broadcast that is a plain loop over the open sockets (the reference for fan-out).
+
+``create_app`` (a uvicorn factory) picks the channel layer from ``CHANX_BENCH_LAYER``
+(``memory``, ``core``, ``pubsub``), ``CHANX_BENCH_REDIS_URL`` and ``CHANX_BENCH_PREFIX``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Annotated, Any, Literal, Union
+
+from fastapi import FastAPI
+from pydantic import BaseModel, Field, TypeAdapter
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from chanx.core.decorators import event_handler, ws_handler
+from chanx.fast_channels.layers import setup_layers
+from chanx.fast_channels.websocket import AsyncJsonWebsocketConsumer
+from chanx.messages.base import BaseMessage
+from chanx.messages.incoming import PingMessage
+from chanx.messages.outgoing import PongMessage
+
+GROUP = "bench"
+PING = '{"action":"ping"}'
+CHAT = json.dumps(
+    {
+        "action": "chat",
+        "payload": {
+            "room": "lobby",
+            "text": "hello there, how is everyone doing today?",
+            "author": {"id": 42, "name": "Ada", "roles": ["member", "admin"]},
+            "mentions": [1, 2, 3],
+            "meta": {"client": 3, "build": 1234},
+        },
+    }
+)
+PUBLISH = '{"action":"publish","payload":1}'
+
+
+class Author(BaseModel):
+    id: int
+    name: str
+    roles: list[Literal["admin", "member", "guest"]] = []
+
+
+class ChatPayload(BaseModel):
+    room: str
+    text: str
+    author: Author
+    mentions: list[int] = []
+    meta: dict[str, int] = {}
+
+
+class ChatMessage(BaseMessage):
+    action: Literal["chat"] = "chat"
+    payload: ChatPayload
+
+
+class ChatReceived(BaseMessage):
+    action: Literal["chat_received"] = "chat_received"
+    payload: int
+
+
+class PublishMessage(BaseMessage):
+    action: Literal["publish"] = "publish"
+    payload: int
+
+
+class ItemMessage(BaseMessage):
+    action: Literal["item"] = "item"
+    payload: int
+
+
+class ItemEvent(BaseMessage):
+    """A server-side event; each receiver turns it into an ``item`` frame."""
+
+    action: Literal["item_event"] = "item_event"
+    payload: int
+
+
+class BenchConsumer(AsyncJsonWebsocketConsumer[ItemEvent]):
+    """The chanx side: three handlers and an event handler, as in an application."""
+
+    groups = [GROUP]
+
+    @ws_handler
+    async def handle_ping(self, message: PingMessage) -> PongMessage:
+        return PongMessage()
+
+    @ws_handler
+    async def handle_chat(self, message: ChatMessage) -> ChatReceived:
+        return ChatReceived(payload=len(message.payload.text))
+
+    @ws_handler(output_type=ItemMessage)
+    async def handle_publish(self, message: PublishMessage) -> None:
+        await self.broadcast_message(ItemMessage(payload=message.payload))
+
+    @event_handler
+    async def handle_item_event(self, event: ItemEvent) -> ItemMessage:
+        return ItemMessage(payload=event.payload)
+
+
+_INCOMING: Any = Annotated[
+    Union[PingMessage, ChatMessage, PublishMessage],  # noqa: UP007
+    Field(discriminator="action"),
+]
+HAND_ADAPTER: TypeAdapter[Any] = TypeAdapter(_INCOMING)
+#: Sockets open on the hand-written endpoint (its "group").
+HAND_SOCKETS: set[WebSocket] = set()
+
+
+async def hand_written(websocket: WebSocket) -> None:
+    """The floor: validate with one TypeAdapter, answer and broadcast by hand."""
+    await websocket.accept()
+    HAND_SOCKETS.add(websocket)
+    try:
+        while True:
+            text = await websocket.receive_text()
+            message = HAND_ADAPTER.validate_python(json.loads(text))
+            if isinstance(message, PingMessage):
+                reply: dict[str, Any] = {"action": "pong", "payload": None}
+            elif isinstance(message, ChatMessage):
+                reply = {"action": "chat_received", "payload": len(message.payload.text)}
+            else:
+                out = json.dumps({"action": "item", "payload": message.payload})
+                for other in list(HAND_SOCKETS):
+                    await other.send_text(out)
+                continue
+            await websocket.send_text(json.dumps(reply))
+    except WebSocketDisconnect:
+        pass
+    finally:
+        HAND_SOCKETS.discard(websocket)
+
+
+def build_app() -> FastAPI:
+    """Both endpoints on one FastAPI app (no layer configuration)."""
+    app = FastAPI()
+    app.add_api_websocket_route("/chanx", BenchConsumer.as_asgi())
+    app.add_api_websocket_route("/hand", hand_written)
+
+    @app.post("/event")
+    async def event() -> dict[str, str]:
+        await BenchConsumer.broadcast_event(ItemEvent(payload=1))
+        return {"sent": "ok"}
+
+    return app
+
+
+def create_app() -> FastAPI:
+    """uvicorn factory: the app with the channel layer the environment asks for."""
+    kind = os.environ.get("CHANX_BENCH_LAYER", "memory")
+    url = os.environ.get("CHANX_BENCH_REDIS_URL")
+    prefix = os.environ.get("CHANX_BENCH_PREFIX", "chanx-bench")
+    if kind == "memory":
+        setup_layers(None)
+    else:
+        setup_layers(url, kind="pubsub" if kind == "pubsub" else "core", prefix=prefix)
+    return build_app()

@@ -1,0 +1,125 @@
+"""In-process dispatch through the full FastAPI app, against a hand-written Starlette endpoint.
+
+Run: ``hatch run bench:run asgi_dispatch``. No sockets: a minimal driver (two queues, no
+per-receive task or ``asyncio.wait``, unlike the test harness) speaks ASGI to the whole
+FastAPI application (routing included) for both endpoints of :mod:`bench._asgi_apps`, so the
+figures are the applications' cost, not the driver's. Frames: ``ping`` and a chat frame with
+a nested payload; lockstep (send, wait for the reply) and pipelined (send a batch, then read
+every reply). Figures are microseconds per message, medians of interleaved rounds, and the
+ratio chanx / hand-written.
+Targets: <= 1.0x lockstep, <= 0.8x pipelined.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from typing import Any
+
+from bench._asgi_apps import CHAT, PING, build_app
+from chanx.fast_channels.layers import setup_layers
+
+ROUNDS = 7
+MESSAGES = 2000
+
+
+class Driver:
+    """The cheapest possible in-process WebSocket client of an ASGI app."""
+
+    def __init__(self, app: Any, path: str) -> None:
+        self.app = app
+        self.scope = {
+            "type": "websocket",
+            "asgi": {"version": "3.0"},
+            "scheme": "ws",
+            "path": path,
+            "raw_path": path.encode(),
+            "root_path": "",
+            "query_string": b"",
+            "headers": [],
+            "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 80),
+            "subprotocols": [],
+            "state": {},
+        }
+        self.to_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.from_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Driver:
+        self.task = asyncio.create_task(self.app(self.scope, self.to_app.get, self.from_app.put))
+        self.to_app.put_nowait({"type": "websocket.connect"})
+        accepted = await self.from_app.get()
+        assert accepted["type"] == "websocket.accept", accepted
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.to_app.put_nowait({"type": "websocket.disconnect", "code": 1000})
+        assert self.task is not None
+        await asyncio.wait_for(self.task, 10)
+
+    async def send_text(self, text: str) -> None:
+        self.to_app.put_nowait({"type": "websocket.receive", "text": text})
+
+    async def receive_text(self) -> str:
+        message = await self.from_app.get()
+        return str(message["text"])
+
+
+async def _lockstep(app: Any, path: str, frame: str) -> float:
+    async with Driver(app, path) as ws:
+        for _ in range(100):  # warm-up
+            await ws.send_text(frame)
+            await ws.receive_text()
+        start = time.perf_counter()
+        for _ in range(MESSAGES):
+            await ws.send_text(frame)
+            await ws.receive_text()
+        return (time.perf_counter() - start) / MESSAGES
+
+
+async def _pipelined(app: Any, path: str, frame: str) -> float:
+    async with Driver(app, path) as ws:
+        for _ in range(100):
+            await ws.send_text(frame)
+            await ws.receive_text()
+        start = time.perf_counter()
+        for _ in range(MESSAGES):
+            await ws.send_text(frame)
+        for _ in range(MESSAGES):
+            await ws.receive_text()
+        return (time.perf_counter() - start) / MESSAGES
+
+
+async def run() -> dict[str, float]:
+    """Every figure of this benchmark."""
+    setup_layers(None)
+    app = build_app()
+    results: dict[str, float] = {}
+    for mode, measure in (("lockstep", _lockstep), ("pipelined", _pipelined)):
+        for name, frame in (("ping", PING), ("chat", CHAT)):
+            chanx, hand = [], []
+            for _ in range(ROUNDS):  # interleaved: machine noise hits both alike
+                chanx.append(await measure(app, "/chanx", frame))
+                hand.append(await measure(app, "/hand", frame))
+            chanx_us = statistics.median(chanx) * 1e6
+            hand_us = statistics.median(hand) * 1e6
+            results[f"{name}_{mode}_chanx_us"] = chanx_us
+            results[f"{name}_{mode}_hand_us"] = hand_us
+            results[f"{name}_{mode}_ratio"] = chanx_us / hand_us
+    return results
+
+
+def main() -> dict[str, float]:
+    """Run and print the table."""
+    results = asyncio.run(run())
+    print(f"in-process dispatch, full FastAPI app (median of {ROUNDS} rounds)")
+    for key, value in results.items():
+        print(f"  {key:32s} {value:10.2f}")
+    print("  targets: ratio <= 1.0 lockstep, <= 0.8 pipelined")
+    return results
+
+
+if __name__ == "__main__":
+    main()

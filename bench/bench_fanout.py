@@ -1,0 +1,142 @@
+"""Fan-out of one broadcast to 200 and 1,000 connections, in process, per channel layer.
+
+Run: ``hatch run bench:run fanout``. In process (no sockets; the driver of
+:mod:`bench.bench_asgi_dispatch`), N connections to the full FastAPI app of
+:mod:`bench._asgi_apps`; one of them sends ``publish`` and the clock stops when every connection
+has its ``item`` frame. Reference, measured in the same run: the hand-written endpoint, whose
+broadcast is a plain loop ``for ws in sockets: await ws.send_text(text)``.
+
+* ``broadcast_message`` through the in-memory layer (target <= 1.5x the loop at 1,000),
+  the Redis channel layer and the Redis pub/sub layer (figure and ratio reported);
+* ``broadcast_event`` (each receiver validates the event, runs its handler, encodes its own
+  reply) through the in-memory layer (target <= 4x the loop at 1,000).
+
+Redis figures need a Redis at ``CHANX_BENCH_REDIS_URL`` (default ``redis://127.0.0.1:6379/0``);
+keys use a unique prefix and are deleted afterwards. Medians of interleaved rounds; the garbage
+collector is paused while a broadcast is timed (for both sides).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import statistics
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bench._asgi_apps import PUBLISH, BenchConsumer, ItemEvent, build_app
+from bench.bench_asgi_dispatch import Driver
+from chanx.fast_channels.layers import LayerUnavailableError, setup_layers
+
+SIZES = (200, 1000)
+ROUNDS = 5
+REPEAT = 5
+REDIS_URL = os.environ.get("CHANX_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+async def _open(app: Any, path: str, count: int) -> list[Driver]:
+    drivers = [Driver(app, path) for _ in range(count)]
+    for driver in drivers:
+        await driver.__aenter__()
+    # a ping round trip proves each connection finished connect() (groups joined)
+    for driver in drivers:
+        await driver.send_text('{"action":"ping"}')
+    for driver in drivers:
+        await driver.receive_text()
+    return drivers
+
+
+async def _close(drivers: list[Driver]) -> None:
+    for driver in drivers:
+        await driver.__aexit__()
+
+
+async def _timed(drivers: list[Driver], trigger: Callable[[], Awaitable[None]]) -> float:
+    gc.collect()
+    gc.disable()  # a collection of 1,000 connections' objects is noise, not fan-out cost
+    try:
+        start = time.perf_counter()
+        await trigger()
+        for driver in drivers:
+            await driver.receive_text()
+        return time.perf_counter() - start
+    finally:
+        gc.enable()
+
+
+async def _fanout(app: Any, path: str, count: int, event: bool = False) -> float:
+    drivers = await _open(app, path, count)
+    try:
+        publisher = drivers[0]
+
+        async def publish() -> None:
+            await publisher.send_text(PUBLISH)
+
+        async def broadcast_event() -> None:
+            await BenchConsumer.broadcast_event(ItemEvent(payload=1))
+
+        trigger = broadcast_event if event else publish
+        await _timed(drivers, trigger)  # warm-up
+        return statistics.median([await _timed(drivers, trigger) for _ in range(REPEAT)])
+    finally:
+        await _close(drivers)
+
+
+async def _measure(kind: str, count: int, event: bool = False) -> tuple[float, float]:
+    """Median seconds (chanx, hand-written loop) for one broadcast to ``count`` connections."""
+    app = build_app()
+    chanx, hand = [], []
+    for _ in range(ROUNDS):
+        chanx.append(await _fanout(app, "/chanx", count, event))
+        hand.append(await _fanout(app, "/hand", count))
+    return statistics.median(chanx), statistics.median(hand)
+
+
+async def run() -> dict[str, float]:
+    """Every figure of this benchmark."""
+    results: dict[str, float] = {}
+    layers: list[tuple[str, bool]] = [("memory", False), ("memory", True)]
+    redis = True
+    try:
+        setup_layers(REDIS_URL, probe_timeout=1.0)
+    except LayerUnavailableError as exc:
+        print(f"  (Redis figures skipped: {exc})")
+        redis = False
+    if redis:
+        layers += [("core", False), ("pubsub", False)]
+    for kind, event in layers:
+        prefix = f"chanx-bench-{uuid.uuid4().hex[:8]}"
+        layer: Any = setup_layers(
+            None if kind == "memory" else REDIS_URL,
+            kind="pubsub" if kind == "pubsub" else "core",
+            prefix=prefix,
+        )
+        try:
+            for count in SIZES:
+                chanx, hand = await _measure(kind, count, event)
+                name = f"{'broadcast_event' if event else 'broadcast_message'}_{kind}_{count}"
+                results[f"{name}_chanx_ms"] = chanx * 1e3
+                results[f"{name}_loop_ms"] = hand * 1e3
+                results[f"{name}_ratio"] = chanx / hand
+        finally:
+            if kind != "memory":
+                await layer.flush()
+    setup_layers(None)
+    return results
+
+
+def main() -> dict[str, float]:
+    """Run and print the table."""
+    results = asyncio.run(run())
+    print(f"fan-out of one broadcast, in process (median of {ROUNDS} interleaved rounds)")
+    for key, value in results.items():
+        print(f"  {key:48s} {value:10.2f}")
+    print("  targets at 1,000: broadcast_message in-memory <= 1.5x the loop; event <= 4x")
+    return results
+
+
+if __name__ == "__main__":
+    main()
