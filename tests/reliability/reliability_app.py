@@ -14,8 +14,9 @@ One FastAPI app with three endpoints:
     frame is routed before authentication finished.
 
 A server process reads its channel layer from the environment (see :func:`create_app`):
-``CHANX_REL_LAYER`` (``memory``, ``core``, ``pubsub``), ``CHANX_REL_REDIS_URL`` and
-``CHANX_REL_PREFIX``. Run it with ``uvicorn reliability_app:create_app --factory``.
+``CHANX_REL_LAYER`` (``memory``, ``core``, ``pubsub``), ``CHANX_REL_REDIS_URL``,
+``CHANX_REL_PREFIX`` and ``CHANX_REL_CAPACITY`` (the layer's messages per connection). Run it
+with ``uvicorn reliability_app:create_app --factory``.
 """
 
 from __future__ import annotations
@@ -256,8 +257,11 @@ def create_app() -> FastAPI:
     kind = os.environ.get("CHANX_REL_LAYER", "memory")
     url = os.environ.get("CHANX_REL_REDIS_URL")
     prefix = os.environ.get("CHANX_REL_PREFIX", "chanx-rel")
+    capacity = int(os.environ.get("CHANX_REL_CAPACITY", "1000"))
     if kind == "memory":
-        setup_layers(None)
+        setup_layers(None, capacity=capacity)
     else:
-        setup_layers(url, kind="pubsub" if kind == "pubsub" else "core", prefix=prefix)
+        setup_layers(
+            url, kind="pubsub" if kind == "pubsub" else "core", prefix=prefix, capacity=capacity
+        )
     return build_app()

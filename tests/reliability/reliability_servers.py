@@ -72,10 +72,13 @@ async def async_wait_until(
 class UvicornServer:
     """``reliability_app:create_app`` served by uvicorn in a child process."""
 
-    def __init__(self, layer: str = "memory", redis_url: str = "", prefix: str = "") -> None:
+    def __init__(
+        self, layer: str = "memory", redis_url: str = "", prefix: str = "", capacity: int = 1000
+    ) -> None:
         self.port = free_port()
         self.env = {
             **os.environ,
+            "CHANX_REL_CAPACITY": str(capacity),
             "CHANX_REL_LAYER": layer,
             "CHANX_REL_REDIS_URL": redis_url,
             "CHANX_REL_PREFIX": prefix or f"chanx-rel-{os.getpid()}-{self.port}",
