@@ -43,3 +43,36 @@ async def test_stop_ends_a_reader_whose_layer_converts_cancellation() -> None:
     assert layer.receives == 1
     await asyncio.wait_for(reader.stop(), 2)
     assert layer.receives == 1  # no retry after the stop
+
+
+class SlowCancelLayer:
+    """A layer that honours a cancellation only when its blocking read times out."""
+
+    def __init__(self, hold: float) -> None:
+        self.hold = hold
+
+    async def receive(self, channel: str) -> dict[str, Any]:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            await asyncio.sleep(self.hold)  # the read finishes first
+            raise TimeoutError("Timeout reading from redis") from None
+        raise AssertionError("unreachable")
+
+    async def group_add(self, group: str, channel: str) -> None:
+        return None
+
+
+async def test_stop_does_not_wait_for_a_layer_slow_to_cancel() -> None:
+    reader = LayerReader(Consumer(), SlowCancelLayer(1.0), "specific.y")  # type: ignore[arg-type]
+    reader.start()
+    await asyncio.sleep(0.01)
+    task = reader._task
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    await reader.stop()
+    assert loop.time() - start < 0.8  # bounded by the grace period, not the layer's 1 s
+    assert not task.done()
+    await asyncio.wait_for(task, 3)  # ...and the reader ends by itself, without retrying
+    assert task.done()

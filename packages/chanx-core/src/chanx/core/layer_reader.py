@@ -27,6 +27,17 @@ _FIRST_BACKOFF = 0.05
 _MAX_BACKOFF = 2.0
 
 
+_STOP_GRACE = 0.5
+#: Stopped readers whose layer is slow to honour the cancellation, kept alive until they end.
+_lingering: set[asyncio.Task[None]] = set()
+
+
+def _forget(task: asyncio.Task[None]) -> None:
+    _lingering.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        logger.warning("stopped layer reader ended with %r", task.exception())
+
+
 def _next_backoff(backoff: float) -> float:
     return min(max(backoff * 2, _FIRST_BACKOFF), _MAX_BACKOFF)
 
@@ -50,13 +61,25 @@ class LayerReader:
         self._task = asyncio.create_task(self._run(), name=f"chanx-layer-{self.channel}")
 
     async def stop(self) -> None:
-        """Stop reading and wait for the task to end."""
+        """Stop reading; wait for the task to end, at most ``_STOP_GRACE`` seconds.
+
+        Cancelling a read is normally immediate, but a layer may hold a cancellation until its
+        blocking read returns: fast-channels' Redis layer sometimes does for the whole
+        ``BZPOPMIN`` timeout (5 s) when two connections stop at once. The connection's cleanup
+        (leaving groups, ``disconnect()``) does not wait for that; the task ends by itself
+        (it sees :meth:`stopping`) and is kept referenced until then.
+        """
         self._stopping = True
         task, self._task = self._task, None
         if task is not None and not task.done():
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            done, _ = await asyncio.wait({task}, timeout=_STOP_GRACE)
+            if task in done:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            else:
+                _lingering.add(task)
+                task.add_done_callback(_forget)
 
     def stopping(self) -> bool:
         """True once :meth:`stop` was called."""
