@@ -126,3 +126,35 @@ def test_demo_refuses_to_start_without_its_redis() -> None:
     assert done.returncode != 0
     assert "Redis at redis://:***@127.0.0.1:9/0 is unavailable" in done.stderr
     assert "hunter2" not in done.stderr
+
+
+async def test_closed_connections_leave_their_groups_promptly(
+    start_server: Any, uvicorn_cmd: Any, redis_url: str
+) -> None:
+    """Several clients closing at once all leave the group within a second (Redis core layer).
+
+    fast-channels' Redis layer can hold a reader's cancellation for its whole 5 s blocking
+    read; the consumer must not make leaving the group wait for it.
+    """
+    import redis.asyncio as aioredis
+
+    prefix = f"chanx-e2e-{uuid.uuid4().hex[:10]}"
+    env = {"REDIS_URL": redis_url, "CHANX_LAYER_KIND": "core", "CHANX_LAYER_PREFIX": prefix}
+    server = start_server(uvicorn_cmd("asgi_e2e_app:app"), env=env)
+    client = aioredis.Redis.from_url(redis_url)
+    key = f"{prefix}:group:e2e"
+    try:
+        for _ in range(3):
+            sockets = [await connect(f"{server.ws}/ws") for _ in range(4)]
+            for ws in sockets:
+                await identity(ws)
+            assert await client.zcard(key) == 4
+            await asyncio.gather(*(ws.close() for ws in sockets))
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 1.5
+            while await client.zcard(key):
+                assert loop.time() < deadline, "closed connections are still in the group"
+                await asyncio.sleep(0.05)
+    finally:
+        await client.delete(key)
+        await client.aclose()
