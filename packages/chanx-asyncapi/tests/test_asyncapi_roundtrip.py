@@ -1,8 +1,9 @@
-"""The document tells the truth: a live consumer answers each documented example as documented.
+"""The document tells the truth: live consumers behave as their documents say.
 
 For every ``receive`` operation, the example of its message is sent to the running consumer;
 the frames that come back (until the completion frame) must be the operation's documented
 reply messages, with the documented properties (camelCase included), and echo the ``ref``.
+For every ``send`` operation, an event makes the consumer send the documented message.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from pydantic import BaseModel
 
 from chanx.asyncapi import generate
 from chanx.core.consumer import ChanxConsumer
-from chanx.core.decorators import channel, ws_handler
+from chanx.core.decorators import channel, event_handler, ws_handler
+from chanx.core.layers import InMemoryChannelLayer
 from chanx.core.testing import WebsocketHarness
 from chanx.messages.base import BaseMessage
 from chanx.messages.incoming import PingMessage
@@ -158,3 +160,68 @@ async def test_the_kitchen_app_authentication_frame_is_as_documented() -> None:
     async with WebsocketHarness(app, "/ws/kitchen/r1", query_string=query) as ws:
         await ws.send_json({"action": "ping"})
         assert [f["action"] for f in await ws.receive_until("complete")] == ["pong", "complete"]
+
+
+class Restocked(BaseMessage):
+    """Internal: never sent to clients as such."""
+
+    action: Literal["restocked"] = "restocked"
+    payload: int
+
+
+class SeatsAvailable(BaseMessage):
+    action: Literal["seats_available"] = "seats_available"
+    payload: TicketPayload
+
+
+class Closing(BaseMessage):
+    action: Literal["closing"] = "closing"
+    payload: str
+
+
+_LAYER = InMemoryChannelLayer()
+
+
+@channel(name="box_events")
+class BoxEvents(ChanxConsumer[Any]):
+    camelize = True
+    groups = ["box"]
+    passthrough_events = [Closing]
+
+    @classmethod
+    def get_channel_layer(cls) -> Any:
+        return _LAYER
+
+    @ws_handler
+    async def handle_ping(self, message: PingMessage) -> PongMessage:
+        return PongMessage()
+
+    @event_handler
+    async def handle_restocked(self, event: Restocked) -> SeatsAvailable:
+        return SeatsAvailable(payload=TicketPayload(ticket_id=event.payload))
+
+
+async def test_every_send_operation_delivers_its_documented_message() -> None:
+    doc = generate([("/ws/events", BoxEvents)]).to_dict()
+    sends = {k: v for k, v in doc["operations"].items() if v["action"] == "send"}
+    assert set(sends) == {
+        "box_events.send.seats_available",
+        "box_events.send.closing",
+        "box_events.send.error",
+    }
+    events = {
+        "box_events.send.seats_available": Restocked(payload=7),
+        "box_events.send.closing": Closing(payload="bye"),
+    }
+    async with WebsocketHarness(BoxEvents.as_asgi(), "/ws/events") as ws:
+        await ws.send_json({"action": "ping"})
+        assert (await ws.receive_json())["action"] == "pong"  # connected: groups joined
+        for op_id, event in events.items():
+            await BoxEvents.broadcast_event(event)
+            frame = await ws.receive_json()
+            (documented,) = [_message(doc, ref) for ref in sends[op_id]["messages"]]
+            assert frame["action"] == documented["name"], op_id
+            schema = _resolve(doc, documented["payload"]["$ref"])
+            assert set(frame) <= set(schema["properties"]), op_id
+    assert "Restocked" not in str(doc)
+    assert frame == {"action": "closing", "payload": "bye"}
