@@ -196,6 +196,7 @@ def setup(app: Any) -> dict[str, Any]:
             napoleon._process_docstring(app, what, name, obj, options, lines)
 
     app.connect("autodoc-process-docstring", _napoleon_except_attributes)
+    app.add_directive("bench-results", _bench_results_directive())
     app.connect("missing-reference", _resolve_short_names)
     app.connect("autodoc-process-docstring", _alias_docstring)
     return {"parallel_read_safe": True}
@@ -306,3 +307,37 @@ def _alias_docstring(
         own = inspect.getdoc(obj) or ""
         if own and "\n".join(lines).strip() == own.strip():
             lines[:] = [f"Type alias: ``{obj!r}``." if typing.get_origin(obj) else ""]
+
+
+BENCH_RESULTS = HERE.parent / "bench" / "results" / "latest.md"
+
+
+def _bench_results_directive() -> Any:
+    """``.. bench-results::``: the table of ``bench/results/latest.md`` when it exists.
+
+    The results are machine-specific and not committed; without them the page says how to
+    produce them.
+    """
+    from sphinx.util.docutils import SphinxDirective
+
+    class BenchResults(SphinxDirective):
+        def run(self) -> list[Any]:
+            rows = []
+            if BENCH_RESULTS.is_file():
+                for line in BENCH_RESULTS.read_text().splitlines():
+                    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+                    if line.startswith("|") and not set("".join(cells)) <= set("-: "):
+                        rows.append(cells)
+            if len(rows) < 2:
+                text = [
+                    "No benchmark results on the machine that built these pages: run",
+                    "``hatch run bench:run`` and rebuild.",
+                ]
+            else:
+                text = [".. list-table::", "   :header-rows: 1", ""]
+                for row in rows:
+                    text += [f"   * - {row[0]}"] + [f"     - {cell}" for cell in row[1:]]
+            self.state_machine.insert_input(text, str(BENCH_RESULTS))
+            return []
+
+    return BenchResults

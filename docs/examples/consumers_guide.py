@@ -117,8 +117,6 @@ class PresenceEventsMixin:
     passthrough_events: Sequence[type[BaseModel]] = [UserJoined, UserLeft]
 
 
-# (type: ignore: mypy flags the ASGI consumer's own base-class overlap on every subclass
-# that adds a mixin; nothing is wrong at run time.)
 class EditorConsumer(PresenceEventsMixin, AsyncJsonWebsocketConsumer):
     passthrough_events = [MessageEdited]  # the consumer forwards all three
     passthrough_method_prefix = "forward_"  # forward_user_joined, forward_message_edited...
