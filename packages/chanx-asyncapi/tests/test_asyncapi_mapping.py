@@ -273,3 +273,19 @@ def test_conflicting_schemes_of_two_authenticators_are_refused() -> None:
 
     with pytest.raises(ValueError, match="different schemes 'queryToken'"):
         generate([*kitchen.routes, ("/ws/guarded", Guarded)])
+
+
+def test_models_camel_case_leaves_alone_are_documented_once() -> None:
+    class CamelPing(kitchen.PlainConsumer):
+        camelize = True
+        send_completion = True
+
+    class SnakePing(kitchen.PlainConsumer):
+        send_completion = True
+
+    doc = generate([("/a", CamelPing), ("/b", SnakePing), ("/c", kitchen.CamelConsumer)]).to_dict()
+    schemas = doc["components"]["schemas"]
+    assert {"PingMessage", "PongMessage", "CompleteMessage"} <= set(schemas)
+    assert not {"PingMessageCamel", "PongMessageCamel", "CompleteMessageCamel"} & set(schemas)
+    assert "ChatPayload" in schemas  # the camelCase twin is documented alone: plain name
+    assert set(schemas["ChatPayload"]["properties"]) == {"messageText", "replyTo"}

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
+from pydantic.alias_generators import to_camel
 
-from chanx.asyncapi._schemas import Mode, SchemaSet
+from chanx.asyncapi._schemas import Mode, SchemaSet, models
 from chanx.core._camel import camel_model, camel_type
 from chanx.core.registry import channel_info
 from chanx.messages.base import discriminator_values
@@ -104,6 +105,17 @@ def _action_of(tp: Any, discriminator: str) -> str | None:
     return None
 
 
+def _renamed_by_camel(tp: Any) -> bool:
+    """Whether camelCase changes any field name of ``tp`` or of the models inside it.
+
+    Models that camelCase leaves alone (``action``/``payload`` only) are documented once,
+    not twice, when snake_case and camelCase consumers share them.
+    """
+    found: dict[int, type[BaseModel]] = {}
+    models(tp, found)
+    return any(to_camel(name) != name for model in found.values() for name in model.model_fields)
+
+
 class _Planner:
     def __init__(self, plan: ChannelPlan, schemas: SchemaSet) -> None:
         self.plan = plan
@@ -113,7 +125,7 @@ class _Planner:
         self.camel = self.registry.camelize
 
     def key(self, tp: Any, mode: Mode, fallback: str, camel: bool | None = None) -> MessageKey:
-        if self.camel if camel is None else camel:
+        if (self.camel if camel is None else camel) and _renamed_by_camel(tp):
             tp = (
                 camel_model(tp)
                 if isinstance(tp, type) and issubclass(tp, BaseModel)

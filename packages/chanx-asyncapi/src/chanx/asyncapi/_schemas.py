@@ -19,7 +19,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import CoreModeRef, DefsRef, GenerateJsonSchema
 
-__all__ = ["SCHEMA_PREFIX", "Mode", "SchemaSet", "to_draft7"]
+__all__ = ["SCHEMA_PREFIX", "Mode", "SchemaSet", "models", "to_draft7"]
 
 SCHEMA_PREFIX = "#/components/schemas/"
 Mode = Literal["validation", "serialization"]
@@ -28,16 +28,16 @@ _PLAIN_REF = re.compile(r"[^\[\],]+:(\d+)")  # one class, not a parametrized gen
 _MODE_TITLE = {"validation": "Input", "serialization": "Output"}
 
 
-def _models(tp: Any, found: dict[int, type[BaseModel]]) -> None:
+def models(tp: Any, found: dict[int, type[BaseModel]]) -> None:
     """Collect every model class reachable from ``tp`` through field annotations."""
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         if id(tp) not in found:
             found[id(tp)] = tp
             for info in tp.model_fields.values():
-                _models(info.annotation, found)
+                models(info.annotation, found)
         return
     for arg in get_args(tp):
-        _models(arg, found)
+        models(arg, found)
 
 
 def _twin_of(cls: type[BaseModel]) -> type | None:
@@ -134,7 +134,7 @@ class SchemaSet:
         generator = _Naming(by_alias=True, ref_template=SCHEMA_PREFIX + "{model}")
         generator.classes = {}
         for tp, _mode in self._inputs:
-            _models(tp, generator.classes)
+            models(tp, generator.classes)
         inputs = [(key, key[1], _core_schema(key[0])) for key in self._inputs]
         rendered, defs = generator.generate_definitions(inputs)
         self.schemas = {name: to_draft7(schema) for name, schema in defs.items()}
