@@ -81,6 +81,7 @@ class Package:
     subpackages: tuple[str, ...]
     dependencies: tuple[str, ...]
     optional: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    scripts: tuple[str, ...] = ()
 
     @property
     def about_in_wheel(self) -> str:
@@ -139,6 +140,7 @@ def discover(root: Path = PACKAGES) -> dict[str, Package]:
             subpackages=subpackages,
             dependencies=tuple(project.get("dependencies", ())),
             optional={k: tuple(v) for k, v in project.get("optional-dependencies", {}).items()},
+            scripts=tuple(project.get("scripts", {})),
         )
     if not found:
         raise CheckError(f"no packages found under {root}")
@@ -238,6 +240,21 @@ def _check_metadata(pkg: Package, label: str, meta: email.message.Message) -> No
     urls = meta.get_all("Project-URL") or []
     if not any(u.lower().startswith(("source", "documentation")) for u in urls):
         raise CheckError(f"{label}: no Source/Documentation project URL")
+    for requirement in meta.get_all("Requires-Dist") or []:
+        check_sibling_range(label, requirement)
+
+
+def check_sibling_range(label: str, requirement: str) -> None:
+    """A dependency on another chanx package is a range with a floor and a ceiling, never ==."""
+    name = _requirement_name(requirement)
+    if not name.startswith("chanx-"):
+        return
+    spec = requirement.split(";", 1)[0]
+    if "==" in spec or ">=" not in spec or "<" not in spec.replace("<=", ""):
+        raise CheckError(
+            f"{label}: {requirement!r}: depend on sibling packages with a range "
+            "such as 'chanx-core>=0.1,<0.2'"
+        )
 
 
 def inspect_sdist(pkg: Package, sdist: Path) -> None:
@@ -372,6 +389,8 @@ def check_isolated(
         "forbidden_modules": sorted(forbidden_modules),
         "expect_versions": [pkg.name, *(d.name for d in siblings)],
     }
+    for script in pkg.scripts:
+        run([venv / "bin" / script, "--help"], cwd=workdir)
     proc = run([python, "-c", PROBE, json.dumps(cfg)], cwd=workdir)
     report: dict[str, object] = json.loads(proc.stdout.strip().splitlines()[-1])
     problems = list(report["errors"])  # type: ignore[call-overload]

@@ -151,3 +151,24 @@ def test_bumping_one_package_changes_only_its_own_version(tmp_path: Path) -> Non
     assert after.pop("chanx-mixins") == f"{major}.{int(minor) + 1}.0"
     before.pop("chanx-mixins")
     assert after == before
+
+
+@pytest.mark.parametrize(
+    "requirement",
+    ["chanx-core==0.1.0", "chanx-core>=0.1", "chanx-core", "chanx-core<0.2"],
+)
+def test_sibling_dependencies_must_be_ranges(requirement: str) -> None:
+    with pytest.raises(cp.CheckError, match="range"):
+        cp.check_sibling_range("demo.whl", requirement)
+
+
+@pytest.mark.parametrize(
+    "requirement",
+    ["chanx-core<0.2,>=0.1", "chanx-core>=0.1,<0.2; extra == 'x'", "pydantic==2.11.0"],
+)
+def test_ranges_and_third_party_pins_pass_the_sibling_check(requirement: str) -> None:
+    cp.check_sibling_range("demo.whl", requirement)
+
+
+def test_the_asyncapi_package_declares_its_command() -> None:
+    assert cp.discover()["chanx-asyncapi"].scripts == ("chanx-asyncapi",)
