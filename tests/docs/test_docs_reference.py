@@ -117,3 +117,24 @@ def test_wire_format_page_lists_the_close_codes() -> None:
         codes.add(RATE_LIMIT_CLOSE_CODE)
     for code in codes:
         assert f"``{code}``" in page
+
+
+def test_mixins_page_lists_every_mixin_attribute_with_its_default() -> None:
+    pytest.importorskip("chanx.mixins")
+    from chanx import mixins
+
+    page = _page("mixins")
+    rows = dict(re.findall(r"   \* - ``(\w+)``\n     - ``([^`]*)``", page))
+    for cls in (mixins.RoomMixin, mixins.PresenceMixin, mixins.TypingMixin, mixins.RateLimitMixin):
+        for name in vars(cls).get("__annotations__", {}):
+            if name.startswith("_"):
+                continue
+            assert f"``{name}``" in page, f"{cls.__name__}.{name} is not documented"
+            if name in rows:
+                default = getattr(cls, name)
+                try:
+                    documented = ast.literal_eval(rows[name])
+                except ValueError:
+                    documented = rows[name]
+                    default = repr(default)
+                assert documented == default, f"{name}: page {documented!r}, code {default!r}"
