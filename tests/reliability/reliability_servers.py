@@ -180,6 +180,12 @@ class RedisServer:
         except OSError:
             return False
 
+    def pause(self, seconds: float) -> None:
+        """``CLIENT PAUSE``: the server keeps connections but answers nothing for a while."""
+        with socket.create_connection(("127.0.0.1", self.port), 2) as s:
+            s.sendall(f"CLIENT PAUSE {int(seconds * 1000)} ALL\r\n".encode())
+            assert s.recv(16).startswith(b"+OK")
+
     def stop(self) -> None:
         """Kill the server (its data is gone: it has no persistence)."""
         process, self.process = self.process, None

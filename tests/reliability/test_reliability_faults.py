@@ -7,6 +7,8 @@ Documented behaviour these tests hold the code to:
   attempted during the outage gets the sender an error frame (and a log line); within 10 s of
   Redis answering again broadcasts reach the same connections (each consumer re-joins its
   groups) and nothing sent after that is lost.
+* **Redis stops answering for 12 s** (``CLIENT PAUSE``, reads time out): the same, no
+  connection dropped and broadcasts resume.
 * **A server process is killed**: its clients see the connection drop; the other process,
   sharing the Redis layer, keeps serving and broadcasting to its own clients.
 * **A handler hangs**: ``handler_timeout`` cancels it; the client gets one
@@ -116,6 +118,33 @@ async def publish(publisher: Listener, n: int) -> dict[str, Any]:
     return result
 
 
+async def broadcasts_resume(publisher: Listener, listeners: list[Listener]) -> float:
+    """Probe until one broadcast reaches every listener (within 10 s), then check that 30 more
+    arrive everywhere exactly once and in order; return the seconds recovery took."""
+    back = time.monotonic()
+    probe = 100
+    while True:
+        probe += 1
+        await publish(publisher, probe)
+        try:
+            await async_wait_until(partial(everyone_has, listeners, probe), 1, "probe")
+            break
+        except AssertionError:
+            assert time.monotonic() - back < 10, "broadcasts did not resume within 10 s"
+    recovered_after = time.monotonic() - back
+    after = list(range(1000, 1030))
+    for n in after:
+        assert (await publish(publisher, n))["action"] == "published"
+    await async_wait_until(
+        lambda: all(lis.items[-len(after) :] == after for lis in listeners),
+        20,
+        "every broadcast sent after recovery",
+    )
+    for lis in listeners:
+        assert lis.items[lis.items.index(probe) + 1 :] == after  # nothing lost or repeated
+    return recovered_after
+
+
 @pytest.mark.e2e
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("kind", ["core", "pubsub"])
@@ -141,30 +170,7 @@ async def test_redis_restart_drops_no_connection_and_broadcasts_resume(kind: str
                 await asyncio.sleep(0.5)  # the outage lasts ~3 s; connections are probed meanwhile
 
             redis.start()
-            back = time.monotonic()
-            probe = 100
-            while True:  # broadcast probes until one reaches every connection
-                probe += 1
-                await publish(publisher, probe)
-                try:
-                    await async_wait_until(partial(everyone_has, listeners, probe), 1, "probe")
-                    break
-                except AssertionError:
-                    assert time.monotonic() - back < 10, "broadcasts did not resume within 10 s"
-            recovered_after = time.monotonic() - back
-
-            # nothing sent after recovery is lost, duplicated or reordered
-            after = list(range(1000, 1030))
-            for n in after:
-                assert (await publish(publisher, n))["action"] == "published"
-            await async_wait_until(
-                lambda: all(lis.items[-len(after) :] == after for lis in listeners),
-                20,
-                "every broadcast sent after recovery",
-            )
-            for lis in listeners:
-                tail = lis.items[lis.items.index(probe) + 1 :]
-                assert tail == after
+            recovered_after = await broadcasts_resume(publisher, listeners)
             assert not any(lis.closed for lis in listeners), "a client connection was dropped"
             await ping_all(listeners)
         finally:
@@ -173,6 +179,37 @@ async def test_redis_restart_drops_no_connection_and_broadcasts_resume(kind: str
     print(f"broadcasts resumed {recovered_after:.2f}s after Redis returned ({kind})")
     assert recovered_after < 10
     assert "layer" in log  # the outage was logged
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(300)
+async def test_redis_read_timeouts_under_load_drop_no_connection() -> None:
+    with RedisServer() as redis:
+        # reads time out after 6 s (the layer's blocking read itself waits 5 s)
+        url = f"{redis.url}?socket_timeout=6"
+        with UvicornServer(layer="core", redis_url=url) as server:
+            listeners = await listen(f"{server.url}/ws", 150)
+            publisher = (await listen(f"{server.url}/ws", 1))[0]
+            try:
+                assert (await publish(publisher, 0))["action"] == "published"
+                await async_wait_until(partial(everyone_has, listeners, 0), 15, "broadcast 0")
+                # Redis keeps connections but answers nothing for 12 s: the blocking read in
+                # flight ends after its own 5 s, the next one times out after 6 s
+                redis.pause(12)
+                paused_until = time.monotonic() + 12
+                pending = asyncio.ensure_future(publish(publisher, 1))  # under load: blocked
+                while time.monotonic() < paused_until:
+                    await ping_all(listeners)  # frames are still served meanwhile
+                    await asyncio.sleep(0.5)  # the pause lasts 12 s; connections are probed
+                await pending  # answered (published late, or an error after the timeout)
+                await broadcasts_resume(publisher, listeners)
+                assert not any(lis.closed for lis in listeners), "a client connection was dropped"
+                await ping_all(listeners)
+            finally:
+                await close_clients([lis.client for lis in [*listeners, publisher]])
+            log = server.stop()
+    assert "receive failed" in log, log[-2000:]  # the reads really timed out
+    assert "TimeoutError" in log, log[-2000:]
 
 
 @pytest.mark.e2e
