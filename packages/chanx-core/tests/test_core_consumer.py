@@ -197,3 +197,30 @@ async def test_group_membership_ends_with_the_connection(layer: InMemoryChannelL
     await ws.disconnect()
     assert layer.group_members("room") == []
     assert json.dumps(layer._channels) == "{}"  # buffers are released too
+
+
+async def test_handshake_completes_only_once_groups_are_joined(
+    layer: InMemoryChannelLayer,
+) -> None:
+    class SlowJoin(ChatConsumer):
+        async def post_authentication(self) -> None:
+            await asyncio.sleep(0.05)  # e.g. a database lookup deciding the room
+            assert self.channel_layer is not None
+            await self.channel_layer.group_add("late_room", self.channel_name)
+            self.groups.append("late_room")
+
+    async with WebsocketHarness(SlowJoin) as ws:
+        # no round trip needed: an open connection is already in every group
+        await ChatConsumer.broadcast_event(UserJoinedNotification(payload="now"), ["late_room"])
+        assert (await ws.receive_json())["payload"] == "now"
+
+
+async def test_sending_from_post_authentication_accepts_first() -> None:
+    class Greeter(ChatConsumer):
+        async def post_authentication(self) -> None:
+            await self.send_message(PongMessage())
+
+    ws = WebsocketHarness(Greeter)
+    assert await ws.connect()
+    assert (await ws.receive_json())["action"] == "pong"
+    await ws.disconnect()

@@ -121,6 +121,7 @@ class ChanxConsumer(Generic[EventT]):
         self.authenticator = None
         self.channel_layer = None
         self.channel_name = ""
+        self._chanx_open = False  # handshake accepted and not closed
         self._chanx_closed = False
         self._chanx_stopped = False
         self._chanx_reader: LayerReader | None = None
@@ -182,8 +183,13 @@ class ChanxConsumer(Generic[EventT]):
         await self.disconnect(message.get("code", 1005))
 
     async def connect(self) -> None:
-        """Accept, authenticate, join ``groups``, call ``post_authentication``, read events."""
-        await self.accept()
+        """Authenticate, join ``groups``, call ``post_authentication``, read events, accept.
+
+        The handshake completes last, so a client whose connection opened is already in its
+        groups (including those ``post_authentication`` adds) and receives every broadcast
+        from then on. Anything sent earlier (a failed authentication's reason, a message from
+        ``post_authentication``) accepts the handshake first, on demand.
+        """
         if not await self._chanx_authenticate():
             return
         layer = self.channel_layer
@@ -199,6 +205,8 @@ class ChanxConsumer(Generic[EventT]):
             else:
                 self._chanx_reader = LayerReader(self, layer, self.channel_name)
                 self._chanx_reader.start()
+        if not self._chanx_open and not self._chanx_closed:
+            await self.accept()
 
     async def _chanx_dispatch(self, message: LayerMessage) -> None:
         await dispatch_layer_message(self, message)
@@ -214,11 +222,13 @@ class ChanxConsumer(Generic[EventT]):
         message: dict[str, Any] = {"type": "websocket.accept", "subprotocol": subprotocol}
         if headers:
             message["headers"] = list(headers)
+        self._chanx_open = True
         await self.base_send(message)
 
     async def close(self, code: int | None = None, reason: str | None = None) -> None:
         """Close the connection; later client frames are ignored."""
         self._chanx_closed = True
+        self._chanx_open = False
         message: dict[str, Any] = {"type": "websocket.close", "code": code or 1000}
         if reason:
             message["reason"] = reason
@@ -359,8 +369,10 @@ class ChanxConsumer(Generic[EventT]):
         return model.__pydantic_serializer__.to_json(message).decode()
 
     async def _chanx_send_text(self, text: str) -> None:
-        if self._chanx_closed:
-            return  # nothing may follow a close frame
+        if not self._chanx_open:  # one check on the hot path; the rare cases below
+            if self._chanx_closed:
+                return  # nothing may follow a close frame
+            await self.accept()  # sending during connect() completes the handshake first
         await self.base_send({"type": "websocket.send", "text": text})
         if self.send_message_immediately:
             await asyncio.sleep(0)
