@@ -253,3 +253,23 @@ async def test_resume_continues_a_coroutine_that_handles_its_cancellation() -> N
     await asyncio.sleep(0)
     task.cancel()
     assert await task == "cleaned up"
+
+
+class FilteringConsumer(ChatConsumer):
+    """Overrides ``chanx_broadcast``: its code must run in the connection's own task."""
+
+    tasks: list[Any] = []
+
+    async def chanx_broadcast(self, message: dict[str, Any]) -> None:
+        self.tasks.append(asyncio.current_task())
+        await super().chanx_broadcast(message)
+
+
+async def test_an_overridden_chanx_broadcast_never_runs_in_the_senders_task(
+    layer: InMemoryChannelLayer,
+) -> None:
+    async with WebsocketHarness(FilteringConsumer) as ws:
+        await layer.group_send("room", broadcast(1))
+        assert (await ws.receive_json())["payload"] == 1
+        assert FilteringConsumer.tasks
+        assert asyncio.current_task() not in FilteringConsumer.tasks

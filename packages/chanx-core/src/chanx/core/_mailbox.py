@@ -56,10 +56,14 @@ class Mailbox:
         "capacity",
         "consumer",
         "dispatch",
+        "eager",
     )
 
-    def __init__(self, consumer: Any, capacity: int, dispatch: Any) -> None:
+    def __init__(self, consumer: Any, capacity: int, dispatch: Any, eager: bool = True) -> None:
         self.consumer = consumer
+        #: Forward broadcasts in the sender's task; False when a subclass overrides
+        #: ``chanx_broadcast`` (its code is a user handler then, run by the backlog task).
+        self.eager = eager
         self.capacity = capacity
         #: ``async dispatch(message)``: runs the consumer method named by the message type.
         self.dispatch = dispatch
@@ -76,7 +80,7 @@ class Mailbox:
                 return False
             self._backlog.append(message)
             return True
-        if message.get("type") == BROADCAST:
+        if self.eager and message.get("type") == BROADCAST:
             self._busy = True  # a broadcast sent by this very send is queued, not nested
             coro = self._forward(message)
             try:

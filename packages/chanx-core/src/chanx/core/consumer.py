@@ -200,7 +200,8 @@ class ChanxConsumer(Generic[EventT]):
         if layer is not None and not self._chanx_closed:
             if getattr(layer, "direct_delivery", False):  # delivers to local connections itself
                 capacity = getattr(layer, "capacity", 100)
-                self._chanx_mailbox = Mailbox(self, capacity, self._chanx_dispatch)
+                eager = type(self).chanx_broadcast is ChanxConsumer.chanx_broadcast
+                self._chanx_mailbox = Mailbox(self, capacity, self._chanx_dispatch, eager)
                 layer.attach(self.channel_name, self._chanx_mailbox)  # type: ignore[attr-defined]
             else:
                 self._chanx_reader = LayerReader(self, layer, self.channel_name)
