@@ -9,6 +9,8 @@ calls ``super()`` in hooks so they stack.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from chanx.core.authenticator import BaseAuthenticator
 from chanx.core.decorators import channel, event_handler, ws_handler
@@ -41,6 +43,10 @@ def room_group(room: str) -> str:
 
 class TokenAuthenticator(BaseAuthenticator):
     """Accepts ``?token=...`` from :data:`DEMO_TOKENS` and a well-formed room name."""
+
+    security_schemes: ClassVar[Mapping[str, Mapping[str, Any]]] = {
+        "token": {"type": "httpApiKey", "name": "token", "in": "query"}
+    }
 
     async def authenticate(self) -> bool:
         room = str(self.path_params.get("room", ""))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cached_property
 from http.cookies import CookieError, SimpleCookie
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qs
 
 if TYPE_CHECKING:
@@ -27,6 +28,9 @@ class BaseAuthenticator:
     status_code: int = 401
     #: Human-readable reason sent to the client on failure; keep secrets out of it.
     detail: str | None = None
+    #: Credentials this authenticator reads, as AsyncAPI 3.0 security schemes by name, e.g.
+    #: ``{"token": {"type": "httpApiKey", "name": "token", "in": "query"}}``; documentation only.
+    security_schemes: ClassVar[Mapping[str, Mapping[str, Any]]] = {}
 
     def __init__(self, consumer: Any) -> None:
         self.consumer = consumer

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from channels.db import database_sync_to_async
 from chanx.channels._request import request_from_scope
+from chanx.channels._security import DRFSecuritySchemes
 from chanx.core.authenticator import BaseAuthenticator
 
 if TYPE_CHECKING:
@@ -61,6 +62,9 @@ class DjangoAuthenticator(BaseAuthenticator):
     lookup_field: str = "pk"
     #: URL argument holding the lookup value; defaults to ``lookup_field``.
     lookup_url_kwarg: str | None = None
+    #: AsyncAPI security schemes, derived from the DRF authentication classes (session,
+    #: token, basic); assign a dict on a subclass to state them yourself.
+    security_schemes = DRFSecuritySchemes()
 
     obj: Any
     request: Request | None
