@@ -163,7 +163,9 @@ class ChanxConsumer(Generic[EventT]):
                 message = await receive()
                 kind = message["type"]
                 if kind == "websocket.receive":
-                    if not self._chanx_closed:
+                    # only on an open connection: never before the handshake completed (so
+                    # never before authentication), never after close
+                    if self._chanx_open:
                         await self.receive(message.get("text"), message.get("bytes"))
                 elif kind == "websocket.connect":
                     await self.websocket_connect(message)
