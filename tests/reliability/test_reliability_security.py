@@ -1,7 +1,8 @@
 """Security: authentication gates routing; clients cannot reach the channel layer or leak internals.
 
-* No frame is routed before authentication finished: frames sent while the authenticator is
-  still running wait, and are handled in order once it succeeds, or never if it fails.
+* No frame is routed before authentication finished: the handshake completes only after it,
+  and frames pushed in earlier anyway wait, then are handled in order once it succeeds, or
+  never if it fails.
 * Failed authentication sends one ``authentication`` frame and closes with ``4000 + status``
   (``4403`` here); no handler runs.
 * A client cannot inject channel-layer messages (``{"type": "chanx.event", ...}``,
@@ -20,7 +21,7 @@ from collections.abc import Iterator
 
 import pytest
 from reliability_app import SECRET, GatedConsumer, ReliableConsumer, build_app
-from reliability_servers import UvicornServer, ws_connect
+from reliability_servers import UvicornServer, async_wait_until, ws_connect
 from websockets.exceptions import ConnectionClosed
 
 from chanx.fast_channels.testing import WebsocketCommunicator, capture_layer, isolated_layer
@@ -43,15 +44,24 @@ async def test_no_frame_is_routed_before_authentication_completes(allow: bool) -
     GatedConsumer.gate = asyncio.Event()
     GatedConsumer.allow = allow
     ws = WebsocketCommunicator(build_app(), "/ws/slowauth")
-    assert (await ws.connect()).accepted  # accepted first, then authenticated
     runs = handler_runs()
+    # The handshake completes only after authentication, so a real client cannot send yet;
+    # frames pushed into the ASGI queue anyway (a misbehaving proxy) must wait too.
+    handshake = asyncio.ensure_future(ws.connect())
     try:
+        await async_wait_until(
+            lambda: ws._task is not None and ws._to_app.empty(),
+            5,
+            "the app to take the connect event",
+        )
         for n in (1, 2, 3):
             await ws.send_json({"action": "echo", "payload": n})
         await ws.send_json({"action": "publish", "payload": 9})
         assert await ws.receive_nothing(0.2)
+        assert not handshake.done()
         assert handler_runs() == runs  # nothing routed while authentication is pending
         GatedConsumer.gate.set()
+        assert (await handshake).accepted
         if allow:
             replies = [await ws.receive_json() for _ in range(3)]
             assert [r["payload"] for r in replies] == [1, 2, 3]  # handled after, in order
@@ -61,6 +71,22 @@ async def test_no_frame_is_routed_before_authentication_completes(allow: bool) -
             assert auth["payload"]["status_code"] == 403
             assert await ws.assert_closed(4403) == 4403
             assert handler_runs() == runs  # the queued frames never reached a handler
+    finally:
+        await ws.disconnect()
+
+
+async def test_frames_before_the_handshake_are_never_routed() -> None:
+    GatedConsumer.gate = asyncio.Event()
+    GatedConsumer.gate.set()
+    GatedConsumer.allow = True
+    runs = handler_runs()
+    ws = WebsocketCommunicator(build_app(), "/ws/slowauth")
+    await ws.send_json({"action": "echo", "payload": 1})  # before websocket.connect: invalid
+    assert (await ws.connect()).accepted
+    try:
+        await ws.send_json({"action": "echo", "payload": 2})
+        assert (await ws.receive_json())["payload"] == 2  # the first was dropped, not routed
+        assert handler_runs() == runs + 1
     finally:
         await ws.disconnect()
 
