@@ -80,8 +80,7 @@ async def collect_items(client: ClientConnection, count: int, into: list[int]) -
 async def broadcast_run(url: str) -> None:
     listeners = await open_clients(f"{url}/ws", LISTENERS)
     try:
-        # A ping is handled after connect() returned, so its pong proves the group was joined
-        # (the handshake itself completes before group_add's round trip to Redis).
+        # every connection is served (and, its handshake being complete, in the group)
         await asyncio.gather(*(assert_quiet(c) for c in listeners))
         progress: list[list[int]] = [[] for _ in listeners]
         receivers = [
