@@ -26,6 +26,9 @@ async def get_user_by_token(token: str) -> User | None:
 
 
 class TokenAuthenticator(BaseAuthenticator):
+    # Documentation only: tells the AsyncAPI document where the credential goes.
+    security_schemes = {"token": {"type": "httpApiKey", "name": "token", "in": "query"}}
+
     async def authenticate(self) -> bool:
         token = self.get_query_param("token")
         if not token:

@@ -453,3 +453,14 @@ def test_asyncapi_cli_generate_and_validate(tmp_path: Path) -> None:
     result = runner.invoke(main, ["validate", str(out)])
     assert result.exit_code == 0, result.output
     assert "valid AsyncAPI 3.0.0" in result.output
+
+
+def test_authenticator_security_scheme_reaches_the_asyncapi_document() -> None:
+    from chanx.asyncapi import generate, to_json
+
+    spec = json.loads(to_json(generate([("/ws/private", token_auth.PrivateConsumer)])))
+    assert spec["components"]["securitySchemes"] == {
+        "token": {"type": "httpApiKey", "name": "token", "in": "query"}
+    }
+    whoami = spec["operations"]["PrivateConsumer.receive.whoami"]
+    assert whoami["security"] == [{"$ref": "#/components/securitySchemes/token"}]
