@@ -6,8 +6,12 @@ in-memory layer, a mailbox the layer delivers to directly replaces that task: se
 :mod:`chanx.core._mailbox`). This avoids a future plus ``asyncio.wait`` per frame (a cost as
 large as the whole request in measurements) and keeps each request/reply to about two loop
 iterations. The trade-off: layer messages (broadcasts, events) may run while a frame handler
-awaits. Bindings subclass it together with
-their framework's consumer and only supply the channel layer lookup.
+awaits. Bindings subclass it together with their framework's consumer and only supply the
+channel layer lookup.
+
+Connection lifecycle: authenticate, join ``groups``, run ``post_authentication()``, start
+reading the layer, and only then accept the handshake, so an open connection is already in
+every group it belongs to. Frames are routed only while the connection is open.
 """
 
 from __future__ import annotations
