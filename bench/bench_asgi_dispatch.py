@@ -18,10 +18,11 @@ import time
 from typing import Any
 
 from bench._asgi_apps import CHAT, PING, build_app
+from bench._knobs import size
 from chanx.fast_channels.layers import setup_layers
 
-ROUNDS = 7
-MESSAGES = 2000
+ROUNDS = size(7, 1)
+MESSAGES = size(2000, 50)
 
 
 class Driver:

@@ -34,14 +34,15 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 
 from bench._asgi_apps import PING, PUBLISH
+from bench._knobs import size
 
 ROOT = Path(__file__).parent.parent
 REDIS_URL = os.environ.get("CHANX_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-ROUNDS = 3
-TRIPS = {1: 2000, 16: 400}  # round trips per client
-FANOUT_SIZES = (200, 1000)
-FANOUT_REPEAT = 5
-IDLE = 1000
+ROUNDS = size(3, 1)
+TRIPS = {1: size(2000, 20), 16: size(400, 5)}  # round trips per client
+FANOUT_SIZES = (size(200, 10), size(1000, 20))
+FANOUT_REPEAT = size(5, 1)
+IDLE = size(1000, 20)
 
 
 class Server:

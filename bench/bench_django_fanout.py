@@ -37,6 +37,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.routing import URLRouter
 from django.urls import path
 
+from bench._knobs import size
 from bench.bench_asgi_dispatch import Driver
 from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.decorators import ws_handler
@@ -46,9 +47,9 @@ from chanx.messages.outgoing import PongMessage
 
 ALIAS = "bench_fanout"
 _LAYER = {"BACKEND": "chanx.core.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
-SIZES = (200, 1000)
-ROUNDS = 5
-REPEAT = 5
+SIZES = (size(200, 10), size(1000, 20))
+ROUNDS = size(5, 1)
+REPEAT = size(5, 1)
 PUBLISH = '{"action":"publish","payload":1}'
 PING = '{"action":"ping"}'
 

@@ -28,12 +28,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bench._asgi_apps import PUBLISH, BenchConsumer, ItemEvent, build_app
+from bench._knobs import size
 from bench.bench_asgi_dispatch import Driver
 from chanx.fast_channels.layers import LayerUnavailableError, setup_layers
 
-SIZES = (200, 1000)
-ROUNDS = 5
-REPEAT = 5
+SIZES = (size(200, 10), size(1000, 20))
+ROUNDS = size(5, 1)
+REPEAT = size(5, 1)
 REDIS_URL = os.environ.get("CHANX_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Benchmarks of issue 9 still run end to end (tiny sizes; the figures mean nothing here).
+# Each module is run directly, so bench/results/latest.* (a real run's output) is untouched.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+command -v hatch >/dev/null || { echo "hatch not on PATH (run through .ci/run)"; exit 1; }
+
+export CHANX_BENCH_SMOKE=1
+for name in asgi_dispatch fanout asgi_sockets django_fanout; do
+  echo "-- bench_${name} (smoke)"
+  timeout 600 hatch run bench:python -m "bench.bench_${name}" >/dev/null
+done
+echo "benchmarks run"
