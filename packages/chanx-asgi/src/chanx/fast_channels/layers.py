@@ -139,7 +139,7 @@ def setup_layers(
     if kind not in ("core", "pubsub"):
         raise ValueError(f"kind must be 'core' or 'pubsub', got {kind!r}")
     try:
-        from fast_channels.layers.redis import RedisChannelLayer, RedisPubSubChannelLayer
+        from fast_channels.layers.redis import RedisPubSubChannelLayer
     except ImportError as exc:
         raise LayerUnavailableError(
             f"Redis channel layers need the redis extra: pip install 'chanx-asgi[redis]' ({exc})"
@@ -149,7 +149,10 @@ def setup_layers(
 
     host = {"address": redis_url, "max_connections": max_connections}
     if kind == "core":
-        layer = RedisChannelLayer(hosts=[host], prefix=prefix, capacity=capacity, **options)
+        from chanx.fast_channels._redis import ChanxRedisChannelLayer
+
+        # RedisChannelLayer with one reader per process for its local channels (_redis.py)
+        layer = ChanxRedisChannelLayer(hosts=[host], prefix=prefix, capacity=capacity, **options)
     else:
         layer = RedisPubSubChannelLayer(hosts=[host], prefix=prefix, **options)
     register_layer(alias, layer)
