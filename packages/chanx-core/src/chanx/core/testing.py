@@ -12,7 +12,7 @@ import asyncio
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from pydantic import BaseModel, TypeAdapter
 
@@ -178,9 +178,13 @@ class WebsocketHarness:
         """Next text frame, decoded from JSON."""
         return json.loads(await self.receive_text(timeout))
 
-    async def receive_message(self, model: type[M] | Any, timeout: float | None = None) -> M:
-        """Next frame validated as ``model`` (a model class or any type, e.g. a union)."""
-        return TypeAdapter(model).validate_json(await self.receive_text(timeout))  # type: ignore[no-any-return]
+    @overload
+    async def receive_message(self, model: type[M], timeout: float | None = None) -> M: ...
+    @overload
+    async def receive_message(self, model: Any, timeout: float | None = None) -> Any: ...
+    async def receive_message(self, model: Any, timeout: float | None = None) -> Any:
+        """Next frame validated as ``model`` (a model class, or any type such as a union)."""
+        return TypeAdapter(model).validate_json(await self.receive_text(timeout))
 
     async def receive_until(self, action: str, timeout: float | None = None) -> list[Any]:
         """JSON frames up to and including the first whose ``action`` equals ``action``."""
