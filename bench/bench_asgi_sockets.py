@@ -40,7 +40,7 @@ ROOT = Path(__file__).parent.parent
 REDIS_URL = os.environ.get("CHANX_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 ROUNDS = size(3, 1)
 TRIPS = {1: size(2000, 20), 16: size(400, 5)}  # round trips per client
-FANOUT_SIZES = (size(200, 10), size(1000, 20))
+FANOUT_SIZES = (size(200, 10), size(500, 15), size(1000, 20))
 FANOUT_REPEAT = size(5, 1)
 IDLE = size(1000, 20)
 
