@@ -10,7 +10,7 @@ import pytest
 from pydantic import TypeAdapter
 
 from chanx.asyncapi import generate, to_json
-from chanx.core._camel import camel_model
+from chanx.core.camel import camel_model
 
 
 @pytest.fixture(scope="module")

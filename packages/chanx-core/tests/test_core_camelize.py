@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from chanx.core import ChanxConsumer, ws_handler
-from chanx.core._camel import camel_model, camel_type
+from chanx.core.camel import camel_model, camel_type
 from chanx.core.testing import WebsocketHarness
 from chanx.messages.base import BaseMessage
 

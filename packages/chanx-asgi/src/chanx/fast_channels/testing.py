@@ -19,7 +19,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel
 
-from chanx.core._camel import camel_model
+from chanx.core.camel import camel_model
 from chanx.core.layers import InMemoryChannelLayer
 from chanx.core.testing import ConnectResult, RecordingLayer, WebsocketHarness
 from chanx.fast_channels._app import ConsumerApp

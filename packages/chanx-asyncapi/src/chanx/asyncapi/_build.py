@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import inspect
 import re
-import sys
 import types
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
@@ -22,7 +21,7 @@ from pydantic import BaseModel
 from pydantic.alias_generators import to_camel
 
 from chanx.asyncapi._schemas import Mode, SchemaSet, models
-from chanx.core._camel import camel_model, camel_type
+from chanx.core.camel import camel_model, camel_type
 from chanx.core.registry import channel_info
 from chanx.messages.base import discriminator_values
 from chanx.messages.outgoing import AuthenticationMessage, CompleteMessage, ErrorMessage
@@ -121,7 +120,7 @@ class _Planner:
         self.plan = plan
         self.schemas = schemas
         consumer = plan.routed.consumer
-        self.registry = consumer._chanx
+        self.registry = consumer.get_registry()
         self.camel = self.registry.camelize
 
     def key(self, tp: Any, mode: Mode, fallback: str, camel: bool | None = None) -> MessageKey:
@@ -162,24 +161,9 @@ class _Planner:
         return OperationPlan("send", str(self.plan.actions[key]), [key], None, summary, doc)
 
 
-def _apply_project_settings(consumer: type) -> None:
-    """Apply Django's ``CHANX`` setting now, as the binding does when a consumer first serves.
-
-    It may switch ``send_completion`` or ``camelize`` on for every consumer; the document must
-    show what clients will see. Nothing happens unless the Django binding is in use.
-    """
-    module = sys.modules.get("chanx.channels.settings")
-    apply = getattr(module, "apply_settings", None)
-    if callable(apply) and any(
-        k.__module__.startswith("chanx.channels.") for k in consumer.__mro__
-    ):
-        apply(consumer)
-
-
 def plan_channel(routed: RoutedConsumer, schemas: SchemaSet, taken: set[str]) -> ChannelPlan:
     """Plan the channel of one routed consumer and register its payload types."""
     consumer = routed.consumer
-    _apply_project_settings(consumer)
     info = channel_info(consumer)
     name = info.name or consumer.__name__
     plan = ChannelPlan(routed, unique(name, taken), name, info.description, info.tags)

@@ -27,7 +27,7 @@ from asgiref.sync import async_to_sync
 from pydantic import BaseModel, ValidationError
 from typing_extensions import TypeVar
 
-from chanx.core._camel import camel_model
+from chanx.core.camel import camel_model
 from chanx.core._mailbox import Mailbox
 from chanx.core._wire import current_ref, extract_ref, with_ref
 from chanx.core.errors import error_entry, error_frame, schema_names, validation_error_entries
@@ -132,6 +132,17 @@ class ChanxConsumer(Generic[EventT]):
         self._chanx_mailbox: Mailbox | None = None
         self._chanx_tasks: set[asyncio.Task[None]] = set()
         self._chanx_slots: asyncio.Semaphore | None = None
+
+    # -- public seams ------------------------------------------------------------------------
+    @classmethod
+    def get_registry(cls) -> Registry:
+        """The compiled routing table of this class: handlers, message types, event keys.
+
+        The one source for routing, the AsyncAPI generator and other tools. Bindings that
+        apply project settings (Django's ``CHANX``) apply them before returning it, so what a
+        tool reads is what a connection would see.
+        """
+        return cls._chanx
 
     # -- binding hooks -----------------------------------------------------------------------
     @classmethod

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, Field, TypeAdapter
 from pydantic.alias_generators import to_snake
 
-from chanx.core._camel import camel_model
+from chanx.core.camel import camel_model
 from chanx.core.decorators import CHANNEL_ATTR, HANDLER_ATTR, ChannelInfo, HandlerInfo
 from chanx.messages.base import BaseChannelEvent, discriminator_values
 

@@ -26,6 +26,7 @@ from channels.generic.websocket import (
 from channels.layers import get_channel_layer as channels_get_layer
 from chanx.channels.settings import apply_settings, settings_epoch
 from chanx.core.consumer import ChanxConsumer, EventT
+from chanx.core.registry import Registry
 from chanx.core.types import ASGIApp, ASGIReceive, ASGISend, LayerMessage, Scope
 
 __all__ = ["AsyncJsonWebsocketConsumer"]
@@ -95,6 +96,12 @@ class AsyncJsonWebsocketConsumer(ChanxConsumer[EventT], _ChannelsSurface):
         app = super().as_asgi(**initkwargs)
         functools.update_wrapper(app, cls, updated=())
         return app
+
+    @classmethod
+    def get_registry(cls) -> Registry:
+        """The routing table, after the ``CHANX`` setting has been applied to this class."""
+        _ensure_settings(cls)
+        return super().get_registry()
 
     @classmethod
     def get_channel_layer(cls) -> ChannelLayer | None:
