@@ -27,9 +27,9 @@ from asgiref.sync import async_to_sync
 from pydantic import BaseModel, ValidationError
 from typing_extensions import TypeVar
 
-from chanx.core.camel import camel_model
 from chanx.core._mailbox import Mailbox
 from chanx.core._wire import current_ref, extract_ref, with_ref
+from chanx.core.camel import camel_model
 from chanx.core.errors import error_entry, error_frame, schema_names, validation_error_entries
 from chanx.core.layer_reader import LayerReader, dispatch_layer_message
 from chanx.core.registry import Registry, Route, build_registry, event_key_field
