@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import pytest
+from fast_channels.exceptions import AcceptConnection, DenyConnection
 from fastapi import FastAPI
 
 from chanx.fast_channels.testing import isolated_layer as _isolated_layer
@@ -15,6 +16,7 @@ from chanx.fast_channels.websocket import AsyncJsonWebsocketConsumer
 NAME = "asgi"
 MARKS = [pytest.mark.asgi]
 Consumer = AsyncJsonWebsocketConsumer
+__all__ = ["AcceptConnection", "DenyConnection"]
 
 
 def make_app(routes: Sequence[tuple[str, type[Any]]]) -> FastAPI:

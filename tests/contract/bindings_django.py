@@ -23,6 +23,7 @@ from django_chat import testsetup  # noqa: E402
 
 testsetup.setup()
 
+from channels.exceptions import AcceptConnection, DenyConnection  # noqa: E402
 from channels.layers import get_channel_layer  # noqa: E402
 from channels.routing import URLRouter  # noqa: E402
 from django.test import override_settings  # noqa: E402
@@ -33,6 +34,7 @@ from chanx.channels.websocket import AsyncJsonWebsocketConsumer  # noqa: E402
 NAME = "django"
 MARKS = [pytest.mark.django]
 Consumer = AsyncJsonWebsocketConsumer
+__all__ = ["AcceptConnection", "DenyConnection"]
 
 _PARAM = re.compile(r"\{(\w+)\}")
 

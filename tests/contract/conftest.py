@@ -16,6 +16,8 @@ Adding a binding is a one-file change: create ``tests/contract/bindings_<name>.p
     An ASGI application routing each ``(path, consumer_class)``. Paths are written
     Starlette-style, ``/ws/rooms/{room_id}``; translate them for your router. The consumer
     must see path parameters as ``self.scope["path_params"]`` (the seed reads them there).
+``AcceptConnection``, ``DenyConnection``
+    The framework's exceptions that accept or refuse a handshake from ``connect``.
 ``def isolated_layer() -> AbstractAsyncContextManager[Any]``
     Register a fresh in-memory channel layer as the consumers' ``"default"`` layer for the
     duration of one test and restore the previous configuration afterwards.
@@ -48,7 +50,15 @@ def _load_bindings() -> list[ModuleType]:
         assert spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        for name in ("NAME", "MARKS", "Consumer", "make_app", "isolated_layer"):
+        for name in (
+            "NAME",
+            "MARKS",
+            "Consumer",
+            "make_app",
+            "isolated_layer",
+            "AcceptConnection",
+            "DenyConnection",
+        ):
             if not hasattr(module, name):
                 raise TypeError(f"{path.name} must define {name} (see tests/contract/conftest.py)")
         modules.append(module)

@@ -196,9 +196,9 @@ class TestRouting:
         ws = await open_ws(routes(binding), "/ws/complete")
         await ws.send_json({"action": "ping"})
         assert await ws.receive_json() == {"action": "pong", "payload": None}
-        assert await ws.receive_json() == {"action": "complete"}
+        assert await ws.receive_json() == {"action": "complete", "payload": None}
         await ws.send_json({"action": "log", "payload": "x"})
-        assert await ws.receive_json() == {"action": "complete"}
+        assert await ws.receive_json() == {"action": "complete", "payload": None}
         await ws.send_json({"action": "nope"})
         assert (await ws.receive_json())["action"] == "error"
         plain = await open_ws(routes(binding), "/ws/example")
@@ -212,7 +212,7 @@ class TestRouting:
         ws = await open_ws(routes(binding), "/ws/complete")
         await ws.send_json({"action": "echo", "payload": "x", "ref": "r1"})
         assert await ws.receive_json() == {"ref": "r1", "action": "echo", "payload": "X"}
-        assert await ws.receive_json() == {"ref": "r1", "action": "complete"}
+        assert await ws.receive_json() == {"ref": "r1", "action": "complete", "payload": None}
         await ws.send_json({"action": "unknown", "ref": 7})
         error = await ws.receive_json()
         assert error["ref"] == 7

@@ -154,6 +154,7 @@ async def test_typing_alone_on_the_binding(
     await alice.send_json({"action": "typing_start"})
     assert (await alice.receive_json())["action"] == "complete"
     assert (await bob.receive_json())["payload"] == {"room": "blue", "typists": ["alice"]}
+    assert (await bob.receive_json())["action"] == "group_complete"  # each relay is completed
     await alice.send_json({"action": "typing_stop"})
     assert (await bob.receive_json())["payload"]["typists"] == []
 

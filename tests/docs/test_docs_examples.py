@@ -136,7 +136,7 @@ async def test_passthrough_events_are_forwarded_unchanged() -> None:
 
 
 def test_passthrough_events_merge_through_the_mro_and_explicit_handlers_win() -> None:
-    routes = {r.keys[0]: r for r in guide.EditorConsumer._chanx.event_routes}
+    routes = {r.keys[0]: r for r in guide.EditorConsumer.get_registry().event_routes}
     assert set(routes) == {"user_joined", "user_left", "message_edited"}
     assert routes["user_joined"].name == "announce_join"
     assert routes["user_left"].name == "forward_user_left"
@@ -145,7 +145,7 @@ def test_passthrough_events_merge_through_the_mro_and_explicit_handlers_win() ->
     class Again(guide.EditorConsumer):  # listing an inherited event again changes nothing
         passthrough_events = [guide.UserLeft]
 
-    assert len(Again._chanx.event_routes) == 3
+    assert len(Again.get_registry().event_routes) == 3
 
 
 def test_channel_metadata() -> None:
@@ -154,7 +154,7 @@ def test_channel_metadata() -> None:
     info = channel_info(guide.RoomConsumer)
     assert (info.name, info.tags) == ("room", ("rooms",))
     assert info.description == "A room with echo, broadcast and job updates"
-    (say,) = [r for r in guide.RoomConsumer._chanx.ws_routes if r.action == "say"]
+    (say,) = [r for r in guide.RoomConsumer.get_registry().ws_routes if r.action == "say"]
     assert say.output_type is guide.RoomNotification
     assert say.tags == ("chat",)
 
@@ -396,7 +396,7 @@ async def test_custom_discriminator_and_no_layer() -> None:
 # -- writing your own mixin -----------------------------------------------------------------
 async def test_custom_mixins_contribute_handlers_events_and_hooks() -> None:
     consumer = custom_mixin.StatsConsumer
-    assert {r.action for r in consumer._chanx.ws_routes} == {"stats", "ping"}
+    assert {r.action for r in consumer.get_registry().ws_routes} == {"stats", "ping"}
     with isolated_layer():
         async with WebsocketCommunicator(consumer) as ws:
             await ws.send_json({"action": "ping"})

@@ -69,19 +69,19 @@ def _page(name: str) -> str:
 
 
 def test_configuration_page_lists_every_attribute_with_its_default() -> None:
-    from chanx.core.consumer import ChanxConsumer
+    from chanx.core.config import ConsumerConfig
 
     page = _page("configuration")
     rows = dict(re.findall(r"   \* - ``(\w+)``\n     - ``([^`]*)``", page))
     config = [
         name
-        for name in ChanxConsumer.__annotations__
-        if not name.startswith("_") and name in vars(ChanxConsumer)
+        for name in ConsumerConfig.__annotations__
+        if not name.startswith("_") and name in vars(ConsumerConfig)
     ]
-    assert config, "ChanxConsumer has no configuration attributes?"
+    assert config, "ConsumerConfig has no configuration attributes?"
     for name in config:
         assert name in rows, f"{name} is missing from the configuration table"
-        default = getattr(ChanxConsumer, name)
+        default = getattr(ConsumerConfig, name)
         documented = ast.literal_eval(rows[name])
         assert documented == default, f"{name}: page says {documented!r}, code has {default!r}"
 

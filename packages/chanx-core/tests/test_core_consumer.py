@@ -173,10 +173,10 @@ async def test_completion_signal_follows_each_frame() -> None:
         frames = await ws.receive_until("complete")
         assert frames == [
             {"ref": 1, "action": "pong", "payload": None},
-            {"ref": 1, "action": "complete"},
+            {"ref": 1, "action": "complete", "payload": None},
         ]
         await ws.send_json({"action": "log", "payload": "x"})
-        assert await ws.receive_json() == {"action": "complete"}
+        assert await ws.receive_json() == {"action": "complete", "payload": None}
 
 
 async def test_send_message_immediately_still_delivers_in_order() -> None:

@@ -43,5 +43,5 @@ async def test_client_dict_keys_never_appear_in_error_locations() -> None:
         frame = await ws.receive_json()
         assert frame["action"] == "error"
         (entry,) = frame["payload"]
-        assert entry["loc"] == ["payload", 0, "scores", "*"]
+        assert entry["loc"] == ["tag", "payload", 0, "scores", "*"]
         assert "MY-SECRET-KEY" not in str(frame)

@@ -75,7 +75,7 @@ def test_types_inferred_from_postponed_annotations() -> None:
         async def handle_log(self, message: LogMessage) -> None:
             return None
 
-    routes = {r.name: r for r in C._chanx.ws_routes}
+    routes = {r.name: r for r in C.get_registry().ws_routes}
     assert routes["handle_ping"].input_type is PingMessage
     assert routes["handle_ping"].output_type is PongMessage
     assert routes["handle_ping"].action == "ping"
@@ -83,7 +83,7 @@ def test_types_inferred_from_postponed_annotations() -> None:
     assert routes["handle_chat"].description == "Broadcast chat."
     assert routes["handle_chat"].tags == ("chat",)
     assert routes["handle_log"].output_type is None
-    assert C._chanx.actions == ("ping", "chat", "log")
+    assert C.get_registry().actions == ("ping", "chat", "log")
 
 
 def test_explicit_input_type_and_action() -> None:
@@ -92,7 +92,7 @@ def test_explicit_input_type_and_action() -> None:
         async def anything(self, message) -> None:  # type: ignore[no-untyped-def]
             return None
 
-    (route,) = C._chanx.ws_routes
+    (route,) = C.get_registry().ws_routes
     assert route.input_type is PingMessage
     assert route.action == "probe"
     assert route.keys == ("ping",)
@@ -159,8 +159,8 @@ def test_handlers_merge_through_the_mro_and_overrides_keep_routing() -> None:
 
         handle_ping = None  # type: ignore[assignment]  # switched off
 
-    assert {r.name for r in Base._chanx.ws_routes} == {"handle_ping", "handle_log"}
-    (route,) = Child._chanx.ws_routes
+    assert {r.name for r in Base.get_registry().ws_routes} == {"handle_ping", "handle_log"}
+    (route,) = Child.get_registry().ws_routes
     assert route.name == "handle_log"
     assert route.func is Child.handle_log
 
@@ -175,13 +175,15 @@ def test_passthrough_events_generate_methods_and_merge_across_mixins() -> None:
     class C(PresenceLike, ChanxConsumer):
         passthrough_events: Sequence[type[BaseModel]] = [MessageUpdated, UserJoinedNotification]
 
-    names = sorted(r.name for r in C._chanx.event_routes)
+    names = sorted(r.name for r in C.get_registry().event_routes)
     assert names == [
         "handle_passthrough_message_updated",
         "handle_passthrough_user_joined_notification",
         "handle_passthrough_user_left_notification",
     ]
-    assert all(r.passthrough and r.input_type is r.output_type for r in C._chanx.event_routes)
+    assert all(
+        r.passthrough and r.input_type is r.output_type for r in C.get_registry().event_routes
+    )
     assert callable(C.handle_passthrough_message_updated)  # type: ignore[attr-defined]
 
 
@@ -194,7 +196,7 @@ def test_explicit_handler_wins_over_passthrough_and_prefix_is_configurable() -> 
         async def handle_user_joined(self, event: UserJoinedNotification) -> UserJoinedNotification:
             return event
 
-    routes = {r.name: r for r in C._chanx.event_routes}
+    routes = {r.name: r for r in C.get_registry().event_routes}
     assert set(routes) == {"handle_user_joined", "forward_user_left_notification"}
     assert not routes["handle_user_joined"].passthrough
     assert not hasattr(C, "forward_user_joined_notification")
@@ -202,7 +204,7 @@ def test_explicit_handler_wins_over_passthrough_and_prefix_is_configurable() -> 
     class Sub(C):
         pass
 
-    assert {r.name for r in Sub._chanx.event_routes} == set(routes)
+    assert {r.name for r in Sub.get_registry().event_routes} == set(routes)
 
 
 def test_passthrough_name_clash_and_bad_entries() -> None:
@@ -237,7 +239,7 @@ def test_event_routing_keys_and_action_names() -> None:
         async def job(self, event: JobResult) -> None:
             return None
 
-    reg = C._chanx
+    reg = C.get_registry()
     assert set(reg.event_by_key) == {"user_joined", "job_result"}
     assert reg.event_by_key["user_joined"].action == "chat_notification"  # named by its output
     assert reg.event_by_key["job_result"].action == "chat_notification"
@@ -255,8 +257,9 @@ def test_custom_discriminator_field() -> None:
         async def hello(self, message: Typed) -> None:
             return None
 
-    assert C._chanx.incoming is not None
-    assert isinstance(C._chanx.incoming.validate_json('{"type": "hello"}'), Typed)
+    incoming = C.get_registry().incoming
+    assert incoming is not None
+    assert isinstance(incoming.validate_json('{"type": "hello"}'), Typed)
 
 
 def test_channel_decorator_defaults_and_no_inheritance() -> None:
@@ -293,7 +296,7 @@ def test_build_registry_is_rerunnable_and_class_local() -> None:
     class B(ChanxConsumer):
         pass
 
-    assert B._chanx.ws_routes == ()
-    assert A._chanx is not B._chanx
+    assert B.get_registry().ws_routes == ()
+    assert A.get_registry() is not B.get_registry()
     again = build_registry(A)
-    assert again.actions == A._chanx.actions
+    assert again.actions == A.get_registry().actions

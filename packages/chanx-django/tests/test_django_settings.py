@@ -83,7 +83,7 @@ async def test_settings_apply_to_live_connections() -> None:
         async with WebsocketCommunicator(DefaultsConsumer, "/ws/") as ws:
             await ws.send_json({"action": "echo", "payload": {"userName": "ann"}})
             assert await ws.receive_json() == {"action": "echoed", "payload": {"userName": "ann"}}
-            assert await ws.receive_json() == {"action": "complete"}
+            assert await ws.receive_json() == {"action": "complete", "payload": None}
     async with WebsocketCommunicator(DefaultsConsumer, "/ws/") as ws:
         await ws.send_json({"action": "echo", "payload": {"user_name": "ann"}})
         assert await ws.receive_json() == {"action": "echoed", "payload": {"user_name": "ann"}}
@@ -223,7 +223,7 @@ async def test_subclass_used_first_gets_a_rebuilt_registry_too() -> None:
         async with WebsocketCommunicator(CamelChild, "/ws/") as ws:
             await ws.send_json({"action": "echo", "payload": {"userName": "kid"}})
             assert await ws.receive_json() == {"action": "echoed", "payload": {"userName": "kid"}}
-        assert [r.name for r in CamelChild._chanx.event_routes] == ["fwd_shout"]
+        assert [r.name for r in CamelChild.get_registry().event_routes] == ["fwd_shout"]
         async with WebsocketCommunicator(CamelParent, "/ws/") as ws:
             await ws.send_json({"action": "echo", "payload": {"userName": "pa"}})
             assert await ws.receive_json() == {"action": "echoed", "payload": {"userName": "pa"}}

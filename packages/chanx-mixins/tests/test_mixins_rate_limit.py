@@ -285,3 +285,38 @@ async def test_oversized_frames_use_the_default_bucket_without_being_parsed(
         await alice.send_json({"action": "nudge"})  # small: its own (unlimited) bucket
         assert await alice.receive_nothing()
         assert Room.handled == ["alice:nudge"]
+
+
+async def test_rate_limit_errors_echo_the_same_refs_as_replies(
+    base: type[ChanxConsumer[Any]], clock: ManualClock, connect: Connect
+) -> None:
+    """One ref rule for every frame: a 200-digit integer ref comes back on the limit error too."""
+    Room = limited(base, MemoryStore(clock), rate_limit=BucketSpec(capacity=1, refill_rate=0.001))
+    huge = int("9" * 200)
+    async with connect(Room, "u") as ws:
+        await ws.send_text(f'{{"action": "say", "payload": "a", "ref": {huge}}}')
+        await ws.send_text(f'{{"action": "say", "payload": "b", "ref": {huge}}}')
+        (error,) = await drain_errors(ws, 1)
+        assert error["ref"] == huge
+        assert error["payload"][0]["type"] == "rate_limited"
+        too_long = "x" * 129
+        await ws.send_text(f'{{"action": "say", "ref": "{too_long}"}}')  # no echo
+        (error,) = await drain_errors(ws, 1)
+        assert "ref" not in error
+
+
+@pytest.mark.parametrize(
+    ("attrs", "message"),
+    [
+        ({"rate_limit": 5}, r"Bad\.rate_limit must be a BucketSpec"),
+        ({"rate_limit_actions": {"say": 3}}, r"Bad\.rate_limit_actions must be a mapping"),
+        ({"mixin_store": "redis://"}, r"Bad\.mixin_store must be a MixinStore"),
+        ({"rate_limit_close_after": 0}, r"Bad\.rate_limit_close_after must be a positive int"),
+        ({"rate_limit_close_code": 1000}, r"Bad\.rate_limit_close_code must be an application"),
+    ],
+)
+def test_wrongly_typed_settings_are_refused_at_class_creation(
+    base: type[ChanxConsumer[Any]], attrs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(TypeError, match=message):
+        type("Bad", (RateLimitMixin, base), dict(attrs))

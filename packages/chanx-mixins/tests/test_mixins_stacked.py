@@ -94,7 +94,7 @@ def test_every_mixin_message_is_routed_for_asyncapi(base: type[ChanxConsumer[Any
     from chanx.mixins import MemoryStore
 
     Room = stacked(base, MemoryStore(), "PTR")
-    registry = Room._chanx
+    registry = Room.get_registry()
     assert {r.action for r in registry.ws_routes} == {
         "presence_list",
         "typing_start",

@@ -71,6 +71,7 @@ async def test_quiet_typist_expires_without_a_stop(
         await alice.send_json({"action": "typing_start"})
         await alice.receive_until("complete")
         assert typists(await bob.receive_json()) == ["alice"]
+        assert (await bob.receive_json())["action"] == "group_complete"
         await clock.wait_for_sleepers(1)
         await clock.advance(2)
         await alice.send_json({"action": "typing_start"})  # still typing: refreshes, no event
@@ -80,6 +81,7 @@ async def test_quiet_typist_expires_without_a_stop(
         assert await bob.receive_nothing()
         await clock.advance(1)
         assert typists(await bob.receive_json()) == []
+        assert (await bob.receive_json())["action"] == "group_complete"
         assert await alice.receive_nothing()
         await bob.send_json({"action": "typing_stop"})  # not typing: no change, no event
         await bob.receive_until("complete")
@@ -111,3 +113,32 @@ def test_inconsistent_timing_is_refused_when_the_class_is_made(
         room_class(base, MemoryStore(), typing_timeout=1.0, typing_throttle=2.0)
     with pytest.raises(TypeError, match="presence_heartbeat"):
         type("Bad", (PresenceMixin, base), {"presence_ttl": 5.0, "presence_heartbeat": 5.0})
+
+
+@pytest.mark.parametrize(
+    ("attrs", "message"),
+    [
+        ({"typing_timeout": "5"}, r"Bad\.typing_timeout must be a positive number"),
+        ({"typing_throttle": None}, r"Bad\.typing_throttle must be a number of seconds >= 0"),
+        ({"mixin_store": object()}, r"Bad\.mixin_store must be a MixinStore"),
+        ({"room_url_param": ""}, r"Bad\.room_url_param must be a non-empty str"),
+    ],
+)
+def test_wrongly_typed_settings_are_refused_when_the_class_is_made(
+    base: type[ChanxConsumer[Any]], attrs: dict[str, Any], message: str
+) -> None:
+    from chanx.mixins import PresenceMixin, TypingMixin
+
+    with pytest.raises(TypeError, match=message):
+        type("Bad", (TypingMixin, base), dict(attrs))
+    with pytest.raises(TypeError, match=r"Bad\.presence_grace must be a number of seconds"):
+        type("Bad", (PresenceMixin, base), {"presence_grace": -1})
+
+
+def test_a_mixin_listed_after_the_consumer_base_is_refused(
+    base: type[ChanxConsumer[Any]],
+) -> None:
+    from chanx.mixins import PresenceMixin
+
+    with pytest.raises(TypeError, match=r"list PresenceMixin before the consumer base class"):
+        type("Late", (base, PresenceMixin), {})

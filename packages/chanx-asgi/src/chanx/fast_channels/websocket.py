@@ -17,6 +17,7 @@ from chanx.fast_channels.layers import get_layer
 from fast_channels.consumer.websocket import (
     AsyncJsonWebsocketConsumer as _FastChannelsJsonConsumer,
 )
+from fast_channels.exceptions import AcceptConnection, DenyConnection
 
 if TYPE_CHECKING:
     from chanx.core.types import ChannelLayer
@@ -54,6 +55,8 @@ class AsyncJsonWebsocketConsumer(ChanxConsumer[EventT], _FastChannelsHelpers):
     """
 
     channel_layer_alias: str | None = "default"
+    accept_exceptions = (AcceptConnection,)
+    deny_exceptions = (DenyConnection,)
 
     @classmethod
     def get_channel_layer(cls) -> ChannelLayer | None:

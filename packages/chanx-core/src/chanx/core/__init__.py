@@ -6,7 +6,8 @@ Starlette) subclass :class:`ChanxConsumer` with their framework's consumer.
 
 from chanx.core.__about__ import __version__
 from chanx.core.authenticator import BaseAuthenticator
-from chanx.core.consumer import ChanxConsumer
+from chanx.core.connection import ConnectionState
+from chanx.core.consumer import ChanxConsumer, ConsumerMixin
 from chanx.core.decorators import ChannelInfo, HandlerInfo, channel, event_handler, ws_handler
 from chanx.core.layers import ChannelFull, InMemoryChannelLayer
 from chanx.core.registry import Registry, Route, build_registry, channel_info
@@ -16,6 +17,8 @@ __all__ = [
     "ChannelFull",
     "ChannelInfo",
     "ChanxConsumer",
+    "ConnectionState",
+    "ConsumerMixin",
     "HandlerInfo",
     "InMemoryChannelLayer",
     "Registry",

@@ -31,17 +31,17 @@ import contextlib
 import contextvars
 import logging
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
+from chanx.core.layer_messages import is_broadcast
+
 if TYPE_CHECKING:
-    from chanx.core.types import LayerMessage
+    from chanx.core.types import LayerConsumer, LayerMessage
 
 __all__ = ["Mailbox"]
 
 logger = logging.getLogger("chanx.layer")
-
-BROADCAST = "chanx.broadcast"
 
 
 class Mailbox:
@@ -59,7 +59,13 @@ class Mailbox:
         "eager",
     )
 
-    def __init__(self, consumer: Any, capacity: int, dispatch: Any, eager: bool = True) -> None:
+    def __init__(
+        self,
+        consumer: LayerConsumer,
+        capacity: int,
+        dispatch: Callable[[LayerMessage], Awaitable[None]],
+        eager: bool = True,
+    ) -> None:
         self.consumer = consumer
         #: Forward broadcasts in the sender's task; False when a subclass overrides
         #: ``chanx_broadcast`` (its code is a user handler then, run by the backlog task).
@@ -80,7 +86,7 @@ class Mailbox:
                 return False
             self._backlog.append(message)
             return True
-        if self.eager and message.get("type") == BROADCAST:
+        if self.eager and is_broadcast(message):
             self._busy = True  # a broadcast sent by this very send is queued, not nested
             coro = self._forward(message)
             try:

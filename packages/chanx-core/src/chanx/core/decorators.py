@@ -7,6 +7,7 @@ Types are resolved then too, so ``from __future__ import annotations`` works.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, overload
@@ -47,10 +48,16 @@ class ChannelInfo:
 def _mark(kind: Literal["ws", "event"], func: F, **meta: Any) -> F:
     if not callable(func):
         raise TypeError(f"@{kind}_handler decorates an async method, got {func!r}")
+    if not inspect.iscoroutinefunction(func):
+        name = getattr(func, "__qualname__", repr(func))
+        raise TypeError(
+            f"@{kind}_handler: {name}() must be defined with `async def` (chanx awaits every "
+            "handler; run blocking work with asgiref.sync.sync_to_async inside it)"
+        )
     tags = meta.pop("tags", None)
     info = HandlerInfo(kind=kind, func=func, tags=tuple(tags or ()), **meta)
     setattr(func, HANDLER_ATTR, info)
-    return func
+    return func  # type: ignore[return-value]  # narrowed by iscoroutinefunction, still F
 
 
 @overload

@@ -14,12 +14,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from chanx.core.types import ChannelLayer, LayerMessage
+    from chanx.core.types import ChannelLayer, LayerConsumer
 
-__all__ = ["LayerReader", "dispatch_layer_message"]
+__all__ = ["LayerReader"]
 
 logger = logging.getLogger("chanx.layer")
 
@@ -45,11 +45,10 @@ def _next_backoff(backoff: float) -> float:
 class LayerReader:
     """Reads ``channel`` of ``layer`` and dispatches each message to ``consumer``.
 
-    A message ``{"type": "a.b"}`` calls ``consumer.a_b(message)``, as Channels does, so plain
-    Channels-style layer handlers keep working next to chanx's own.
+    Each message goes to ``consumer.dispatch(message)``.
     """
 
-    def __init__(self, consumer: Any, layer: ChannelLayer, channel: str) -> None:
+    def __init__(self, consumer: LayerConsumer, layer: ChannelLayer, channel: str) -> None:
         self.consumer = consumer
         self.layer = layer
         self.channel = channel
@@ -120,7 +119,7 @@ class LayerReader:
                 rejoin = True
                 continue
             backoff = 0.0
-            await self.dispatch(message)
+            await self.consumer.dispatch(message)
 
     async def _rejoin_groups(self) -> bool:
         """Add the channel to the consumer's groups again; False while the layer still fails."""
@@ -136,27 +135,3 @@ class LayerReader:
         if groups:
             logger.info("channel layer back for %s; groups restored", self.channel)
         return True
-
-    async def dispatch(self, message: LayerMessage) -> None:
-        """Run the consumer method named by ``message["type"]``; errors are logged."""
-        await dispatch_layer_message(self.consumer, message)
-
-
-async def dispatch_layer_message(consumer: Any, message: LayerMessage) -> None:
-    """Run ``consumer``'s method named by ``message["type"]`` (``a.b`` -> ``a_b``); log errors.
-
-    Types starting with ``_`` or ``websocket.`` are refused: a layer message must never reach
-    private methods or the ASGI event handlers.
-    """
-    kind = message.get("type")
-    if not isinstance(kind, str) or kind.startswith(("_", "websocket.")):
-        logger.warning("ignoring layer message of type %r", kind)
-        return
-    handler = getattr(consumer, kind.replace(".", "_"), None)
-    if handler is None:
-        logger.warning("%s has no handler for layer message %r", type(consumer).__name__, kind)
-        return
-    try:
-        await handler(message)
-    except Exception:
-        logger.exception("layer message %r failed", kind)

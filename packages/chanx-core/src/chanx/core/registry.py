@@ -107,6 +107,16 @@ def _resolve(
     where = f"{owner.__qualname__}.{name}"
     hints = _hints(info.func, owner, localns)
     params = list(inspect.signature(info.func).parameters.values())[1:]
+    required = [
+        p.name
+        for p in params[1:]
+        if p.default is p.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    if required:
+        raise TypeError(
+            f"{where}() takes required parameters {required} besides the message; a handler "
+            "is called with the message only: give them defaults or remove them"
+        )
     input_type = info.input_type
     if input_type is None and params:
         input_type = hints.get(params[0].name)
@@ -198,9 +208,9 @@ def _index(cls: type, routes: list[Route], label: str) -> dict[str, Route]:
 def _union_adapter(types: Sequence[type[BaseModel]], field_name: str) -> TypeAdapter[Any] | None:
     if not types:
         return None
-    if len(types) == 1:
-        return TypeAdapter(types[0])
-    union: Any = Union[tuple(types)]  # noqa: UP007 - built from a runtime tuple
+    # Tagged by the discriminator even for one type: a frame without it, or with an unknown
+    # value, gets the same errors whatever the number of handlers.
+    union: Any = types[0] if len(types) == 1 else Union[tuple(types)]  # noqa: UP007
     return TypeAdapter(Annotated[union, Field(discriminator=field_name)])
 
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["ASGIApp", "ASGIReceive", "ASGISend", "ChannelLayer", "LayerMessage", "Scope"]
+__all__ = [
+    "ASGIApp",
+    "ASGIReceive",
+    "ASGISend",
+    "ChannelLayer",
+    "DirectDeliveryLayer",
+    "ForgetsChannels",
+    "LayerConsumer",
+    "LayerMailbox",
+    "LayerMessage",
+    "Scope",
+]
 
 Scope = MutableMapping[str, Any]
 LayerMessage = dict[str, Any]
@@ -35,3 +46,51 @@ class ChannelLayer(Protocol):
 
     async def group_send(self, group: str, message: LayerMessage) -> None:
         """Deliver ``message`` to every channel of ``group``."""
+
+
+@runtime_checkable
+class LayerMailbox(Protocol):
+    """Takes a connection's layer messages from a layer that delivers them directly."""
+
+    def deliver(self, message: LayerMessage) -> bool:
+        """Take ``message``; False when it was dropped (the connection's backlog is full)."""
+
+
+@runtime_checkable
+class DirectDeliveryLayer(Protocol):
+    """A layer that hands messages for local connections to their mailbox, in the sender's task.
+
+    Consumers on such a layer attach a :class:`LayerMailbox` instead of running a reader task
+    (:class:`chanx.core.layers.InMemoryChannelLayer` is one). ``direct_delivery`` may be False
+    on a subclass that behaves like a remote layer.
+    """
+
+    direct_delivery: bool
+    #: Messages a connection's backlog holds while it is busy.
+    capacity: int
+
+    def attach(self, channel: str, mailbox: LayerMailbox) -> None:
+        """Deliver ``channel``'s messages to ``mailbox`` from now on."""
+
+    def detach(self, channel: str) -> None:
+        """Stop delivering ``channel``'s messages to its mailbox."""
+
+
+@runtime_checkable
+class ForgetsChannels(Protocol):
+    """A layer that keeps per-channel state it can drop when the connection ends."""
+
+    def forget_channel(self, channel: str) -> None:
+        """Drop whatever the layer keeps for ``channel``."""
+
+
+class LayerConsumer(Protocol):
+    """What layer delivery (reader task or mailbox) needs of a consumer."""
+
+    groups: list[str]
+
+    async def dispatch(self, message: LayerMessage) -> None:
+        """Run the handler a layer message names."""
+
+    async def chanx_broadcast(self, message: Any) -> None:
+        """Forward a broadcast's ready text to the client."""

@@ -22,8 +22,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from pydantic import BaseModel, ConfigDict, Field, ImportString, ValidationError
 
-from chanx.core.registry import build_registry
-
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -133,31 +131,8 @@ def _explicit(cls: type, name: str) -> bool:
 
 def _bases(cls: type) -> Iterator[type]:
     for klass in reversed(cls.__mro__[1:]):
-        if hasattr(klass, "_chanx") and not _is_default_holder(klass):
+        if hasattr(klass, "get_registry") and not _is_default_holder(klass):
             yield klass
-
-
-def _registry_stale(cls: Any) -> bool:
-    """True when the compiled routing table no longer matches the class's attributes."""
-    registry = cls._chanx
-    if registry.discriminator_field != cls.discriminator_field:
-        return True
-    if registry.camelize != bool(cls.camelize):
-        return True
-    prefix = cls.passthrough_method_prefix
-    return any(r.passthrough and not r.name.startswith(prefix) for r in registry.event_routes)
-
-
-def _known_types(cls: type) -> dict[str, Any]:
-    """Message types of the current registry by name: a rebuild resolves annotations naming
-    types local to the function that defined the class (the first build saw its frame)."""
-    registry = getattr(cls, "_chanx", None)
-    known: dict[str, Any] = {}
-    for route in (*getattr(registry, "ws_routes", ()), *getattr(registry, "event_routes", ())):
-        for kind in (route.input_type, route.output_type):
-            if isinstance(kind, type):
-                known[kind.__name__] = kind
-    return known
 
 
 def apply_settings(cls: type) -> None:
@@ -185,9 +160,8 @@ def apply_settings(cls: type) -> None:
                 setattr(cls, name, list(value) if isinstance(value, (list, tuple)) else value)
                 applied.add(name)
         _applied[cls] = (epoch, frozenset(applied))
-        if _registry_stale(cls):
-            cls._chanx = build_registry(cls, _known_types(cls))  # type: ignore[attr-defined]
-        cls._chanx_ignored = frozenset(cls.log_ignored_actions)  # type: ignore[attr-defined]
+        if applied or previous:
+            cls.rebuild_registry()  # type: ignore[attr-defined]
 
 
 def _on_setting_changed(*, setting: str, **_kwargs: Any) -> None:

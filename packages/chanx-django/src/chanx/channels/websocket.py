@@ -20,6 +20,7 @@ import functools
 from typing import TYPE_CHECKING, Any, cast
 
 from channels.db import aclose_old_connections
+from channels.exceptions import AcceptConnection, DenyConnection
 from channels.generic.websocket import (
     AsyncJsonWebsocketConsumer as ChannelsJsonConsumer,
 )
@@ -39,16 +40,15 @@ if TYPE_CHECKING:
 
         Channels' stubs type ``scope``, ``channel_layer`` and ``channel_layer_alias``
         differently from the core (which is what actually runs), so type checkers see only this
-        surface; at run time the base is Channels' ``AsyncJsonWebsocketConsumer``.
+        surface: the helpers that really run (``receive_json``/``decode_json`` never do; a
+        consumer defining them is refused). At run time the base is Channels'
+        ``AsyncJsonWebsocketConsumer``.
         """
 
         async def send(
             self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
         ) -> None: ...
         async def send_json(self, content: Any, close: bool = False) -> None: ...
-        async def receive_json(self, content: Any, **kwargs: Any) -> None: ...
-        @classmethod
-        async def decode_json(cls, text_data: str) -> Any: ...
         @classmethod
         async def encode_json(cls, content: Any) -> str: ...
 else:
@@ -73,6 +73,9 @@ class AsyncJsonWebsocketConsumer(ChanxConsumer[EventT], _ChannelsSurface):
     #: handler, as Channels does. Only needed for direct (non ``database_sync_to_async``) ORM
     #: use from handlers; off by default because it costs a thread hop per message.
     close_old_connections: bool = False
+
+    accept_exceptions = (AcceptConnection,)
+    deny_exceptions = (DenyConnection,)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         _ensure_settings(type(self))

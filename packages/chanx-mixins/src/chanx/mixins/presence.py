@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from chanx.core.decorators import ws_handler
+from chanx.mixins._settings import check_settings, non_negative, optional_positive, positive
 from chanx.mixins.messages import (
     PresenceConnection,
     PresenceDiffMessage,
@@ -78,13 +79,16 @@ class PresenceMixin(RoomMixin):
     #: Seconds a disconnected connection keeps its user present (0: leave at once).
     presence_grace: ClassVar[float] = 0.0
 
-    _presence_room: str | None = None
-    _presence_beat: asyncio.Task[None] | None = None
-    _presence_meta: str = "{}"
-    _presence_synced: bool = False
-
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        check_settings(
+            cls,
+            {
+                "presence_ttl": (positive, "a positive number of seconds"),
+                "presence_heartbeat": (optional_positive, "a positive number of seconds or None"),
+                "presence_grace": (non_negative, "a number of seconds >= 0"),
+            },
+        )
         interval = cls.presence_heartbeat or cls.presence_ttl / 3
         if cls.presence_ttl <= 0 or not 0 < interval < cls.presence_ttl:
             raise TypeError(
@@ -92,6 +96,11 @@ class PresenceMixin(RoomMixin):
                 f"shorter than presence_ttl ({cls.presence_ttl!r}), or every connection expires "
                 "between its heartbeats"
             )
+
+    _presence_room: str | None = None
+    _presence_beat: asyncio.Task[None] | None = None
+    _presence_meta: str = "{}"
+    _presence_synced: bool = False
 
     # -- application API ---------------------------------------------------------------------
     @classmethod

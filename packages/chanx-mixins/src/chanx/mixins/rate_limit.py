@@ -23,19 +23,21 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from chanx.core.consumer import ConsumerMixin
 from chanx.core.decorators import event_handler
+from chanx.core.envelope import Ref, frame_ref
+from chanx.mixins._settings import check_settings, positive
 from chanx.mixins.messages import RateLimitErrorDetail, RateLimitErrorMessage
 from chanx.mixins.room import DEFAULT_STORE
-from chanx.mixins.stores.base import BucketSpec
+from chanx.mixins.stores.base import BucketSpec, MixinStore
 from chanx.mixins.stores.memory import MemoryStore
 
 if TYPE_CHECKING:
     from chanx.core.consumer import ChanxConsumer
-    from chanx.mixins.stores.base import MixinStore
 
     _Base = ChanxConsumer[Any]
 else:
-    _Base = object
+    _Base = ConsumerMixin
 
 __all__ = ["RATE_LIMIT_CLOSE_CODE", "RateLimitMixin", "extract_action"]
 
@@ -64,15 +66,18 @@ def extract_action(text: str, field: str = "action") -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _ref(text: str | None) -> Any:
-    if text is None or '"ref"' not in text:
-        return None
-    try:
-        ref = json.loads(text).get("ref")
-    except (ValueError, AttributeError):
-        return None
-    ok = isinstance(ref, int | str) and not isinstance(ref, bool) and len(str(ref)) <= 128
-    return ref if ok else None
+def _bucket(value: Any) -> bool:
+    return value is None or isinstance(value, BucketSpec)
+
+
+def _buckets(value: Any) -> bool:
+    return isinstance(value, Mapping) and all(
+        isinstance(k, str) and _bucket(v) for k, v in value.items()
+    )
+
+
+_BUCKET = "a BucketSpec(capacity=..., refill_rate=...) or None"
+_BUCKETS = "a mapping of action name to BucketSpec (or None: unlimited)"
 
 
 class RateLimitMixin(_Base):
@@ -99,6 +104,31 @@ class RateLimitMixin(_Base):
 
     _rl_local: MemoryStore | None = None
     _rl_strikes: collections.deque[float] | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        check_settings(
+            cls,
+            {
+                "mixin_store": (lambda v: isinstance(v, MixinStore), "a MixinStore"),
+                "rate_limit": (_bucket, _BUCKET),
+                "user_rate_limit": (_bucket, _BUCKET),
+                "rate_limit_actions": (_buckets, _BUCKETS),
+                "user_rate_limit_actions": (_buckets, _BUCKETS),
+                "rate_limit_close_after": (
+                    lambda v: (
+                        v is None or (isinstance(v, int) and not isinstance(v, bool) and v > 0)
+                    ),
+                    "a positive int or None",
+                ),
+                "rate_limit_close_window": (positive, "a positive number of seconds"),
+                "rate_limit_close_code": (
+                    lambda v: isinstance(v, int) and 4000 <= v <= 4999,
+                    "an application close code (4000-4999)",
+                ),
+                "rate_limit_fail_open": (lambda v: isinstance(v, bool), "a bool"),
+            },
+        )
 
     def get_rate_limit_user_key(self) -> str:
         """Key of the per-user buckets; uses ``get_user_key`` when the consumer has it."""
@@ -166,18 +196,15 @@ class RateLimitMixin(_Base):
         if retry <= 0:
             await super().receive(text_data, bytes_data)
             return
-        await self._rate_limited(retry, _ref(text_data))
+        await self._rate_limited(retry, frame_ref(text_data))
 
-    async def _rate_limited(self, retry: float, ref: Any) -> None:
+    async def _rate_limited(self, retry: float, ref: Ref | None) -> None:
         detail = RateLimitErrorDetail(
             type="rate_limited",
             msg="Too many messages; wait retry_after seconds",
             retry_after=math.ceil(retry * 1000) / 1000,
         )
-        text = self.encode_message(RateLimitErrorMessage(payload=[detail]))
-        if ref is not None:
-            text = '{"ref":' + json.dumps(ref) + "," + text[1:]
-        await self.base_send({"type": "websocket.send", "text": text})
+        await self.send_message(RateLimitErrorMessage(payload=[detail]), ref=ref)
         limit = self.rate_limit_close_after
         if limit is None:
             return

@@ -16,15 +16,17 @@ import uuid
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from chanx.core.consumer import ConsumerMixin
+from chanx.mixins._settings import check_settings
+from chanx.mixins.stores.base import MixinStore
 from chanx.mixins.stores.memory import MemoryStore
 
 if TYPE_CHECKING:
     from chanx.core.consumer import ChanxConsumer
-    from chanx.mixins.stores.base import MixinStore
 
     _Base = ChanxConsumer[Any]
 else:
-    _Base = object
+    _Base = ConsumerMixin
 
 __all__ = ["DEFAULT_STORE", "RoomMixin"]
 
@@ -63,6 +65,20 @@ class RoomMixin(_Base):
     room_url_param: ClassVar[str] = "room"
 
     _mixin_conn: str | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        check_settings(
+            cls,
+            {
+                "mixin_store": (
+                    lambda v: isinstance(v, MixinStore),
+                    "a MixinStore (MemoryStore() or RedisStore(...))",
+                ),
+                "mixin_namespace": (lambda v: v is None or isinstance(v, str), "a str or None"),
+                "room_url_param": (lambda v: isinstance(v, str) and bool(v), "a non-empty str"),
+            },
+        )
 
     @classmethod
     def mixin_scope(cls) -> str:
@@ -129,7 +145,5 @@ class RoomMixin(_Base):
         """Add this connection to the room group once (it is left automatically on close)."""
         group = self.get_room_group()
         if group not in self.groups:
-            layer = self._chanx_require_layer(self.channel_layer)
-            await layer.group_add(group, self.channel_name)
-            self.groups.append(group)
+            await self.join_group(group)
         return group

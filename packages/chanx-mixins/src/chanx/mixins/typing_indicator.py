@@ -16,6 +16,7 @@ import logging
 from typing import Any, ClassVar
 
 from chanx.core.decorators import ws_handler
+from chanx.mixins._settings import check_settings, non_negative, positive
 from chanx.mixins.messages import (
     TypingStartMessage,
     TypingStopMessage,
@@ -42,6 +43,13 @@ class TypingMixin(RoomMixin):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        check_settings(
+            cls,
+            {
+                "typing_timeout": (positive, "a positive number of seconds"),
+                "typing_throttle": (non_negative, "a number of seconds >= 0"),
+            },
+        )
         if not 0 <= cls.typing_throttle < cls.typing_timeout:
             raise TypeError(
                 f"{cls.__qualname__}: typing_throttle ({cls.typing_throttle!r}) must be shorter "

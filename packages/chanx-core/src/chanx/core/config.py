@@ -1,0 +1,51 @@
+"""The configuration attributes every chanx consumer reads, with their defaults.
+
+They are plain class attributes, read directly on the hot path (never through a settings
+object per message): set them on a consumer, on a shared base consumer, or (Django) through
+the ``CHANX`` setting, which the Django binding applies to its own base class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from chanx.core.authenticator import BaseAuthenticator
+
+__all__ = ["ConsumerConfig"]
+
+
+class ConsumerConfig:
+    """Configuration of a consumer class; every attribute may be overridden by a subclass."""
+
+    #: Send ``{"action": "complete"}`` after each client frame was handled (errors included).
+    send_completion: bool = False
+    #: Yield to the event loop after each send (costs a loop iteration per message).
+    send_message_immediately: bool = False
+    #: Log each received frame's action at INFO level.
+    log_websocket_message: bool = False
+    #: Actions never logged even when ``log_websocket_message`` is on.
+    log_ignored_actions: Iterable[str] = ()
+    #: snake_case models, camelCase on the wire.
+    camelize: bool = False
+    #: Field whose Literal value routes a frame.
+    discriminator_field: str = "action"
+    #: Channel layer alias; ``None`` disables the layer.
+    channel_layer_alias: str | None = "default"
+    #: Authenticator run before the handshake completes and before any frame is routed.
+    authenticator_class: type[BaseAuthenticator] | None = None
+    #: Groups joined after authentication and targeted by default broadcasts.
+    groups: list[str] = []
+    #: Event types forwarded to the client unchanged (merged across the MRO).
+    passthrough_events: Sequence[type[BaseModel]] = ()
+    #: Prefix of the generated passthrough handler methods.
+    passthrough_method_prefix: str = "handle_passthrough_"
+    #: Largest accepted text frame, in characters; larger frames get an error frame.
+    max_message_size: int = 1_048_576
+    #: Frames of one connection handled at once; 1 keeps strict order.
+    max_concurrent_handlers: int = 1
+    #: Seconds a handler may run before it is cancelled with an error frame; None: no limit.
+    handler_timeout: float | None = None

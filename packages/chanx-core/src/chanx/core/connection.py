@@ -1,0 +1,267 @@
+"""One WebSocket connection: its ASGI loop, its state, its groups and its layer delivery.
+
+``Connection`` runs its own receive loop instead of a framework's: client frames are read and
+handled inline, in order, and layer messages arrive either through one long-lived reader task
+(:class:`~chanx.core.layer_reader.LayerReader`) or, on a layer that delivers directly, through
+a mailbox (:mod:`chanx.core._mailbox`). Both paths end in :meth:`Connection.dispatch`. This
+avoids a future plus ``asyncio.wait`` per frame (a cost as large as the whole request in
+measurements) and keeps each request/reply to about two loop iterations. The trade-off: layer
+messages (broadcasts, events) may run while a frame handler awaits.
+
+The connection is in exactly one :class:`ConnectionState`; every method checks that one value
+instead of a set of flags.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from chanx.core.config import ConsumerConfig
+from chanx.core.layer_messages import handler_name
+from chanx.core.types import ForgetsChannels
+
+if TYPE_CHECKING:
+    from chanx.core._mailbox import Mailbox
+    from chanx.core.layer_reader import LayerReader
+    from chanx.core.types import (
+        ASGIReceive,
+        ASGISend,
+        ChannelLayer,
+        DirectDeliveryLayer,
+        LayerMessage,
+        Scope,
+    )
+
+__all__ = ["Connection", "ConnectionState"]
+
+logger = logging.getLogger("chanx.consumer")
+
+
+class ConnectionState(enum.Enum):
+    """Where a connection is in its life."""
+
+    #: The handshake is not answered yet (authentication and group joins run now).
+    CONNECTING = "connecting"
+    #: The handshake was accepted: client frames are routed.
+    OPEN = "open"
+    #: The server sent a close frame: nothing more is sent or routed.
+    CLOSED = "closed"
+    #: The connection ended: delivery stopped and groups left. Final.
+    STOPPED = "stopped"
+
+
+_CONNECTING = ConnectionState.CONNECTING
+_OPEN = ConnectionState.OPEN
+_CLOSED = ConnectionState.CLOSED
+_STOPPED = ConnectionState.STOPPED
+
+
+class Connection(ConsumerConfig):
+    """ASGI loop, handshake, close, groups and layer delivery of one connection."""
+
+    #: Raised from ``connect``/``post_authentication``: accept the handshake (the framework's
+    #: ``AcceptConnection``; bindings set it).
+    accept_exceptions: ClassVar[tuple[type[Exception], ...]] = ()
+    #: Raised from ``connect``/``post_authentication``: refuse the handshake (the framework's
+    #: ``DenyConnection``; bindings set it).
+    deny_exceptions: ClassVar[tuple[type[Exception], ...]] = ()
+
+    scope: Scope
+    base_send: ASGISend
+    channel_layer: ChannelLayer | None
+    channel_name: str
+    user: Any
+    authenticator: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if args and isinstance(args[0], dict) and "type" in args[0]:
+            raise TypeError(
+                f"{type(self).__qualname__} was called as an ASGI application; route "
+                f"{type(self).__qualname__}.as_asgi(), not the class itself"
+            )
+        super().__init__(*args, **kwargs)
+        # A list assigned before super().__init__() (per-instance groups) is kept.
+        own = self.__dict__.get("groups")
+        self.groups = list(type(self).groups if own is None else own)
+        self.user = None
+        self.authenticator = None
+        self.channel_layer = None
+        self.channel_name = ""
+        self._chanx_state = _CONNECTING
+        self._chanx_reader: LayerReader | None = None
+        self._chanx_mailbox: Mailbox | None = None
+        self._chanx_tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def state(self) -> ConnectionState:
+        """The connection's current state."""
+        return self._chanx_state
+
+    @property
+    def closed(self) -> bool:
+        """True once the server closed the connection or it ended."""
+        return self._chanx_state is _CLOSED or self._chanx_state is _STOPPED
+
+    # -- the ASGI loop -----------------------------------------------------------------------
+    async def __call__(self, scope: Scope, receive: ASGIReceive, send: ASGISend) -> None:
+        self.scope = scope
+        self.base_send = send
+        layer = self.get_channel_layer()
+        self.channel_layer = layer
+        if layer is not None:
+            self.channel_name = await layer.new_channel()
+        try:
+            while True:
+                message = await receive()
+                kind = message["type"]
+                if kind == "websocket.receive":
+                    await self.websocket_receive(message)
+                elif kind == "websocket.connect":
+                    await self.websocket_connect(message)
+                elif kind == "websocket.disconnect":
+                    await self.websocket_disconnect(message)
+                    return
+        finally:
+            await self._chanx_stop()
+
+    @classmethod
+    def get_channel_layer(cls) -> ChannelLayer | None:
+        """The channel layer of ``channel_layer_alias``; bindings look it up in their framework."""
+        return None
+
+    async def websocket_connect(self, message: dict[str, Any]) -> None:
+        """ASGI ``websocket.connect``: run :meth:`connect`.
+
+        An exception of ``accept_exceptions`` raised by it (or by ``post_authentication``)
+        accepts the handshake, one of ``deny_exceptions`` refuses it, as in Channels.
+        """
+        try:
+            await self.connect()
+        except self.accept_exceptions:
+            await self.accept()
+        except self.deny_exceptions:
+            await self.close()
+
+    async def websocket_receive(self, message: dict[str, Any]) -> None:
+        """ASGI ``websocket.receive``: route the frame, only while the connection is open.
+
+        Never before the handshake completed (so never before authentication), never after
+        the server closed it.
+        """
+        if self._chanx_state is _OPEN:
+            await self.receive(message.get("text"), message.get("bytes"))
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        """ASGI ``websocket.disconnect``: stop delivery, leave groups, call :meth:`disconnect`."""
+        await self._chanx_stop()
+        await self.disconnect(message.get("code", 1005))
+
+    # -- hooks -------------------------------------------------------------------------------
+    async def connect(self) -> None:
+        """Hook: the handshake arrived. The default accepts it."""
+        await self.accept()
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Hook: one client frame on an open connection."""
+
+    async def post_authentication(self) -> None:
+        """Hook: runs after successful authentication and group joins, before any frame."""
+
+    async def disconnect(self, code: int) -> None:
+        """Hook: runs when the connection closed."""
+
+    # -- handshake and close -----------------------------------------------------------------
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        """Accept the WebSocket handshake (once; later calls do nothing)."""
+        if self._chanx_state is not _CONNECTING:
+            return
+        message: dict[str, Any] = {"type": "websocket.accept", "subprotocol": subprotocol}
+        if headers:
+            message["headers"] = list(headers)
+        self._chanx_state = _OPEN
+        await self.base_send(message)
+
+    async def close(self, code: int | None = None, reason: str | None = None) -> None:
+        """Close the connection; nothing is sent or routed afterwards."""
+        if self._chanx_state is _CLOSED or self._chanx_state is _STOPPED:
+            return
+        self._chanx_state = _CLOSED
+        message: dict[str, Any] = {"type": "websocket.close", "code": code or 1000}
+        if reason:
+            message["reason"] = reason
+        await self.base_send(message)
+
+    # -- groups ------------------------------------------------------------------------------
+    def _chanx_layer(self) -> ChannelLayer:
+        layer = self.channel_layer
+        if layer is None:
+            raise RuntimeError(
+                f"{type(self).__qualname__} has no channel layer (channel_layer_alias="
+                f"{self.channel_layer_alias!r}); configure one to use groups"
+            )
+        return layer
+
+    async def join_group(self, group: str) -> None:
+        """Add this connection to ``group``; it is left automatically when the connection ends.
+
+        Race-safe: if the connection ended while the layer was adding it, the group is left
+        again and not recorded.
+        """
+        layer = self._chanx_layer()
+        await layer.group_add(group, self.channel_name)
+        if self._chanx_state is _STOPPED:
+            await layer.group_discard(group, self.channel_name)
+            return
+        if group not in self.groups:
+            self.groups.append(group)
+
+    async def leave_group(self, group: str) -> None:
+        """Remove this connection from ``group`` (harmless if it never joined)."""
+        if group in self.groups:
+            self.groups.remove(group)
+        await self._chanx_layer().group_discard(group, self.channel_name)
+
+    # -- layer delivery ----------------------------------------------------------------------
+    async def dispatch(self, message: LayerMessage) -> None:
+        """Run the method a layer message names (``{"type": "a.b"}`` -> ``a_b``); log errors.
+
+        Both delivery paths (the reader task and the mailbox) call it for every message.
+        """
+        name = handler_name(message)
+        if name is None:
+            logger.warning("ignoring layer message of type %r", message.get("type"))
+            return
+        handler = getattr(self, name, None)
+        if handler is None:
+            logger.warning("%s has no handler for layer message %r", type(self).__name__, name)
+            return
+        try:
+            await handler(message)
+        except Exception:
+            logger.exception("layer message %r failed", message.get("type"))
+
+    async def _chanx_stop(self) -> None:
+        if self._chanx_state is _STOPPED:
+            return
+        self._chanx_state = _STOPPED
+        reader, self._chanx_reader = self._chanx_reader, None
+        if reader is not None:
+            await reader.stop()
+        mailbox, self._chanx_mailbox = self._chanx_mailbox, None
+        layer = self.channel_layer
+        if mailbox is not None:  # only ever attached to a direct-delivery layer
+            cast("DirectDeliveryLayer", layer).detach(self.channel_name)
+            await mailbox.close()
+        for task in list(self._chanx_tasks):
+            task.cancel()
+        if layer is not None and self.channel_name:
+            for group in self.groups:
+                try:
+                    await layer.group_discard(group, self.channel_name)
+                except Exception:
+                    logger.warning("could not leave group %r", group, exc_info=True)
+            if isinstance(layer, ForgetsChannels):
+                layer.forget_channel(self.channel_name)

@@ -1,0 +1,138 @@
+"""Server-side events: published from anywhere through the layer, handled per connection.
+
+Publishing is class-level (``send_event``, ``broadcast_event`` and their ``*_sync`` twins), so
+views, tasks, management commands and other processes need no consumer instance. A receiving
+connection validates the event against the handler registered for its discriminator value,
+runs that ``@event_handler`` and sends its result to its client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, ClassVar, Generic
+
+from asgiref.sync import async_to_sync
+from pydantic import BaseModel, ValidationError
+from typing_extensions import TypeVar
+
+from chanx.core.layer_messages import event_envelope
+from chanx.core.receiving import Receiving
+from chanx.core.registry import event_key_field
+from chanx.core.sending import group_list
+
+if TYPE_CHECKING:
+    from chanx.core.registry import Registry
+    from chanx.core.types import ChannelLayer, LayerMessage
+
+__all__ = ["EventT", "Events"]
+
+logger = logging.getLogger("chanx.consumer")
+
+# A default makes the parameter optional for strict type checkers too (PEP 696), so a bare
+# `class C(AsyncJsonWebsocketConsumer)` is as valid as `AsyncJsonWebsocketConsumer[MyEvent]`.
+EventT = TypeVar("EventT", bound=BaseModel, default=BaseModel)
+
+_COMPLETE_EVENT = '{"action":"event_complete","payload":null}'
+#: (class, method) pairs already warned about a *_sync call inside an event loop.
+_warned_sync: set[tuple[type, str]] = set()
+
+
+class Events(Receiving, Generic[EventT]):
+    """Publishing events (class methods) and handling the ones a connection receives."""
+
+    _chanx: ClassVar[Registry]
+
+    async def chanx_event(self, message: LayerMessage) -> None:
+        """Layer handler: validate an event (an :class:`~chanx.core.layer_messages.EventEnvelope`),
+        run its ``@event_handler``, send the result."""
+        route = self._chanx.event_by_key.get(message.get("key", ""))
+        if route is None:
+            logger.debug("%s ignores event %r", type(self).__qualname__, message.get("key"))
+            return
+        try:
+            event = route.input_type.model_validate_json(message["event"])
+        except ValidationError:
+            logger.error("invalid %s event for %s", message.get("key"), type(self).__qualname__)
+            return
+        try:
+            result = await route.func(self, event)
+            if result is not None and not isinstance(result, BaseModel):
+                logger.error(
+                    "event handler %s.%s returned %s; it must return a message or None",
+                    type(self).__qualname__,
+                    route.name,
+                    type(result).__name__,
+                )
+            elif result is not None:
+                await self.send_text(self.encode_message(result))
+        except Exception:
+            logger.exception("event handler %s failed", route.name)
+        if self.send_completion:
+            await self.send_text(_COMPLETE_EVENT)
+
+    @classmethod
+    def _chanx_event_envelope(cls, event: BaseModel) -> LayerMessage:
+        key = getattr(event, event_key_field(type(event), cls.discriminator_field), None)
+        if not isinstance(key, str):
+            raise TypeError(
+                f"{type(event).__qualname__} has no string discriminator; events need a Literal"
+            )
+        return event_envelope(key, event.model_dump_json())
+
+    @classmethod
+    def _chanx_require_layer(cls) -> ChannelLayer:
+        layer = cls.get_channel_layer()
+        if layer is None:
+            raise RuntimeError(
+                f"{cls.__qualname__} has no channel layer (channel_layer_alias="
+                f"{cls.channel_layer_alias!r}); configure one to broadcast or send events"
+            )
+        return layer
+
+    @classmethod
+    async def send_event(cls, event: EventT, channel_name: str) -> None:
+        """Deliver an event to one connection, identified by its ``channel_name``."""
+        layer = cls._chanx_require_layer()
+        await layer.send(channel_name, cls._chanx_event_envelope(event))
+
+    @classmethod
+    async def broadcast_event(
+        cls, event: EventT, groups: str | Iterable[str] | None = None
+    ) -> None:
+        """Deliver an event to every connection in ``groups`` (default: the class's groups).
+
+        One string names one group.
+        """
+        layer = cls._chanx_require_layer()
+        envelope = cls._chanx_event_envelope(event)
+        for group in group_list(groups, cls.groups):
+            await layer.group_send(group, envelope)
+
+    @classmethod
+    def _chanx_refuse_in_loop(cls, method: str) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no loop in this thread: the blocking call is right here
+        text = (
+            f"{cls.__qualname__}.{method}_sync() was called inside a running event loop, "
+            f"where it would block it; use `await {cls.__qualname__}.{method}(...)` instead"
+        )
+        if (cls, method) not in _warned_sync:
+            _warned_sync.add((cls, method))
+            logger.warning(text)
+        raise RuntimeError(text)
+
+    @classmethod
+    def send_event_sync(cls, event: EventT, channel_name: str) -> None:
+        """Blocking :meth:`send_event` for views, tasks, threads and scripts."""
+        cls._chanx_refuse_in_loop("send_event")
+        async_to_sync(cls.send_event)(event, channel_name)
+
+    @classmethod
+    def broadcast_event_sync(cls, event: EventT, groups: str | Iterable[str] | None = None) -> None:
+        """Blocking :meth:`broadcast_event` for views, tasks, threads and scripts."""
+        cls._chanx_refuse_in_loop("broadcast_event")
+        async_to_sync(cls.broadcast_event)(event, groups)

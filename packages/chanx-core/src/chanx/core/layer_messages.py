@@ -1,0 +1,85 @@
+"""What chanx puts on the channel layer: the broadcast and event envelopes, built and read here.
+
+Every process sharing a layer must agree on these shapes, so they live in this one module and
+nowhere else:
+
+* ``{"type": "chanx.broadcast", "text": <json>, "exclude"?: <channel>}``: a message serialized
+  once by the sender; receivers forward ``text`` to their client as is.
+* ``{"type": "chanx.event", "key": <discriminator value>, "event": <json>}``: a server-side
+  event; the receiver validates ``event`` against the event handler registered for ``key``.
+
+Any other ``{"type": "a.b"}`` message runs the consumer's ``a_b(message)`` method, as in
+Channels, so plain Channels-style layer handlers keep working next to chanx's own.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NotRequired, TypedDict
+
+from chanx.core.types import LayerMessage
+
+__all__ = [
+    "BROADCAST",
+    "EVENT",
+    "BroadcastEnvelope",
+    "EventEnvelope",
+    "broadcast_envelope",
+    "event_envelope",
+    "handler_name",
+    "is_broadcast",
+]
+
+BROADCAST: Literal["chanx.broadcast"] = "chanx.broadcast"
+EVENT: Literal["chanx.event"] = "chanx.event"
+
+
+class BroadcastEnvelope(TypedDict):
+    """A message serialized once by its sender, forwarded as text by every receiver."""
+
+    type: Literal["chanx.broadcast"]
+    text: str
+    exclude: NotRequired[str]
+
+
+class EventEnvelope(TypedDict):
+    """A server-side event for the receiving consumer's ``@event_handler``."""
+
+    type: Literal["chanx.event"]
+    key: str
+    event: str
+
+
+def broadcast_envelope(text: str, exclude: str | None = None) -> LayerMessage:
+    """Wrap serialized ``text``; ``exclude`` names a channel that must not receive it.
+
+    Returns a :class:`BroadcastEnvelope`, typed as the plain dict layers accept.
+    """
+    envelope: LayerMessage = {"type": BROADCAST, "text": text}
+    if exclude is not None:
+        envelope["exclude"] = exclude
+    return envelope
+
+
+def event_envelope(key: str, event_json: str) -> LayerMessage:
+    """Wrap a serialized event routed by its discriminator value ``key``.
+
+    Returns an :class:`EventEnvelope`, typed as the plain dict layers accept.
+    """
+    return {"type": EVENT, "key": key, "event": event_json}
+
+
+def is_broadcast(message: LayerMessage) -> bool:
+    """True for a chanx broadcast envelope."""
+    return message.get("type") == BROADCAST
+
+
+def handler_name(message: LayerMessage) -> str | None:
+    """The consumer method a layer message runs (``a.b`` -> ``a_b``), or None if refused.
+
+    Types starting with ``_`` or ``websocket.`` are refused: a layer message must never reach
+    private methods or the ASGI event handlers.
+    """
+    kind = message.get("type")
+    if not isinstance(kind, str) or kind.startswith(("_", "websocket.")):
+        return None
+    return kind.replace(".", "_")

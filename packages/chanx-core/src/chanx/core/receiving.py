@@ -1,0 +1,146 @@
+"""Client frames: one validation pass on the raw text, O(1) routing, one reply.
+
+Per frame: the size check, ``TypeAdapter.validate_json`` over the discriminated union of the
+consumer's input types (the discriminator is always required, even with one handler), a dict
+lookup from the validated type to its handler, the handler, and the reply serialized once.
+Whatever happens to a frame that reached validation, it gets an answer (an error frame when
+it fails) and, with ``send_completion``, a ``complete`` frame last; the connection stays open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ValidationError
+
+from chanx.core.envelope import Ref, current_ref, frame_ref, with_ref
+from chanx.core.errors import error_entry, error_frame, schema_names, validation_error_entries
+from chanx.core.sending import Sending
+
+if TYPE_CHECKING:
+    from chanx.core.registry import Registry, Route
+
+__all__ = ["Receiving"]
+
+logger = logging.getLogger("chanx.consumer")
+
+_BINARY = error_frame(
+    [error_entry("binary_frame", "Binary frames are not supported; send JSON text")]
+)
+_NO_HANDLERS = error_frame([error_entry("no_handlers", "This endpoint accepts no messages")])
+_INTERNAL = error_frame([error_entry("handler_error", "Failed to process message")])
+_TIMEOUT = error_frame([error_entry("handler_timeout", "The handler took too long")])
+_COMPLETE = '{"action":"complete","payload":null}'
+
+
+class Receiving(Sending):
+    """Validating, routing and answering client frames."""
+
+    _chanx: ClassVar[Registry]
+    _chanx_ignored: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._chanx_slots: asyncio.Semaphore | None = None
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Validate one client frame, route it to its handler and send the reply.
+
+        Mixins may override it to inspect raw frames first; they call ``super().receive``.
+        """
+        if text_data is None:
+            await self.send_text(_BINARY)
+            return
+        if len(text_data) > self.max_message_size:
+            entry = error_entry(
+                "message_too_large", f"Frames are limited to {self.max_message_size} characters"
+            )
+            await self.send_text(error_frame([entry]))
+            return
+        registry = self._chanx
+        ref = frame_ref(text_data) if '"ref"' in text_data else None
+        incoming = registry.incoming
+        if incoming is None:
+            await self.send_text(with_ref(_NO_HANDLERS, ref))
+            return
+        try:
+            message = incoming.validate_json(text_data)
+        except ValidationError as exc:
+            known = schema_names(tuple(registry.ws_by_type))
+            entries = validation_error_entries(exc, registry.discriminator_field, known)
+            await self.send_text(with_ref(error_frame(entries), ref))
+            if self.send_completion:
+                await self.send_text(with_ref(_COMPLETE, ref))
+            return
+        route = registry.ws_by_type[type(message)]
+        if self.log_websocket_message:
+            action = getattr(message, registry.discriminator_field, None)
+            if action not in self._chanx_ignored:
+                logger.info("received %r on %s", action, self.scope.get("path"))
+        if self.max_concurrent_handlers <= 1:
+            await self._chanx_run(route, message, ref)
+            return
+        slots = self._chanx_slots
+        if slots is None:
+            slots = self._chanx_slots = asyncio.Semaphore(self.max_concurrent_handlers)
+        await slots.acquire()  # backpressure: stop reading frames while all slots are busy
+        task = asyncio.create_task(self._chanx_run(route, message, ref))
+        self._chanx_tasks.add(task)
+        task.add_done_callback(self._chanx_task_done)
+
+    def _chanx_task_done(self, task: asyncio.Task[None]) -> None:
+        self._chanx_tasks.discard(task)
+        if self._chanx_slots is not None:
+            self._chanx_slots.release()
+
+    async def _chanx_run(self, route: Route, message: BaseModel, ref: Ref | None) -> None:
+        token = current_ref.set(ref) if ref is not None else None
+        try:
+            reply = await self._chanx_call(route, message)
+        finally:
+            if token is not None:
+                current_ref.reset(token)
+        if reply is not None:
+            await self.send_text(with_ref(reply, ref))
+        if self.send_completion:
+            await self.send_text(with_ref(_COMPLETE, ref))
+
+    async def _chanx_call(self, route: Route, message: BaseModel) -> str | None:
+        """Run the handler; the text to answer with (its result or an error frame), or None."""
+        try:
+            if self.handler_timeout is None:
+                result = await route.func(self, message)
+            else:
+                async with asyncio.timeout(self.handler_timeout):
+                    result = await route.func(self, message)
+        except TimeoutError:
+            logger.error("handler %s timed out after %ss", route.name, self.handler_timeout)
+            return _TIMEOUT
+        except Exception:
+            logger.exception("handler %s failed", route.name)
+            return _INTERNAL
+        if result is None:
+            return None
+        if not isinstance(result, BaseModel):
+            logger.error(
+                "handler %s.%s returned %s; a handler returns a message (a Pydantic model such "
+                "as %s) or None",
+                type(self).__qualname__,
+                route.name,
+                type(result).__name__,
+                _expected(route.output_type),
+            )
+            return _INTERNAL
+        try:
+            return self.encode_message(result)
+        except Exception:
+            logger.exception("handler %s returned a message that cannot be serialized", route.name)
+            return _INTERNAL
+
+
+def _expected(output_type: Any) -> str:
+    if isinstance(output_type, type):
+        return output_type.__name__
+    return "a BaseMessage subclass" if output_type is None else repr(output_type)
