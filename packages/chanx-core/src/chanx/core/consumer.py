@@ -144,6 +144,24 @@ class ChanxConsumer(Generic[EventT]):
         """
         return cls._chanx
 
+    @classmethod
+    def rebuild_registry(cls) -> Registry:
+        """Recompile this class's routing table from its current class attributes.
+
+        For bindings whose project settings change attributes the table is compiled from
+        (``discriminator_field``, ``camelize``, ``passthrough_method_prefix``,
+        ``log_ignored_actions``) after the class was created. Types named in the current
+        table resolve again even when they were local to the function defining the class.
+        """
+        known: dict[str, Any] = {}
+        for route in (*cls._chanx.ws_routes, *cls._chanx.event_routes):
+            for kind in (route.input_type, route.output_type):
+                if isinstance(kind, type):
+                    known[kind.__name__] = kind
+        cls._chanx = build_registry(cls, known)
+        cls._chanx_ignored = frozenset(cls.log_ignored_actions)
+        return cls._chanx
+
     # -- binding hooks -----------------------------------------------------------------------
     @classmethod
     def get_channel_layer(cls) -> ChannelLayer | None:
