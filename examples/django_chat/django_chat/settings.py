@@ -73,7 +73,7 @@ REST_FRAMEWORK = {
 CHAT_TOKEN_LIFETIME = int(os.environ.get("CHAT_TOKEN_LIFETIME", "3600"))
 
 CHANX = {
-    "log_ignored_actions": ["ping", "pong"],
+    "LOG_IGNORED_ACTIONS": ["ping", "pong"],
 }
 
 LOGGING = {

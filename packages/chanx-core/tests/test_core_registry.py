@@ -300,3 +300,32 @@ def test_build_registry_is_rerunnable_and_class_local() -> None:
     assert A.get_registry() is not B.get_registry()
     again = build_registry(A)
     assert again.actions == A.get_registry().actions
+
+
+async def test_rebuild_registry_follows_changed_attributes() -> None:
+    from chanx.core.testing import WebsocketHarness
+
+    class LocalPayload(BaseModel):
+        some_key: str
+
+    class LocalEcho(BaseModel):  # local to this function: the rebuild still resolves it
+        action: Literal["local_echo"] = "local_echo"
+        payload: LocalPayload
+
+    class Settable(ChanxConsumer):
+        channel_layer_alias = None
+
+        @ws_handler
+        async def handle_echo(self, message: LocalEcho) -> LocalEcho:
+            return message
+
+    before = Settable.get_registry()
+    Settable.camelize = True
+    assert Settable.get_registry() is before  # nothing recompiles by itself
+    rebuilt = Settable.rebuild_registry()
+    assert rebuilt is Settable.get_registry() is not before
+    assert rebuilt.camelize is True
+    assert [r.input_type for r in rebuilt.ws_routes] == [LocalEcho]
+    async with WebsocketHarness(Settable) as ws:
+        await ws.send_json({"action": "local_echo", "payload": {"someKey": "v"}})
+        assert await ws.receive_json() == {"action": "local_echo", "payload": {"someKey": "v"}}

@@ -15,7 +15,7 @@ from django_support import EXAMPLE_DIR, PYTHON, subprocess_env
 from pydantic import BaseModel
 
 import chanx.channels.settings as settings_module
-from chanx.channels.settings import chanx_settings
+from chanx.channels.settings import chanx_settings, get_chanx_settings
 from chanx.channels.testing import WebsocketCommunicator
 from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.authenticator import BaseAuthenticator
@@ -100,44 +100,172 @@ async def test_authenticator_class_from_a_dotted_path() -> None:
         await ws.disconnect()
 
 
-def test_resolved_once_per_class_not_per_use(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[type] = []
-    real = settings_module.apply_settings
+def test_settings_are_applied_to_the_base_class_not_to_user_classes() -> None:
+    with override_settings(CHANX={"SEND_COMPLETION": True, "GROUPS": ["all"]}):
+        assert config(DefaultsConsumer) == (True, 1_048_576)
+        assert AsyncJsonWebsocketConsumer.send_completion is True
+        assert AsyncJsonWebsocketConsumer.groups == ["all"]
+        for cls in (DefaultsConsumer, ExplicitConsumer, ChildOfDefaults):
+            assert "send_completion" not in vars(cls) or cls is ExplicitConsumer
+            assert "groups" not in vars(cls)
 
-    def spy(cls: type) -> None:
-        calls.append(cls)
-        real(cls)
 
-    monkeypatch.setattr("chanx.channels.websocket.apply_settings", spy)
-    with override_settings(CHANX={"log_websocket_message": True}):
+class CompletionMixin:
+    send_completion = False
+
+
+class MixedConsumer(CompletionMixin, DefaultsConsumer):
+    pass
+
+
+def test_a_mixin_attribute_wins_over_the_setting() -> None:
+    with override_settings(CHANX={"SEND_COMPLETION": True}):
+        assert config(MixedConsumer) == (False, 1_048_576)
+
+
+def test_resolved_once_per_change_not_per_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    validations: list[object] = []
+    rebuilds: list[type] = []
+    real_get = settings_module.get_chanx_settings
+
+    def spy_get() -> settings_module.ChanxSettings:
+        validations.append(object())
+        return real_get()
+
+    real_rebuild = DefaultsConsumer.rebuild_registry.__func__  # type: ignore[attr-defined]
+
+    def spy_rebuild(cls: type) -> object:
+        rebuilds.append(cls)
+        return real_rebuild(cls)
+
+    DefaultsConsumer.get_channel_layer()  # up to date with the current setting
+    monkeypatch.setattr("chanx.channels.websocket.get_chanx_settings", spy_get)
+    monkeypatch.setattr(AsyncJsonWebsocketConsumer, "rebuild_registry", classmethod(spy_rebuild))
+    logging = {"LOG_WEBSOCKET_MESSAGE": True, "LOG_IGNORED_ACTIONS": ["ping", "pong"]}
+    with override_settings(CHANX=logging):
         for _ in range(5):
             DefaultsConsumer.get_channel_layer()
             DefaultsConsumer()
-    assert calls == [DefaultsConsumer]
+        assert len(validations) == 1
+        assert rebuilds == []  # nothing the routing table is compiled from changed
+    validations.clear()
+    with override_settings(CHANX={"CAMELIZE": True, "LOG_IGNORED_ACTIONS": ["ping", "pong"]}):
+        for _ in range(5):
+            DefaultsConsumer.get_registry()
+            DefaultsConsumer()
+        assert len(validations) == 1
+        assert rebuilds == [DefaultsConsumer]
+        assert DefaultsConsumer.get_registry().camelize is True
+    assert DefaultsConsumer.get_registry().camelize is False
 
 
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ({"send_completions": True}, "send_completions: unknown key"),
-        ({"send_completion": "yes"}, "send_completion: Input should be a valid boolean"),
-        ({"max_message_size": 0}, "max_message_size: Input should be greater than 0"),
-        ({"authenticator_class": "no.such.module.Auth"}, "authenticator_class"),
-        ({"authenticator_class": "json.dumps"}, "authenticator_class: Input should be a type"),
+        (
+            {"send_completions": True},
+            "SEND_COMPLETIONS: unknown key \\(did you mean 'SEND_COMPLETION'",
+        ),
+        ({"SEND_AUTH_MESSAGE": True}, "did you mean 'SEND_AUTHENTICATION_MESSAGE'"),
+        ({"xyzzy": True}, "XYZZY: unknown key$"),
+        ({"send_completion": "yes"}, "SEND_COMPLETION: Input should be a valid boolean"),
+        ({"max_message_size": 0}, "MAX_MESSAGE_SIZE: Input should be greater than 0"),
+        ({"authenticator_class": "no.such.module.Auth"}, "AUTHENTICATOR_CLASS"),
+        ({"authenticator_class": "json.dumps"}, "AUTHENTICATOR_CLASS: Input should be a type"),
         ({"authenticator_class": "json.JSONDecoder"}, "must be a BaseAuthenticator subclass"),
+        ({"camelize": True, "CAMELIZE": False}, "'CAMELIZE' and 'camelize' set the same key"),
+        ({"MESSAGE_ACTION_KEY": "kind", "DISCRIMINATOR_FIELD": "kind"}, "set the same key"),
         (["send_completion"], "settings.CHANX must be a dict, got list"),
     ],
 )
 def test_invalid_settings_are_clear_errors(value: object, message: str) -> None:
     with override_settings(CHANX=value), pytest.raises(ImproperlyConfigured, match=message):
-        chanx_settings()
+        get_chanx_settings()
+    with override_settings(CHANX=value), pytest.raises(ImproperlyConfigured, match=message):
+        chanx_settings.SEND_COMPLETION  # noqa: B018
     with override_settings(CHANX=value), pytest.raises(ImproperlyConfigured):
         DefaultsConsumer.get_channel_layer()
 
 
-def test_upper_case_keys_are_accepted() -> None:
-    with override_settings(CHANX={"SEND_COMPLETION": True}):
-        assert chanx_settings().overrides() == {"send_completion": True}
+def test_upper_and_lower_case_keys_are_the_same_setting() -> None:
+    with override_settings(CHANX={"SEND_COMPLETION": True, "camelize": True}):
+        assert chanx_settings.overrides() == {"CAMELIZE": True, "SEND_COMPLETION": True}
+        assert (chanx_settings.SEND_COMPLETION, chanx_settings.CAMELIZE) == (True, True)
+
+
+def test_chanx_settings_gives_documented_defaults_and_stays_current() -> None:
+    assert chanx_settings.SEND_COMPLETION is False
+    assert chanx_settings.SEND_AUTHENTICATION_MESSAGE is True
+    assert chanx_settings.CAMELIZE is False
+    assert chanx_settings.MESSAGE_ACTION_KEY == "action"
+    assert chanx_settings.LOG_WEBSOCKET_MESSAGE is False
+    assert chanx_settings.LOG_IGNORED_ACTIONS == ["ping", "pong"]  # the example project's
+    assert chanx_settings.WEBSOCKET_BASE_URL is None
+    assert chanx_settings.ASYNCAPI_TITLE == "AsyncAPI Documentation"
+    assert chanx_settings.ASYNCAPI_DESCRIPTION == ""
+    assert chanx_settings.ASYNCAPI_VERSION == "1.0.0"
+    for key in ("SERVER_URL", "SERVER_PROTOCOL", "SERVERS", "SECURITY_SCHEMES"):
+        assert getattr(chanx_settings, f"ASYNCAPI_{key}") is None
+    for key in ("JS_URL", "CSS_URL", "JS_INTEGRITY", "CSS_INTEGRITY"):
+        assert getattr(chanx_settings, f"ASYNCAPI_DOCS_{key}") is None
+    with override_settings(CHANX={"ASYNCAPI_TITLE": "Shop", "SEND_AUTHENTICATION_MESSAGE": False}):
+        # the same object, the new values
+        assert getattr(chanx_settings, "ASYNCAPI_TITLE") == "Shop"  # noqa: B009
+        assert getattr(chanx_settings, "SEND_AUTHENTICATION_MESSAGE") is False  # noqa: B009
+    assert chanx_settings.ASYNCAPI_TITLE == "AsyncAPI Documentation"
+    with pytest.raises(AttributeError):
+        chanx_settings.NO_SUCH_SETTING  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_every_documented_key_is_accepted() -> None:
+    documented = {
+        "MESSAGE_ACTION_KEY": "action",
+        "SEND_COMPLETION": True,
+        "SEND_MESSAGE_IMMEDIATELY": True,
+        "SEND_AUTHENTICATION_MESSAGE": False,
+        "CAMELIZE": False,
+        "LOG_WEBSOCKET_MESSAGE": True,
+        "LOG_IGNORED_ACTIONS": ["ping"],
+        "WEBSOCKET_BASE_URL": "wss://example.com",
+        "ASYNCAPI_TITLE": "T",
+        "ASYNCAPI_DESCRIPTION": "D",
+        "ASYNCAPI_VERSION": "2.0.0",
+        "ASYNCAPI_SERVER_URL": "example.com",
+        "ASYNCAPI_SERVER_PROTOCOL": "wss",
+        "ASYNCAPI_SERVERS": {"prod": {"host": "example.com", "protocol": "wss"}},
+        "ASYNCAPI_SECURITY_SCHEMES": {"token": {"type": "httpApiKey", "in": "query"}},
+        "ASYNCAPI_DOCS_JS_URL": "/static/a.js",
+        "ASYNCAPI_DOCS_CSS_URL": "https://cdn.example/a.css",
+        "ASYNCAPI_DOCS_JS_INTEGRITY": "sha384-x",
+        "ASYNCAPI_DOCS_CSS_INTEGRITY": "sha384-y",
+        "ASYNCAPI_CAMELIZE": True,
+    }
+    with override_settings(CHANX=documented):
+        for key, value in documented.items():
+            assert getattr(chanx_settings, key) == value, key
+
+
+async def test_message_action_key_is_the_discriminator_field() -> None:
+    class KindEcho(BaseModel):
+        kind: Literal["echo"] = "echo"
+        payload: EchoPayload
+
+    with override_settings(CHANX={"MESSAGE_ACTION_KEY": "kind"}):
+        # defined while the setting is active, like a project's consumers
+        class KindConsumer(AsyncJsonWebsocketConsumer):
+            channel_layer_alias = None
+
+            @ws_handler
+            async def handle_echo(self, message: KindEcho) -> KindEcho:
+                return message
+
+        assert chanx_settings.DISCRIMINATOR_FIELD == "kind"
+        assert KindConsumer.get_registry().discriminator_field == "kind"
+        async with WebsocketCommunicator(KindConsumer, "/ws/") as ws:
+            await ws.send_json({"kind": "echo", "payload": {"user_name": "k"}})
+            assert await ws.receive_json() == {"kind": "echo", "payload": {"user_name": "k"}}
+            await ws.send_json({"kind": "shout", "payload": {"user_name": "k"}})
+            assert "error" in (await ws.receive_json()).values()
 
 
 def test_bad_settings_fail_at_start_up() -> None:
@@ -157,7 +285,7 @@ def test_bad_settings_fail_at_start_up() -> None:
         check=False,
     )
     assert result.returncode != 0
-    assert "ImproperlyConfigured: invalid settings.CHANX: max_concurrent_handlers" in result.stderr
+    assert "ImproperlyConfigured: invalid settings.CHANX: MAX_CONCURRENT_HANDLERS" in result.stderr
     assert json.dumps("many") not in result.stderr.split("ImproperlyConfigured")[-1]
 
 

@@ -1,6 +1,7 @@
-"""Optional Django app: list ``"chanx.channels"`` in ``INSTALLED_APPS`` to check ``CHANX`` early.
+"""The ``"chanx.channels"`` Django app: list it in ``INSTALLED_APPS`` to check ``CHANX`` early.
 
-Without it the setting is validated the first time a consumer class is used.
+Without it the setting is validated the first time a consumer class is used. The app also
+carries chanx-django's management commands and templates.
 """
 
 from __future__ import annotations
@@ -19,6 +20,6 @@ class ChanxChannelsConfig(AppConfig):
 
     def ready(self) -> None:
         """Fail fast on unknown keys or wrong types in ``CHANX``."""
-        from chanx.channels.settings import chanx_settings
+        from chanx.channels.settings import get_chanx_settings
 
-        chanx_settings()
+        get_chanx_settings()

@@ -23,8 +23,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from channels.db import database_sync_to_async
-from chanx.channels._request import request_from_scope
 from chanx.channels._security import DRFSecuritySchemes
+from chanx.channels.utils.request import request_from_scope
 from chanx.core.authenticator import BaseAuthenticator
 
 if TYPE_CHECKING:

@@ -1,91 +1,199 @@
-"""The ``CHANX`` Django setting: project-wide defaults of every consumer configuration attribute.
+"""The ``CHANX`` Django setting and :data:`chanx_settings`, its live, validated view.
 
 .. code-block:: python
 
-    CHANX = {"send_completion": True, "log_websocket_message": True, "camelize": False}
+    CHANX = {"SEND_COMPLETION": True, "CAMELIZE": False, "LOG_IGNORED_ACTIONS": ["ping"]}
 
-Keys are the consumer attribute names (upper-case spellings are accepted too). The dict is
-validated once, by a Pydantic model that forbids unknown keys and coerces nothing surprising
-(``"yes"`` is not a bool), and applied once per consumer class, the first time the class
-serves a connection or sends an event; it is never consulted per message. A class attribute
-set explicitly on a consumer (or on one of its own base classes or mixins) wins over the
-setting. Django's ``setting_changed`` signal (``override_settings`` in tests) re-applies it.
+Keys are upper-case (lower-case spellings are accepted too). Read them as attributes of
+:data:`chanx_settings` (``chanx_settings.SEND_COMPLETION``): an unset key gives its default, an
+undefined name raises ``AttributeError``. The dict is validated by a Pydantic model that
+forbids unknown keys (the error names the closest valid key) and coerces nothing surprising
+(``"yes"`` is not a bool). Validation runs once, and again after Django's ``setting_changed``
+signal (``override_settings`` in tests); it never runs per message.
+
+The consumer-attribute keys (``SEND_COMPLETION``, ``CAMELIZE``, ``MAX_MESSAGE_SIZE``...) become
+the class attributes of chanx-django's own consumer base class, so a consumer (or one of its
+bases or mixins) that sets the attribute itself wins by ordinary inheritance; see
+:mod:`chanx.channels.websocket`.
 """
 
 from __future__ import annotations
 
+import difflib
 import threading
-import weakref
-from typing import TYPE_CHECKING, Any
+from typing import Any, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from pydantic import BaseModel, ConfigDict, Field, ImportString, ValidationError
 
-if TYPE_CHECKING:
-    from collections.abc import Iterator
+from chanx.core.consumer import ChanxConsumer
 
-__all__ = ["ChanxSettings", "apply_settings", "chanx_settings", "settings_epoch"]
+__all__ = [
+    "CONSUMER_KEYS",
+    "ChanxSettings",
+    "chanx_settings",
+    "get_chanx_settings",
+    "merge_setting",
+    "settings_epoch",
+]
+
+_core = ChanxConsumer
 
 
 class ChanxSettings(BaseModel):
-    """Schema of the ``CHANX`` setting; every field is optional and defaults to the class's."""
+    """Schema and defaults of the ``CHANX`` setting (every key optional)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    send_completion: bool | None = None
-    send_message_immediately: bool | None = None
-    log_websocket_message: bool | None = None
-    log_ignored_actions: list[str] | tuple[str, ...] | None = None
-    camelize: bool | None = None
-    discriminator_field: str | None = Field(default=None, min_length=1)
-    channel_layer_alias: str | None = None
-    authenticator_class: ImportString[type[Any]] | None = None
-    groups: list[str] | tuple[str, ...] | None = None
-    passthrough_method_prefix: str | None = Field(default=None, min_length=1)
-    max_message_size: int | None = Field(default=None, gt=0)
-    max_concurrent_handlers: int | None = Field(default=None, gt=0)
-    handler_timeout: float | None = Field(default=None, gt=0)
-    close_old_connections: bool | None = None
+    # -- consumer defaults (class attributes of every chanx-django consumer) -----------------
+    #: ``{"action": "complete"}`` after each client frame.
+    SEND_COMPLETION: bool = _core.send_completion
+    #: Yield to the event loop after each frame sent.
+    SEND_MESSAGE_IMMEDIATELY: bool = _core.send_message_immediately
+    #: Log each received frame's action.
+    LOG_WEBSOCKET_MESSAGE: bool = _core.log_websocket_message
+    #: Actions never logged.
+    LOG_IGNORED_ACTIONS: list[str] | tuple[str, ...] = list(_core.log_ignored_actions)
+    #: snake_case models, camelCase keys on the wire.
+    CAMELIZE: bool = _core.camelize
+    #: The field whose value routes a frame (``MESSAGE_ACTION_KEY`` is the same setting).
+    DISCRIMINATOR_FIELD: str = Field(default=_core.discriminator_field, min_length=1)
+    #: Entry of ``CHANNEL_LAYERS``; ``None`` disables the layer.
+    CHANNEL_LAYER_ALIAS: str | None = _core.channel_layer_alias
+    #: Authenticator class (or its dotted path) of consumers that set none.
+    AUTHENTICATOR_CLASS: ImportString[type[Any]] | None = None
+    #: Groups joined after authentication.
+    GROUPS: list[str] | tuple[str, ...] = list(_core.groups)
+    #: Name prefix of generated passthrough handlers.
+    PASSTHROUGH_METHOD_PREFIX: str = Field(default=_core.passthrough_method_prefix, min_length=1)
+    #: Largest accepted client frame, in characters.
+    MAX_MESSAGE_SIZE: int = Field(default=_core.max_message_size, gt=0)
+    #: Frames of one connection handled at once.
+    MAX_CONCURRENT_HANDLERS: int = Field(default=_core.max_concurrent_handlers, gt=0)
+    #: Seconds a handler may run; ``None``: no limit.
+    HANDLER_TIMEOUT: float | None = Field(default=_core.handler_timeout, gt=0)
+    #: Await ``aclose_old_connections()`` before each frame and event, as Channels does.
+    CLOSE_OLD_CONNECTIONS: bool = False
+
+    # -- project-wide switches ----------------------------------------------------------------
+    #: ``DjangoAuthenticator`` sends the ``authentication`` frame (success and failure).
+    SEND_AUTHENTICATION_MESSAGE: bool = True
+    #: Base URL of the WebSocket routes in generated AsyncAPI documents.
+    WEBSOCKET_BASE_URL: str | None = None
+    ASYNCAPI_TITLE: str = "AsyncAPI Documentation"
+    ASYNCAPI_DESCRIPTION: str = ""
+    ASYNCAPI_VERSION: str = "1.0.0"
+    ASYNCAPI_SERVER_URL: str | None = None
+    ASYNCAPI_SERVER_PROTOCOL: str | None = None
+    ASYNCAPI_SERVERS: dict[str, dict[str, Any]] | None = None
+    ASYNCAPI_SECURITY_SCHEMES: dict[str, dict[str, Any]] | None = None
+    ASYNCAPI_DOCS_JS_URL: str | None = None
+    ASYNCAPI_DOCS_CSS_URL: str | None = None
+    ASYNCAPI_DOCS_JS_INTEGRITY: str | None = None
+    ASYNCAPI_DOCS_CSS_INTEGRITY: str | None = None
+    #: Accepted so projects that copied it from a chanx 2.x docs example start; no effect.
+    ASYNCAPI_CAMELIZE: bool | None = None
+
+    @property
+    def MESSAGE_ACTION_KEY(self) -> str:
+        """chanx 2.x's name of :attr:`DISCRIMINATOR_FIELD`."""
+        return self.DISCRIMINATOR_FIELD
 
     def overrides(self) -> dict[str, Any]:
         """The keys the project actually set, with their validated values."""
-        return {name: getattr(self, name) for name in self.model_fields_set}
+        return {name: getattr(self, name) for name in sorted(self.model_fields_set)}
+
+    def consumer_defaults(self) -> dict[str, Any]:
+        """Consumer attribute name -> value, for every consumer-attribute key."""
+        return {name.lower(): _copy(getattr(self, name)) for name in CONSUMER_KEYS}
 
 
-_lock = threading.Lock()
-_cached: ChanxSettings | None = None
-_epoch = 0
-_applied: weakref.WeakKeyDictionary[type, tuple[int, frozenset[str]]] = weakref.WeakKeyDictionary()
+#: The keys that are consumer class attributes (the attribute is the lower-case key).
+CONSUMER_KEYS: tuple[str, ...] = (
+    "SEND_COMPLETION",
+    "SEND_MESSAGE_IMMEDIATELY",
+    "LOG_WEBSOCKET_MESSAGE",
+    "LOG_IGNORED_ACTIONS",
+    "CAMELIZE",
+    "DISCRIMINATOR_FIELD",
+    "CHANNEL_LAYER_ALIAS",
+    "AUTHENTICATOR_CLASS",
+    "GROUPS",
+    "PASSTHROUGH_METHOD_PREFIX",
+    "MAX_MESSAGE_SIZE",
+    "MAX_CONCURRENT_HANDLERS",
+    "HANDLER_TIMEOUT",
+    "CLOSE_OLD_CONNECTIONS",
+)
+
+
+def _copy(value: Any) -> Any:
+    return list(value) if isinstance(value, (list, tuple)) else value
+
+
+_ALIASES = {"MESSAGE_ACTION_KEY": "DISCRIMINATOR_FIELD"}
+_KNOWN = (*ChanxSettings.model_fields, *_ALIASES)
+
+
+def _normalise(raw: dict[Any, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    given: dict[str, str] = {}
+    for key, value in raw.items():
+        name = str(key).upper()
+        name = _ALIASES.get(name, name)
+        if name in data:
+            raise ImproperlyConfigured(
+                f"invalid settings.CHANX: {key!r} and {given[name]!r} set the same key; keep one"
+            )
+        data[name], given[name] = value, str(key)
+    return data
+
+
+def merge_setting(current: Any, changes: dict[str, Any]) -> dict[str, Any]:
+    """``current`` (a ``CHANX`` dict) with ``changes`` applied, keys in their canonical spelling."""
+    merged = _normalise(current) if isinstance(current, dict) else {}
+    merged.update(_normalise(changes))
+    return merged
+
+
+def _unknown(key: str) -> str:
+    close = difflib.get_close_matches(key.upper(), _KNOWN, n=1)
+    return f"unknown key (did you mean {close[0]!r}?)" if close else "unknown key"
 
 
 def _validate(raw: Any) -> ChanxSettings:
     if not isinstance(raw, dict):
         raise ImproperlyConfigured(f"settings.CHANX must be a dict, got {type(raw).__name__}")
-    data = {str(key).lower(): value for key, value in raw.items()}
+    data = _normalise(raw)
     try:
         result = ChanxSettings.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: "
-            + ("unknown key" if err["type"] == "extra_forbidden" else err["msg"])
+            + (_unknown(str(err["loc"][0])) if err["type"] == "extra_forbidden" else err["msg"])
             for err in exc.errors(include_input=False)
         )
         raise ImproperlyConfigured(f"invalid settings.CHANX: {problems}") from None
-    authenticator = result.authenticator_class
+    authenticator = result.AUTHENTICATOR_CLASS
     if authenticator is not None:
         from chanx.core.authenticator import BaseAuthenticator
 
         if not (isinstance(authenticator, type) and issubclass(authenticator, BaseAuthenticator)):
             raise ImproperlyConfigured(
-                "invalid settings.CHANX: authenticator_class must be a BaseAuthenticator "
+                "invalid settings.CHANX: AUTHENTICATOR_CLASS must be a BaseAuthenticator "
                 f"subclass, got {authenticator!r}"
             )
     return result
 
 
-def chanx_settings() -> ChanxSettings:
-    """The validated ``CHANX`` setting (empty when Django is not configured or it is absent).
+_lock = threading.Lock()
+_cached: ChanxSettings | None = None
+_epoch = 0
+
+
+def get_chanx_settings() -> ChanxSettings:
+    """The validated ``CHANX`` setting (defaults when Django is not configured or it is absent).
 
     Raises:
         ImproperlyConfigured: on unknown keys or values of the wrong type.
@@ -104,64 +212,28 @@ def chanx_settings() -> ChanxSettings:
 
 
 def settings_epoch() -> int:
-    """Counter bumped whenever ``CHANX`` changes; classes re-apply it when theirs is older."""
+    """Counter bumped whenever ``CHANX`` changes (consumers re-apply it when theirs is older)."""
     return _epoch
 
 
-def _is_default_holder(klass: type) -> bool:
-    """Classes whose attributes are defaults (chanx's and Channels' own), not user choices."""
-    module = klass.__module__
-    return (
-        klass is object
-        or module.startswith(("chanx.core.", "chanx.channels.", "channels."))
-        or module in {"typing", "builtins"}
-    )
+class _LiveSettings:
+    """Attribute view of the current ``CHANX`` values; stays current after ``setting_changed``."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(get_chanx_settings(), name)
+
+    def __dir__(self) -> list[str]:
+        return sorted(_KNOWN)
+
+    def __repr__(self) -> str:
+        return f"<chanx_settings {get_chanx_settings().overrides()!r}>"
 
 
-def _explicit(cls: type, name: str) -> bool:
-    for klass in cls.__mro__:
-        if name not in vars(klass):
-            continue
-        state = _applied.get(klass)
-        if state is not None and name in state[1]:
-            continue  # a value we applied from CHANX, not a choice made in code
-        return not _is_default_holder(klass)
-    return False
-
-
-def _bases(cls: type) -> Iterator[type]:
-    for klass in reversed(cls.__mro__[1:]):
-        if hasattr(klass, "get_registry") and not _is_default_holder(klass):
-            yield klass
-
-
-def apply_settings(cls: type) -> None:
-    """Apply ``CHANX`` defaults to consumer class ``cls`` (and its consumer bases) once.
-
-    Attributes explicitly set in code are left alone; values applied earlier are withdrawn
-    first, so a changed setting (``override_settings``) fully replaces the old one.
-    """
-    epoch = _epoch
-    state = _applied.get(cls)
-    if state is not None and state[0] == epoch:
-        return
-    overrides = chanx_settings().overrides()
-    for base in _bases(cls):
-        if _applied.get(base, (None,))[0] != epoch:
-            apply_settings(base)
-    with _lock:
-        previous = state[1] if state is not None else frozenset()
-        for name in previous:
-            if name in vars(cls):
-                delattr(cls, name)
-        applied = set()
-        for name, value in overrides.items():
-            if not _explicit(cls, name):
-                setattr(cls, name, list(value) if isinstance(value, (list, tuple)) else value)
-                applied.add(name)
-        _applied[cls] = (epoch, frozenset(applied))
-        if applied or previous:
-            cls.rebuild_registry()  # type: ignore[attr-defined]
+#: The ``CHANX`` setting by upper-case key: ``chanx_settings.SEND_COMPLETION``. Always
+#: current (one object; it reads the validated setting of the moment).
+chanx_settings: ChanxSettings = cast("ChanxSettings", _LiveSettings())
 
 
 def _on_setting_changed(*, setting: str, **_kwargs: Any) -> None:

@@ -16,8 +16,14 @@ closes stale connections around each call. So it is skipped by default and opt-i
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import threading
+import weakref
 from typing import TYPE_CHECKING, Any, cast
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
 
 from channels.db import aclose_old_connections
 from channels.exceptions import AcceptConnection, DenyConnection
@@ -25,7 +31,7 @@ from channels.generic.websocket import (
     AsyncJsonWebsocketConsumer as ChannelsJsonConsumer,
 )
 from channels.layers import get_channel_layer as channels_get_layer
-from chanx.channels.settings import apply_settings, settings_epoch
+from chanx.channels.settings import get_chanx_settings, settings_epoch
 from chanx.core.consumer import ChanxConsumer, EventT
 from chanx.core.registry import Registry
 from chanx.core.types import ASGIApp, ASGIReceive, ASGISend, LayerMessage, Scope
@@ -55,10 +61,56 @@ else:
     _ChannelsSurface = ChannelsJsonConsumer
 
 
-def _ensure_settings(cls: type) -> None:
-    if cls.__dict__.get("_chanx_epoch") != settings_epoch():
-        apply_settings(cls)
-        cls._chanx_epoch = settings_epoch()  # type: ignore[attr-defined]
+_lock = threading.RLock()
+_base_epoch: int | None = None  # the settings epoch last applied to the base class
+_import_epoch: int | None = None  # the epoch applied before any subclass existed, if any
+_seen: weakref.WeakKeyDictionary[type, int] = weakref.WeakKeyDictionary()
+_compiled: weakref.WeakKeyDictionary[type, tuple[Any, ...]] = weakref.WeakKeyDictionary()
+
+
+def _compiled_from(cls: Any) -> tuple[Any, ...]:
+    """The attributes a class's routing table is compiled from."""
+    return (
+        cls.discriminator_field,
+        bool(cls.camelize),
+        cls.passthrough_method_prefix,
+        frozenset(cls.log_ignored_actions),
+    )
+
+
+def _apply_to_base(epoch: int) -> None:
+    """Make the ``CHANX`` values the class attributes of :class:`AsyncJsonWebsocketConsumer`."""
+    global _base_epoch
+    values = get_chanx_settings().consumer_defaults()  # validates: ImproperlyConfigured
+    for name, value in values.items():
+        setattr(AsyncJsonWebsocketConsumer, name, value)
+    _base_epoch = epoch
+
+
+def _ensure_settings(cls: Any) -> None:
+    """Apply a new ``CHANX`` to the base class, then recompile ``cls``'s table if it depends on it.
+
+    Cheap when nothing changed (two look-ups); runs when a connection starts, an event is sent
+    or a tool reads the registry, never per message.
+    """
+    epoch = settings_epoch()
+    if _base_epoch == epoch and _seen.get(cls) == epoch:
+        return
+    with _lock:
+        if _base_epoch != epoch:
+            _apply_to_base(epoch)
+        if _seen.get(cls) == epoch:
+            return
+        current = _compiled_from(cls)
+        known = _compiled.get(cls)
+        # A class first seen was compiled from the values of its creation; they are the
+        # current ones only if nothing changed since the base was set up at import.
+        if known is None and _import_epoch == epoch:
+            known = current
+        if known != current:
+            cls.rebuild_registry()
+        _compiled[cls] = current
+        _seen[cls] = epoch
 
 
 class AsyncJsonWebsocketConsumer(ChanxConsumer[EventT], _ChannelsSurface):
@@ -136,3 +188,32 @@ class AsyncJsonWebsocketConsumer(ChanxConsumer[EventT], _ChannelsSurface):
         if self.close_old_connections:
             await aclose_old_connections()
         await super().chanx_event(message)
+
+
+def _apply_at_import() -> None:
+    """Set the base class up before any subclass exists, when Django is ready for it.
+
+    Classes created afterwards then compile their routing table from the right values and
+    never need a second compilation. Otherwise the first use of each class applies it.
+    """
+    global _import_epoch
+    from django.apps import apps
+    from django.conf import settings
+
+    if settings.configured and apps.ready:
+        epoch = settings_epoch()
+        with _lock:
+            _apply_to_base(epoch)
+            _import_epoch = epoch
+
+
+def _on_setting_changed(*, setting: str, **_kwargs: Any) -> None:
+    # Applied at once, so consumer classes defined while the setting is active (inside
+    # ``override_settings``) compile from it. A wrong value is reported on first use instead.
+    if setting == "CHANX":
+        with _lock, contextlib.suppress(ImproperlyConfigured):
+            _apply_to_base(settings_epoch())
+
+
+_apply_at_import()
+setting_changed.connect(_on_setting_changed, dispatch_uid="chanx.channels.websocket")

@@ -24,9 +24,12 @@ if TYPE_CHECKING:
 __all__ = ["request_from_scope"]
 
 
-def request_from_scope(scope: Scope) -> HttpRequest:
-    """A ``GET`` request carrying the handshake's path, query, headers, cookies and user."""
-    http_scope: dict[str, Any] = {**scope, "type": "http", "method": "GET"}
+def request_from_scope(scope: Scope, method: str = "GET") -> HttpRequest:
+    """An ``HttpRequest`` carrying the handshake's path, query, headers, cookies and user.
+
+    ``method`` is the HTTP verb the request pretends to be (the handshake is a ``GET``).
+    """
+    http_scope: dict[str, Any] = {**scope, "type": "http", "method": method.upper()}
     http_scope.setdefault("path", "/")
     request = ASGIRequest(http_scope, BytesIO())
     session = scope.get("session")
