@@ -80,6 +80,7 @@ async def test_connections_survive_a_redis_outage_and_presence_recovers(
                 await alice.send_json({"action": "typing_start"})  # handler error, still open
                 error = await alice.receive_json()
                 assert error["payload"][0]["type"] == "handler_error"
+                assert (await alice.receive_json())["action"] == "complete"  # errors too
                 await clock.wait_for_sleepers(1)
                 await clock.advance(3)
                 await clock.wait_for_sleepers(1, timeout=15)  # the failed beat went back to sleep

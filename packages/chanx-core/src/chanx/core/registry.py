@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 from pydantic.alias_generators import to_snake
 
 from chanx.core.camel import camel_model
+from chanx.core.config import ConsumerConfig
 from chanx.core.decorators import CHANNEL_ATTR, HANDLER_ATTR, ChannelInfo, HandlerInfo
 from chanx.messages.base import BaseChannelEvent, discriminator_values
 
@@ -227,7 +228,7 @@ def _passthrough_route(
             f"{cls.__qualname__}: passthrough method name {method_name!r} for "
             f"{model.__qualname__} is already taken; change passthrough_method_prefix"
         )
-    if existing is None or existing_info.input_type is not model:  # type: ignore[union-attr]
+    if not isinstance(existing_info, HandlerInfo) or existing_info.input_type is not model:
         func = _passthrough_method(model)
         func.__name__ = func.__qualname__ = method_name
         setattr(
@@ -254,15 +255,15 @@ def _passthrough_route(
     )
 
 
-def build_registry(cls: type, localns: Mapping[str, Any] | None = None) -> Registry:
+def build_registry(cls: type[ConsumerConfig], localns: Mapping[str, Any] | None = None) -> Registry:
     """Compile the routing table of consumer class ``cls`` (called once per class).
 
     ``localns`` is the namespace the class was defined in, so that postponed annotations
     naming types local to a function (tests, factories) still resolve.
     """
-    field_name: str = cls.discriminator_field  # type: ignore[attr-defined]
-    camelize: bool = bool(cls.camelize)  # type: ignore[attr-defined]
-    prefix: str = cls.passthrough_method_prefix  # type: ignore[attr-defined]
+    field_name = cls.discriminator_field
+    camelize = bool(cls.camelize)
+    prefix = cls.passthrough_method_prefix
 
     routes: list[Route] = []
     for name, info in _collect(cls).items():
