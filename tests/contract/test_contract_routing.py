@@ -211,8 +211,18 @@ class TestRouting:
     ) -> None:
         ws = await open_ws(routes(binding), "/ws/complete")
         await ws.send_json({"action": "echo", "payload": "x", "ref": "r1"})
-        assert await ws.receive_json() == {"ref": "r1", "action": "echo", "payload": "X"}
-        assert await ws.receive_json() == {"ref": "r1", "action": "complete", "payload": None}
+        assert await ws.receive_json() == {
+            "version": 1,
+            "ref": "r1",
+            "action": "echo",
+            "payload": "X",
+        }
+        assert await ws.receive_json() == {
+            "version": 1,
+            "ref": "r1",
+            "action": "complete",
+            "payload": None,
+        }
         await ws.send_json({"action": "unknown", "ref": 7})
         error = await ws.receive_json()
         assert error["ref"] == 7

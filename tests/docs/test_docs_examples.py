@@ -200,8 +200,7 @@ async def test_missing_token_is_refused_with_4401() -> None:
             "payload": {
                 "status_code": 401,
                 "status_text": "Unauthorized",
-                "detail": "A token query parameter is required",
-                "data": None,
+                "data": {"detail": "A token query parameter is required"},
             },
         }
         assert await ws.wait_closed() == 4401
@@ -381,6 +380,7 @@ async def test_camelize_and_ref_echo() -> None:
                 {"action": "post", "payload": {"text": "x", "replyTo": 3}, "ref": "r1"}
             )
             assert await ws.receive_json() == {
+                "version": 1,
                 "ref": "r1",
                 "action": "new_post",
                 "payload": {"text": "x", "replyTo": 3},

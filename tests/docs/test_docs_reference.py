@@ -103,7 +103,7 @@ def test_wire_format_page_lists_every_error_type_chanx_produces() -> None:
         text = source.read_text()
         produced |= set(re.findall(r'error_entry\(\s*"(\w+)"', text))
         produced |= set(re.findall(r'type="(\w+)"', text)) & {"rate_limited"}
-    assert {"binary_frame", "handler_error", "message_too_large"} <= produced
+    assert {"json_invalid", "message_too_large"} <= produced
     for kind in produced:
         assert f"``{kind}``" in page, f"error type {kind} is not documented"
 

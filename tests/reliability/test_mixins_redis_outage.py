@@ -79,7 +79,7 @@ async def test_connections_survive_a_redis_outage_and_presence_recovers(
                 assert (await alice.receive_json())["action"] == "complete"
                 await alice.send_json({"action": "typing_start"})  # handler error, still open
                 error = await alice.receive_json()
-                assert error["payload"][0]["type"] == "handler_error"
+                assert error["payload"]["detail"].startswith("Failed to process message for ")
                 assert (await alice.receive_json())["action"] == "complete"  # errors too
                 await clock.wait_for_sleepers(1)
                 await clock.advance(3)

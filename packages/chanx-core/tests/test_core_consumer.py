@@ -27,7 +27,12 @@ async def test_ping_gets_pong_and_ref_is_echoed() -> None:
         await ws.send_json({"action": "ping"})
         assert await ws.receive_message(PongMessage) == PongMessage()
         await ws.send_json({"action": "ping", "ref": "abc"})
-        assert await ws.receive_json() == {"ref": "abc", "action": "pong", "payload": None}
+        assert await ws.receive_json() == {
+            "version": 1,
+            "ref": "abc",
+            "action": "pong",
+            "payload": None,
+        }
         await ws.send_json({"action": "ping", "ref": 12})
         assert (await ws.receive_json())["ref"] == 12
         await ws.send_json({"action": "ping", "ref": {"not": "an id"}})
@@ -48,8 +53,8 @@ async def test_send_message_inside_handler_and_return_value_both_reach_sender() 
     async with WebsocketHarness(ChatConsumer) as ws:
         await ws.send_json({"action": "echo", "payload": 5, "ref": "r"})
         first, second = await ws.receive_json(), await ws.receive_json()
-        assert first == {"ref": "r", "action": "echo", "payload": -5}
-        assert second == {"ref": "r", "action": "echo", "payload": 5}
+        assert first == {"version": 1, "ref": "r", "action": "echo", "payload": -5}
+        assert second == {"version": 1, "ref": "r", "action": "echo", "payload": 5}
 
 
 async def test_broadcast_reaches_group_members_once_and_exclude_current(
@@ -151,7 +156,7 @@ async def test_without_layer_broadcast_and_events_fail_loudly() -> None:
         await ws.send_json({"action": "chat", "payload": {"message": "hi"}})
         frame = await ws.receive_json()
         assert frame["action"] == "error"
-        assert frame["payload"][0]["type"] == "handler_error"
+        assert frame["payload"]["detail"].startswith("Failed to process message for ")
 
 
 async def test_event_without_string_discriminator_is_refused() -> None:
@@ -172,8 +177,8 @@ async def test_completion_signal_follows_each_frame() -> None:
         await ws.send_json({"action": "ping", "ref": 1})
         frames = await ws.receive_until("complete")
         assert frames == [
-            {"ref": 1, "action": "pong", "payload": None},
-            {"ref": 1, "action": "complete", "payload": None},
+            {"version": 1, "ref": 1, "action": "pong", "payload": None},
+            {"version": 1, "ref": 1, "action": "complete", "payload": None},
         ]
         await ws.send_json({"action": "log", "payload": "x"})
         assert await ws.receive_json() == {"action": "complete", "payload": None}

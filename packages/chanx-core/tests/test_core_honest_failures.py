@@ -72,7 +72,7 @@ async def test_a_handler_returning_a_non_message_gets_an_error_and_keeps_the_con
             frame = await ws.receive_json()
             assert frame["action"] == "error"
             assert frame["ref"] == payload
-            assert frame["payload"][0]["type"] == "handler_error"
+            assert frame["payload"]["detail"].startswith("Failed to process message for ")
         await ws.send_json({"action": "ping"})
         assert await ws.receive_json() == {"action": "pong", "payload": None}
     logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
@@ -117,10 +117,22 @@ async def test_completion_follows_validation_errors_and_handler_failures() -> No
     async with WebsocketHarness(Completing) as ws:
         await ws.send_json({"action": "log", "payload": 5, "ref": "v"})
         assert (await ws.receive_json())["action"] == "error"
-        assert await ws.receive_json() == {"ref": "v", "action": "complete", "payload": None}
+        assert await ws.receive_json() == {
+            "version": 1,
+            "ref": "v",
+            "action": "complete",
+            "payload": None,
+        }
         await ws.send_json({"action": "boom", "ref": "b"})
-        assert (await ws.receive_json())["payload"][0]["type"] == "handler_error"
-        assert await ws.receive_json() == {"ref": "b", "action": "complete", "payload": None}
+        assert (await ws.receive_json())["payload"]["detail"].startswith(
+            "Failed to process message for "
+        )
+        assert await ws.receive_json() == {
+            "version": 1,
+            "ref": "b",
+            "action": "complete",
+            "payload": None,
+        }
 
 
 async def test_one_string_is_one_group(layer: InMemoryChannelLayer) -> None:

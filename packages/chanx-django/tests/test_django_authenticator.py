@@ -182,8 +182,7 @@ async def test_missing_credentials_are_4401(people: dict[str, Any]) -> None:
     assert payload == {
         "status_code": 401,
         "status_text": "Unauthorized",
-        "detail": "Authentication credentials were not provided.",
-        "data": None,
+        "data": {"detail": "Authentication credentials were not provided."},
     }
     assert RecordingConsumer.seen == []
 
@@ -191,7 +190,7 @@ async def test_missing_credentials_are_4401(people: dict[str, Any]) -> None:
 async def test_invalid_token_is_4401(people: dict[str, Any]) -> None:
     headers = [("authorization", "Token not-a-real-token")]
     payload, code = await refused(bare_router, f"/ws/rec/{people['lobby'].name}/", headers)
-    assert (code, payload["detail"]) == (4401, "Invalid token.")
+    assert (code, payload["data"]["detail"]) == (4401, "Invalid token.")
 
 
 async def test_inactive_user_session_is_4401(people: dict[str, Any]) -> None:
@@ -203,7 +202,7 @@ async def test_inactive_user_session_is_4401(people: dict[str, Any]) -> None:
 async def test_object_permission_denied_is_4403(people: dict[str, Any]) -> None:
     headers = await token_headers(people["bob"])
     payload, code = await refused(bare_router, f"/ws/rec/{people['secret'].name}/", headers)
-    assert (code, payload["detail"]) == (4403, "You are not a member of this room.")
+    assert (code, payload["data"]["detail"]) == (4403, "You are not a member of this room.")
 
 
 async def test_missing_object_is_4404(people: dict[str, Any]) -> None:
@@ -224,7 +223,7 @@ async def test_database_error_is_4500_without_internals(
     with caplog.at_level(logging.ERROR, logger="chanx"):
         payload, code = await refused(bare_router, f"/ws/broken/{people['lobby'].pk}/")
     assert code == 4500
-    assert payload["detail"] == "Authentication could not complete"
+    assert payload["data"]["detail"] == "Authentication could not complete"
     text = str(payload)
     assert "no_such_table" not in text
     assert "Traceback" not in text

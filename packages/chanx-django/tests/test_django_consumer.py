@@ -219,6 +219,6 @@ async def test_channels_communicator_spellings() -> None:
         await ws.send_to(text_data='{"action": "ping"}')
         assert await ws.receive_from() == '{"action":"pong","payload":null}'
         await ws.send_to(bytes_data=b"\x00")
-        assert (await ws.receive_json_from())["payload"][0]["type"] == "binary_frame"
+        assert (await ws.receive_json_from())["payload"][0]["type"] == "json_invalid"
         with pytest.raises(ValueError, match="text_data or bytes_data"):
             await ws.send_to()

@@ -52,7 +52,7 @@ class ChatRoomTests(WebsocketTestCase):
         room = await create_room("tc-open")
         payload, code = await self.connect_refused(f"/ws/rooms/{room.pk}/")
         assert code == 4401
-        assert payload["detail"] == "Authentication credentials were not provided."
+        assert payload["data"]["detail"] == "Authentication credentials were not provided."
 
     async def test_user_in_scope_without_credentials(self) -> None:
         user = await self.create_user("tc-scoped")

@@ -110,10 +110,11 @@ async def test_error_frame_echoes_ref_and_binary_frames_are_counted(
     Room = limited(base, MemoryStore(clock), rate_limit=BucketSpec(capacity=1, refill_rate=1))
     async with connect(Room, "alice") as alice:
         await alice.send_bytes(b"\x00")
-        assert (await alice.receive_json())["payload"][0]["type"] == "binary_frame"
+        assert (await alice.receive_json())["payload"][0]["type"] == "json_invalid"
         await alice.send_json({"action": "say", "payload": "x", "ref": "r1"})
         frame = await alice.receive_json()
         assert frame == {
+            "version": 1,
             "ref": "r1",
             "action": "error",
             "payload": [

@@ -35,7 +35,8 @@ async def authenticate_connection(consumer: ChanxConsumer[Any]) -> bool:
     Both spellings of the method are accepted: ``authenticate(self)`` and
     ``authenticate(self, scope)``. An exception inside it counts as a failure with status 500
     (logged, never sent). On failure the client gets an ``authentication`` frame with the
-    status and the authenticator's ``detail``, then a close with code ``4000 + status``.
+    status and ``{"detail": <the authenticator's detail>}``, then a close with code
+    ``4000 + status``.
     """
     auth_class = consumer.authenticator_class
     if auth_class is None:
@@ -62,8 +63,9 @@ async def authenticate_connection(consumer: ChanxConsumer[Any]) -> bool:
         status,
         code,
     )
+    phrase = HTTPStatus(status).phrase
     payload = AuthenticationPayload(
-        status_code=status, status_text=HTTPStatus(status).phrase, detail=auth.detail
+        status_code=status, status_text=phrase, data={"detail": auth.detail or phrase}
     )
     await consumer.send_message(AuthenticationMessage(payload=payload), ref=None)
     await consumer.close(code=code)

@@ -2,7 +2,8 @@
 
 Today that is ``ref``: a client may put a correlation id on a frame, and every frame the server
 writes while handling it (reply, errors, completion, the handler's own ``send_message`` calls)
-carries the same ``ref`` back. Broadcasts and event output never carry one: they answer no frame.
+carries the same ``ref`` back, with the envelope version (``"version": 1``) beside it.
+Broadcasts and event output never carry one: they answer no frame.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ import json
 from contextvars import ContextVar
 from typing import Any
 
-__all__ = ["MAX_REF_LENGTH", "Ref", "current_ref", "frame_ref", "with_ref"]
+__all__ = ["ENVELOPE_VERSION", "MAX_REF_LENGTH", "Ref", "current_ref", "frame_ref", "with_ref"]
+
+#: Version written in the envelope of frames that carry envelope keys.
+ENVELOPE_VERSION = 1
 
 #: A ``ref`` is an id: a string of at most this many characters, or an integer.
 MAX_REF_LENGTH = 128
@@ -43,7 +47,7 @@ def frame_ref(text: str | None) -> Ref | None:
 
 
 def with_ref(text: str, ref: Any) -> str:
-    """Splice ``"ref"`` into an already serialized JSON object without re-encoding it."""
+    """Splice ``"version"`` and ``"ref"`` into a serialized JSON object without re-encoding it."""
     if ref is None or len(text) < 3:
         return text
-    return '{"ref":' + json.dumps(ref) + "," + text[1:]
+    return '{"version":1,"ref":' + json.dumps(ref) + "," + text[1:]

@@ -1,7 +1,9 @@
 """Error frames: small, bounded and free of client input.
 
-Every problem with a frame becomes one ``{"action": "error", "payload": [...]}`` frame whose
-entries look like Pydantic errors (``type``, ``loc``, ``msg``). Entries never carry the input
+A frame that cannot be validated becomes one ``{"action": "error", "payload": [...]}`` frame
+whose entries look like Pydantic errors (``type``, ``loc``, ``msg``); a frame whose handler
+failed gets ``{"action": "error", "payload": {"detail": ...}}`` (:func:`detail_frame`).
+Entries never carry the input
 (Pydantic's ``input`` and ``ctx`` are dropped, messages that would quote it are replaced) and
 their number and length are capped, so a huge or hostile frame cannot produce a huge answer.
 
@@ -22,6 +24,7 @@ from pydantic_core import to_json
 
 __all__ = [
     "MAX_ERROR_ENTRIES",
+    "detail_frame",
     "error_entry",
     "error_frame",
     "schema_names",
@@ -119,3 +122,8 @@ def validation_error_entries(
 def error_frame(entries: list[dict[str, Any]]) -> str:
     """Serialize an error frame once."""
     return to_json({"action": "error", "payload": entries}).decode()
+
+
+def detail_frame(detail: str) -> str:
+    """Serialize an error frame whose payload is ``{"detail": detail}`` (handler failures)."""
+    return to_json({"action": "error", "payload": {"detail": detail}}).decode()

@@ -4,7 +4,8 @@ Per frame: the size check, ``TypeAdapter.validate_json`` over the discriminated 
 consumer's input types (the discriminator is always required, even with one handler), a dict
 lookup from the validated type to its handler, the handler, and the reply serialized once.
 Whatever happens to a frame that reached validation, it gets an answer (an error frame when
-it fails) and, with ``send_completion``, a ``complete`` frame last; the connection stays open.
+it fails: Pydantic-style entries for invalid frames, ``{"detail": ...}`` when the handler
+failed) and, with ``send_completion``, a ``complete`` frame last; the connection stays open.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import BaseModel, ValidationError
 
 from chanx.core.envelope import Ref, current_ref, frame_ref, with_ref
-from chanx.core.errors import error_entry, error_frame, schema_names, validation_error_entries
+from chanx.core.errors import (
+    detail_frame,
+    error_entry,
+    error_frame,
+    schema_names,
+    validation_error_entries,
+)
 from chanx.core.sending import Sending
 
 if TYPE_CHECKING:
@@ -27,11 +34,9 @@ __all__ = ["Receiving"]
 logger = logging.getLogger("chanx.consumer")
 
 _BINARY = error_frame(
-    [error_entry("binary_frame", "Binary frames are not supported; send JSON text")]
+    [error_entry("json_invalid", "Invalid JSON: binary frames are not supported")]
 )
-_NO_HANDLERS = error_frame([error_entry("no_handlers", "This endpoint accepts no messages")])
-_INTERNAL = error_frame([error_entry("handler_error", "Failed to process message")])
-_TIMEOUT = error_frame([error_entry("handler_timeout", "The handler took too long")])
+_NO_HANDLERS = detail_frame("Failed to process message")
 _COMPLETE = '{"action":"complete","payload":null}'
 
 
@@ -71,7 +76,8 @@ class Receiving(Sending):
             known = schema_names(tuple(registry.ws_by_type))
             entries = validation_error_entries(exc, registry.discriminator_field, known)
             await self.send_text(with_ref(error_frame(entries), ref))
-            if self.send_completion:
+            # a frame that is not JSON never reached message validation: no completion
+            if self.send_completion and entries[0]["type"] != "json_invalid":
                 await self.send_text(with_ref(_COMPLETE, ref))
             return
         route = registry.ws_by_type[type(message)]
@@ -117,10 +123,10 @@ class Receiving(Sending):
                     result = await route.func(self, message)
         except TimeoutError:
             logger.error("handler %s timed out after %ss", route.name, self.handler_timeout)
-            return _TIMEOUT
+            return route.failure
         except Exception:
             logger.exception("handler %s failed", route.name)
-            return _INTERNAL
+            return route.failure
         if result is None:
             return None
         if not isinstance(result, BaseModel):
@@ -132,12 +138,12 @@ class Receiving(Sending):
                 type(result).__name__,
                 _expected(route.output_type),
             )
-            return _INTERNAL
+            return route.failure
         try:
             return self.encode_message(result)
         except Exception:
             logger.exception("handler %s returned a message that cannot be serialized", route.name)
-            return _INTERNAL
+            return route.failure
 
 
 def _expected(output_type: Any) -> str:

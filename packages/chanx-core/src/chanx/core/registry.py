@@ -21,6 +21,7 @@ from pydantic.alias_generators import to_snake
 from chanx.core.camel import camel_model
 from chanx.core.config import ConsumerConfig
 from chanx.core.decorators import CHANNEL_ATTR, HANDLER_ATTR, ChannelInfo, HandlerInfo
+from chanx.core.errors import detail_frame
 from chanx.messages.base import BaseChannelEvent, discriminator_values
 
 __all__ = ["Registry", "Route", "build_registry", "channel_info", "event_key_field"]
@@ -43,6 +44,11 @@ class Route:
     description: str | None
     tags: tuple[str, ...]
     passthrough: bool
+
+    @property
+    def failure(self) -> str:
+        """The error frame sent when this handler fails (input-free, sent as is)."""
+        return detail_frame(f"Failed to process message for {self.keys[0]}")
 
 
 @dataclass(slots=True)

@@ -14,6 +14,8 @@ __all__ = [
     "CompleteMessage",
     "ErrorDetail",
     "ErrorMessage",
+    "EventCompleteMessage",
+    "GroupCompleteMessage",
     "PongMessage",
 ]
 
@@ -40,30 +42,49 @@ class ErrorDetail(BaseModel):
 
 
 class ErrorMessage(BaseMessage):
-    """Sent when a frame cannot be processed; the connection stays open."""
+    """Sent when a frame cannot be processed; the connection stays open.
+
+    The payload is a list of :class:`ErrorDetail` entries for a frame that failed validation,
+    ``{"detail": ...}`` when its handler failed, ``{"reason": ..., "detail": ...}`` for topic
+    errors.
+    """
 
     action: Literal["error"] = "error"
-    payload: list[ErrorDetail]
+    payload: list[ErrorDetail] | dict[str, Any] | Any = None
 
 
 class CompleteMessage(BaseMessage):
-    """Sent after a frame's handler finished, when the consumer sets ``send_completion``."""
+    """Sent last for each client frame that reached validation, when ``send_completion`` is on."""
 
     action: Literal["complete"] = "complete"
     payload: None = None
 
 
+class GroupCompleteMessage(BaseMessage):
+    """Sent after each relayed broadcast on each receiver, when ``send_completion`` is on."""
+
+    action: Literal["group_complete"] = "group_complete"
+    payload: None = None
+
+
+class EventCompleteMessage(BaseMessage):
+    """Sent after each event reached its event handler, when ``send_completion`` is on."""
+
+    action: Literal["event_complete"] = "event_complete"
+    payload: None = None
+
+
 class AuthenticationPayload(BaseModel):
-    """Outcome of the authentication of a connection."""
+    """Outcome of the authentication of a connection: the status and a body (``data``)."""
 
     status_code: int
     status_text: str
-    detail: str | None = None
-    data: dict[str, Any] | None = None
+    #: The body of the outcome, e.g. ``{"detail": "Not allowed here"}``.
+    data: Any = None
 
 
 class AuthenticationMessage(BaseMessage):
-    """Sent when authentication fails, just before the server closes with ``4000 + status``."""
+    """The outcome of authentication; on failure the server closes with ``4000 + status``."""
 
     action: Literal["authentication"] = "authentication"
     payload: AuthenticationPayload

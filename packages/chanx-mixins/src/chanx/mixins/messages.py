@@ -124,4 +124,4 @@ class RateLimitErrorDetail(ErrorDetail):
 class RateLimitErrorMessage(ErrorMessage):
     """Error frame answering a frame over the rate limit; the frame was not handled."""
 
-    payload: list[RateLimitErrorDetail]  # type: ignore[assignment]
+    payload: list[RateLimitErrorDetail]
