@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar, Literal
 
 import pytest
 from core_consumers import ChatConsumer, LayerConsumer, fresh_layer
 from core_models import ChatNotification, ChatPayload, LogMessage, UserJoined
+from pydantic import BaseModel
 
 from chanx.core import ChanxConsumer, ConsumerMixin, InMemoryChannelLayer, event_handler, ws_handler
 from chanx.core.testing import RecordingLayer, WebsocketHarness
@@ -346,3 +347,60 @@ def test_a_method_that_looks_like_a_handler_is_warned() -> None:
         class Forgot(ChanxConsumer):
             async def handle_shout(self, message: Shout) -> None:
                 return None
+
+
+# -- composition: extra_groups and emits ------------------------------------------------------
+class Greeting(BaseMessage):
+    action: Literal["greeting"] = "greeting"
+    payload: str = ""
+
+
+class AuditMixin(ConsumerMixin):
+    extra_groups = ["audit"]
+    emits: Sequence[type[BaseModel]] = [Greeting]
+
+
+class MetricsMixin(ConsumerMixin):
+    extra_groups = ["metrics", "audit"]
+
+
+async def test_extra_groups_of_every_class_are_joined(layer: InMemoryChannelLayer) -> None:
+    class Room(MetricsMixin, AuditMixin, Recorded):
+        groups = ["lobby"]
+
+        @ws_handler
+        async def handle_ping(self, message: PingMessage) -> PongMessage:
+            return PongMessage()
+
+    async with WebsocketHarness(Room) as ws:
+        assert Recorded.last().groups == ["lobby", "metrics", "audit"]
+        channel = Recorded.last().channel_name
+        assert all(layer.group_members(g) == [channel] for g in ("lobby", "metrics", "audit"))
+        # events reach the mixins' groups by default: a mixin's events are never lost
+        await Room.broadcast_event(UserJoined(payload="x"))
+        await ws.send_json({"action": "ping"})
+        assert (await ws.receive_json())["action"] == "pong"
+    assert Room.get_registry().emits == (Greeting,)
+
+
+def test_emits_must_be_messages() -> None:
+    with pytest.raises(TypeError, match=r"emits item .*int.* must be a BaseMessage subclass"):
+
+        class Wrong(ChanxConsumer):
+            emits = [int]  # type: ignore[list-item]
+
+
+def test_outgoing_validates_every_frame_the_consumer_may_send() -> None:
+    class Room(AuditMixin, ChanxConsumer):
+        @ws_handler
+        async def handle_ping(self, message: PingMessage) -> PongMessage:
+            return PongMessage()
+
+    outgoing = Room.get_registry().outgoing
+    for frame in (
+        '{"action": "pong"}',
+        '{"action": "greeting", "payload": "hi"}',
+        '{"action": "group_complete"}',
+        '{"action": "error", "payload": {"detail": "x"}}',
+    ):
+        assert outgoing.validate_json(frame).action == frame.split('"')[3]

@@ -39,6 +39,11 @@ class ConsumerConfig:
     authenticator_class: type[BaseAuthenticator] | None = None
     #: Groups joined after authentication and targeted by default broadcasts.
     groups: list[str] = []
+    #: More groups, merged across the MRO (mixins declare theirs) and joined after ``groups``.
+    extra_groups: list[str] = []
+    #: Messages sent outside any handler (e.g. from ``post_authentication``), merged across
+    #: the MRO: documented in AsyncAPI and known to the test helpers.
+    emits: Sequence[type[BaseModel]] = ()
     #: Event types forwarded to the client unchanged (merged across the MRO).
     passthrough_events: Sequence[type[BaseModel]] = ()
     #: Prefix of the generated passthrough handler methods.

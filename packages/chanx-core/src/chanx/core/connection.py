@@ -69,6 +69,9 @@ class Connection(ConsumerConfig):
     #: ``DenyConnection``; bindings set it).
     deny_exceptions: ClassVar[tuple[type[Exception], ...]] = ()
 
+    #: ``extra_groups`` merged over the MRO, most derived first (computed per class).
+    _chanx_extra_groups: ClassVar[tuple[str, ...]] = ()
+
     scope: Scope
     base_send: ASGISend
     channel_layer: ChannelLayer | None
@@ -83,9 +86,12 @@ class Connection(ConsumerConfig):
                 f"{type(self).__qualname__}.as_asgi(), not the class itself"
             )
         super().__init__(*args, **kwargs)
-        # A list assigned before super().__init__() (per-instance groups) is kept.
+        # A list assigned before super().__init__() (per-instance groups) is kept; the
+        # class's merged extra_groups follow.
         own = self.__dict__.get("groups")
-        self.groups = list(type(self).groups if own is None else own)
+        groups = list(type(self).groups if own is None else own)
+        groups.extend(g for g in self._chanx_extra_groups if g not in groups)
+        self.groups = groups
         self.user = None
         self.authenticator = None
         self.channel_layer = None
@@ -99,6 +105,14 @@ class Connection(ConsumerConfig):
     def state(self) -> ConnectionState:
         """The connection's current state."""
         return self._chanx_state
+
+    @property
+    def url_params(self) -> dict[str, Any]:
+        """URL captures of the route: Starlette's ``path_params`` or Channels' route kwargs."""
+        params = self.scope.get("path_params")
+        if params is None:
+            params = self.scope.get("url_route", {}).get("kwargs", {})
+        return dict(params)
 
     @property
     def closed(self) -> bool:

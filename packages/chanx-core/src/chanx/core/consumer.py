@@ -24,7 +24,7 @@ from chanx.core._checks import check_consumer_class
 from chanx.core._mailbox import Mailbox
 from chanx.core.events import Events, EventT
 from chanx.core.layer_reader import LayerReader
-from chanx.core.registry import Registry, build_registry
+from chanx.core.registry import Registry, build_registry, merged_attribute
 from chanx.core.types import DirectDeliveryLayer
 
 if TYPE_CHECKING:
@@ -65,6 +65,7 @@ class ChanxConsumer(Events[EventT]):
         cls._chanx_localns = _types_of(sys._getframe(1).f_locals)
         cls._chanx = build_registry(cls, cls._chanx_localns)
         cls._chanx_ignored = frozenset(cls.log_ignored_actions)
+        cls._chanx_extra_groups = tuple(merged_attribute(cls, "extra_groups", True))
 
     _chanx_localns: ClassVar[dict[str, Any]] = {}
 

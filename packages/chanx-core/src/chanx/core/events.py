@@ -101,13 +101,15 @@ class Events(Receiving, Generic[EventT]):
     async def broadcast_event(
         cls, event: EventT, groups: str | Iterable[str] | None = None
     ) -> None:
-        """Deliver an event to every connection in ``groups`` (default: the class's groups).
+        """Deliver an event to every connection in ``groups``.
 
-        One string names one group.
+        One string names one group; the default is the class's ``groups`` and its merged
+        ``extra_groups``.
         """
         layer = cls._chanx_require_layer()
         envelope = cls._chanx_event_envelope(event)
-        for group in group_list(groups, cls.groups):
+        default = [*cls.groups, *(g for g in cls._chanx_extra_groups if g not in cls.groups)]
+        for group in group_list(groups, default):
             await layer.group_send(group, envelope)
 
     @classmethod

@@ -22,9 +22,16 @@ from chanx.core.camel import camel_model
 from chanx.core.config import ConsumerConfig
 from chanx.core.decorators import CHANNEL_ATTR, HANDLER_ATTR, ChannelInfo, HandlerInfo
 from chanx.core.errors import detail_frame
-from chanx.messages.base import BaseChannelEvent, discriminator_values
+from chanx.messages.base import BaseChannelEvent, BaseMessage, discriminator_values
 
-__all__ = ["Registry", "Route", "build_registry", "channel_info", "event_key_field"]
+__all__ = [
+    "Registry",
+    "Route",
+    "build_registry",
+    "channel_info",
+    "event_key_field",
+    "merged_attribute",
+]
 
 Handler = Callable[[Any, Any], Awaitable[Any]]
 
@@ -65,11 +72,68 @@ class Registry:
     event_by_key: dict[str, Route] = field(default_factory=dict)
     #: validates a raw client frame into one of the input types; None without ws handlers
     incoming: TypeAdapter[Any] | None = None
+    #: messages the consumer sends outside any handler (``emits``, merged across the MRO)
+    emits: tuple[type[BaseModel], ...] = ()
+    _outgoing: TypeAdapter[Any] | None = None
 
     @property
     def actions(self) -> tuple[str, ...]:
         """Discriminator values a client may send, in declaration order."""
         return tuple(k for r in self.ws_routes for k in r.keys)
+
+    @property
+    def output_types(self) -> tuple[type[BaseModel], ...]:
+        """Every message class this consumer may send: handler outputs, emits, chanx's own."""
+        found: dict[type[BaseModel], None] = {}
+        for route in (*self.ws_routes, *self.event_routes):
+            for tp in _members(route.output_type):
+                found[tp] = None
+        for tp in (*self.emits, *_standard_outputs()):
+            found[tp] = None
+        return tuple(found)
+
+    @property
+    def outgoing(self) -> TypeAdapter[Any]:
+        """Validates any frame this consumer sends (built on first use, then kept).
+
+        For test helpers and clients: a discriminated union of :attr:`output_types`, in
+        camelCase when the consumer camelizes.
+        """
+        if self._outgoing is None:
+            by_key: dict[str, type[BaseModel]] = {}
+            for tp in self.output_types:
+                for key in discriminator_values(tp, self.discriminator_field):
+                    by_key.setdefault(key, tp)
+            wire = [camel_model(t) if self.camelize else t for t in dict.fromkeys(by_key.values())]
+            self._outgoing = _union_adapter(wire, self.discriminator_field) or TypeAdapter(Any)
+        return self._outgoing
+
+
+def _members(output: Any) -> list[type[BaseModel]]:
+    """The message classes of an output annotation: a class, ``A | B``, a list of classes."""
+    if isinstance(output, type) and issubclass(output, BaseModel):
+        return [output]
+    if isinstance(output, list | tuple):
+        return [t for item in output for t in _members(item)]
+    return [t for arg in typing.get_args(output) for t in _members(arg)]
+
+
+def _standard_outputs() -> tuple[type[BaseModel], ...]:
+    from chanx.messages.outgoing import (
+        AuthenticationMessage,
+        CompleteMessage,
+        ErrorMessage,
+        EventCompleteMessage,
+        GroupCompleteMessage,
+    )
+
+    return (
+        ErrorMessage,
+        CompleteMessage,
+        GroupCompleteMessage,
+        EventCompleteMessage,
+        AuthenticationMessage,
+    )
 
 
 def event_key_field(model: type[BaseModel], discriminator_field: str) -> str:
@@ -169,12 +233,32 @@ def _resolve(
 
 
 def _merge_passthrough(cls: type) -> list[type[BaseModel]]:
-    merged: list[type[BaseModel]] = []
-    for klass in reversed(cls.__mro__):
-        for model in vars(klass).get("passthrough_events", ()) or ():
-            if model not in merged:
-                merged.append(model)
+    return merged_attribute(cls, "passthrough_events")
+
+
+def merged_attribute(cls: type, name: str, most_derived_first: bool = False) -> list[Any]:
+    """Every item of list attribute ``name`` over ``cls``'s MRO, de-duplicated, in order.
+
+    Base classes first by default; ``most_derived_first`` walks from ``cls`` outwards.
+    """
+    merged: list[Any] = []
+    order = cls.__mro__ if most_derived_first else tuple(reversed(cls.__mro__))
+    for klass in order:
+        for item in vars(klass).get(name, ()) or ():
+            if item not in merged:
+                merged.append(item)
     return merged
+
+
+def _merge_emits(cls: type) -> tuple[type[BaseModel], ...]:
+    emits = merged_attribute(cls, "emits")
+    for item in emits:
+        if not (isinstance(item, type) and issubclass(item, BaseMessage)):
+            raise TypeError(
+                f"{cls.__qualname__}: emits item {item!r} must be a BaseMessage subclass "
+                "(list the message classes the consumer sends outside handlers)"
+            )
+    return tuple(emits)
 
 
 def _passthrough_method(model: type[BaseModel]) -> Handler:
@@ -315,4 +399,5 @@ def build_registry(cls: type[ConsumerConfig], localns: Mapping[str, Any] | None 
         ws_by_type=by_type,
         event_by_key=event_keys,
         incoming=_union_adapter(wire_types, field_name),
+        emits=_merge_emits(cls),
     )

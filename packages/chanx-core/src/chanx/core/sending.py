@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
+from pydantic_core import to_json
 
 from chanx.core.camel import camel_model
 from chanx.core.connection import Connection, ConnectionState
@@ -93,14 +94,14 @@ class Sending(Connection):
 
     async def broadcast_message(
         self,
-        message: BaseModel,
+        message: BaseModel | Mapping[str, Any],
         groups: str | Iterable[str] | None = None,
         exclude_current: bool = False,
     ) -> None:
         """Send a message to every connection in ``groups`` (default: this connection's groups).
 
-        One string names one group. The message is serialized once here; receivers forward
-        the ready text.
+        One string names one group. ``message`` is a message model or a plain JSON object
+        (sent as is). It is serialized once here; receivers forward the ready text.
         """
         targets = group_list(groups, self.groups)
         if not targets:
@@ -115,7 +116,12 @@ class Sending(Connection):
             return
         layer = self._chanx_layer()
         exclude = self.channel_name if exclude_current else None
-        envelope = broadcast_envelope(self.encode_message(message), exclude)
+        text = (
+            self.encode_message(message)
+            if isinstance(message, BaseModel)
+            else to_json(dict(message)).decode()
+        )
+        envelope = broadcast_envelope(text, exclude)
         for group in targets:
             await layer.group_send(group, envelope)
 

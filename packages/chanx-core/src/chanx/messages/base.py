@@ -8,6 +8,7 @@ first frame.
 
 from __future__ import annotations
 
+import abc
 from typing import Any, ClassVar, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict
@@ -40,7 +41,8 @@ class _Discriminated(BaseModel):
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
         # ``__abstract__`` is read from the class's own namespace: abstractness is not inherited.
-        if cls.__dict__.get("__abstract__", False):
+        # Listing ``abc.ABC`` directly among the bases says the same (chanx 2.x's spelling).
+        if cls.__dict__.get("__abstract__", False) or abc.ABC in cls.__bases__:
             return
         cls.__abstract__ = False
         field = cls.__discriminator__
@@ -56,7 +58,8 @@ class BaseMessage(_Discriminated):
     """Base of every WebSocket message: an ``action`` discriminator plus a ``payload``.
 
     Subclasses declare ``action: Literal["name"] = "name"`` and a typed ``payload``. A subclass
-    that only shares fields with others may set ``__abstract__ = True`` to skip the check.
+    that only shares fields with others may set ``__abstract__ = True`` (or list ``abc.ABC``
+    among its bases) to skip the check.
     """
 
     __abstract__: ClassVar[bool] = True
