@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chanx.core.consumer import ChanxConsumer, EventT
+from chanx.core.websocket import ReceiveEvent
 from chanx.fast_channels._app import ConsumerApp
 from chanx.fast_channels.layers import get_layer
 from fast_channels.consumer.websocket import (
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 else:
     _FastChannelsHelpers = _FastChannelsJsonConsumer
 
-__all__ = ["AsyncJsonWebsocketConsumer"]
+__all__ = ["AsyncJsonWebsocketConsumer", "ReceiveEvent"]
 
 
 class AsyncJsonWebsocketConsumer(ChanxConsumer[EventT], _FastChannelsHelpers):

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 if TYPE_CHECKING:
     from chanx.core.authenticator import BaseAuthenticator
 
-__all__ = ["ConsumerConfig"]
+__all__ = ["Config", "ConsumerConfig", "config"]
 
 
 class ConsumerConfig:
@@ -54,3 +54,31 @@ class ConsumerConfig:
     max_concurrent_handlers: int = 1
     #: Seconds a handler may run before it is cancelled with an error frame; None: no limit.
     handler_timeout: float | None = None
+
+
+class Config:
+    """Process-wide defaults of the consumer configuration, read and set by attribute.
+
+    ``config.send_completion = True`` makes it the default of every consumer that does not set
+    it itself (it sets the attribute on :class:`ConsumerConfig`). Attributes the routing table
+    is compiled from (``camelize``, ``discriminator_field``, ``passthrough_method_prefix``,
+    ``log_ignored_actions``) apply to consumer classes created afterwards: set them at start-up.
+    Django projects use the ``CHANX`` setting instead, which the Django binding applies.
+    """
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> object:
+        if name.startswith("_") or name not in ConsumerConfig.__annotations__:
+            raise AttributeError(f"chanx config has no setting {name!r}")
+        return getattr(ConsumerConfig, name)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name.startswith("_") or name not in ConsumerConfig.__annotations__:
+            known = ", ".join(sorted(n for n in ConsumerConfig.__annotations__ if n[0] != "_"))
+            raise AttributeError(f"chanx config has no setting {name!r}; settings: {known}")
+        setattr(ConsumerConfig, name, value)
+
+
+#: The process-wide defaults (see :class:`Config`).
+config = Config()

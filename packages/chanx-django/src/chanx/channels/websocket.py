@@ -35,8 +35,9 @@ from chanx.channels.settings import get_chanx_settings, settings_epoch
 from chanx.core.consumer import ChanxConsumer, EventT
 from chanx.core.registry import Registry
 from chanx.core.types import ASGIApp, ASGIReceive, ASGISend, LayerMessage, Scope
+from chanx.core.websocket import ReceiveEvent
 
-__all__ = ["AsyncJsonWebsocketConsumer"]
+__all__ = ["AsyncJsonWebsocketConsumer", "ReceiveEvent"]
 
 if TYPE_CHECKING:
     from chanx.core.types import ChannelLayer
