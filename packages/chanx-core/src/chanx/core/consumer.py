@@ -24,6 +24,7 @@ from chanx.core._checks import check_consumer_class
 from chanx.core._mailbox import Mailbox
 from chanx.core.events import Events, EventT
 from chanx.core.layer_reader import LayerReader
+from chanx.core.permissions import PermissionCheck, compile_permission
 from chanx.core.registry import Registry, build_registry, merged_attribute
 from chanx.core.types import DirectDeliveryLayer
 
@@ -63,7 +64,7 @@ class ChanxConsumer(Events[EventT]):
         # The caller's frame is where the class statement runs: its locals let annotations
         # that name function-local types resolve, as Pydantic does for models.
         cls._chanx_localns = _types_of(sys._getframe(1).f_locals)
-        cls._chanx = build_registry(cls, cls._chanx_localns)
+        cls._chanx = build_registry(cls, cls._chanx_localns, cls.compile_permission)
         cls._chanx_ignored = frozenset(cls.log_ignored_actions)
         cls._chanx_extra_groups = tuple(merged_attribute(cls, "extra_groups", True))
 
@@ -87,9 +88,18 @@ class ChanxConsumer(Events[EventT]):
         ``log_ignored_actions`` are read when the table is built; a binding that changes them
         on a class after its creation (Django's ``CHANX`` setting) calls this.
         """
-        cls._chanx = build_registry(cls, cls._chanx_localns)
+        cls._chanx = build_registry(cls, cls._chanx_localns, cls.compile_permission)
         cls._chanx_ignored = frozenset(cls.log_ignored_actions)
         return cls._chanx
+
+    @classmethod
+    def compile_permission(cls, permission: Any, where: str) -> PermissionCheck:
+        """Compile one ``permission_classes`` entry (bindings extend the accepted kinds).
+
+        The core takes :class:`~chanx.core.permissions.BasePermission` subclasses and
+        callables ``(consumer, message) -> bool``.
+        """
+        return compile_permission(permission, where)
 
     @classmethod
     def as_asgi(cls, **initkwargs: Any) -> ASGIApp:

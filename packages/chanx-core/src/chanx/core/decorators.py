@@ -34,6 +34,7 @@ class HandlerInfo:
     description: str | None = None
     tags: tuple[str, ...] = ()
     passthrough: bool = False
+    permission_classes: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,10 @@ def _mark(kind: Literal["ws", "event"], func: F, **meta: Any) -> F:
             "handler; run blocking work with asgiref.sync.sync_to_async inside it)"
         )
     tags = meta.pop("tags", None)
-    info = HandlerInfo(kind=kind, func=func, tags=tuple(tags or ()), **meta)
+    permissions = tuple(meta.pop("permission_classes", None) or ())
+    info = HandlerInfo(
+        kind=kind, func=func, tags=tuple(tags or ()), permission_classes=permissions, **meta
+    )
     setattr(func, HANDLER_ATTR, info)
     return cast("F", func)  # iscoroutinefunction() narrowed the type; it is still F
 
@@ -73,6 +77,7 @@ def ws_handler(
     summary: str | None = None,
     description: str | None = None,
     tags: Sequence[str] | None = None,
+    permission_classes: Sequence[Any] | None = None,
 ) -> Callable[[F], F]: ...
 def ws_handler(
     func: F | None = None,
@@ -84,13 +89,15 @@ def ws_handler(
     summary: str | None = None,
     description: str | None = None,
     tags: Sequence[str] | None = None,
+    permission_classes: Sequence[Any] | None = None,
 ) -> F | Callable[[F], F]:
     """Handle one kind of client frame; the return value (if not ``None``) is sent back.
 
     The input type comes from the first parameter's annotation unless ``input_type`` is given,
     the output type from the return annotation unless ``output_type`` is given (used for the
     AsyncAPI ``reply``). ``action`` names the operation in the docs; it defaults to the input
-    type's discriminator value.
+    type's discriminator value. ``permission_classes`` run before the handler
+    (:mod:`chanx.core.permissions`); one refusal answers an error frame and skips the handler.
     """
     meta = {
         "action": action,
@@ -99,6 +106,7 @@ def ws_handler(
         "summary": summary,
         "description": description,
         "tags": tags,
+        "permission_classes": permission_classes,
     }
     if func is not None:
         return _mark("ws", func, **meta)

@@ -115,6 +115,10 @@ class Receiving(Sending):
 
     async def _chanx_call(self, route: Route, message: BaseModel) -> str | None:
         """Run the handler; the text to answer with (its result or an error frame), or None."""
+        if route.permissions:
+            refusal = await self._chanx_refusal(route, message)
+            if refusal is not None:
+                return refusal
         try:
             if self.handler_timeout is None:
                 result = await route.func(self, message)
@@ -144,6 +148,19 @@ class Receiving(Sending):
         except Exception:
             logger.exception("handler %s returned a message that cannot be serialized", route.name)
             return route.failure
+
+    async def _chanx_refusal(self, route: Route, message: BaseModel) -> str | None:
+        """The refusal frame of the first permission that says no (or fails), else None."""
+        for permission in route.permissions:
+            try:
+                allowed = await permission.check(self, message)
+            except Exception:
+                logger.exception("permission %s of %s failed", permission.name, route.name)
+                allowed = False
+            if not allowed:
+                logger.info("permission %s refused %s", permission.name, route.name)
+                return detail_frame(permission.message)
+        return None
 
 
 def _expected(output_type: Any) -> str:

@@ -22,6 +22,7 @@ from chanx.core.camel import camel_model
 from chanx.core.config import ConsumerConfig
 from chanx.core.decorators import CHANNEL_ATTR, HANDLER_ATTR, ChannelInfo, HandlerInfo
 from chanx.core.errors import detail_frame
+from chanx.core.permissions import PermissionCheck, compile_permission
 from chanx.messages.base import BaseChannelEvent, BaseMessage, discriminator_values
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
 ]
 
 Handler = Callable[[Any, Any], Awaitable[Any]]
+#: Turns one ``permission_classes`` entry into a check; bindings pass their own.
+PermissionCompiler = Callable[[Any, str], PermissionCheck]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,10 @@ class Route:
     description: str | None
     tags: tuple[str, ...]
     passthrough: bool
+    #: Checks run before the handler (``@ws_handler(permission_classes=...)``), compiled once.
+    permissions: tuple[PermissionCheck, ...] = ()
+    #: The entries of ``permission_classes`` as declared (for documentation tools).
+    permission_classes: tuple[Any, ...] = ()
 
     @property
     def failure(self) -> str:
@@ -174,6 +181,7 @@ def _resolve(
     info: HandlerInfo,
     discriminator_field: str,
     localns: Mapping[str, Any] | None = None,
+    compiler: PermissionCompiler = compile_permission,
 ) -> Route:
     where = f"{owner.__qualname__}.{name}"
     hints = _hints(info.func, owner, localns)
@@ -229,6 +237,8 @@ def _resolve(
         description=info.description if info.description is not None else inspect.getdoc(info.func),
         tags=info.tags,
         passthrough=info.passthrough,
+        permissions=tuple(compiler(p, where) for p in info.permission_classes),
+        permission_classes=info.permission_classes,
     )
 
 
@@ -345,11 +355,16 @@ def _passthrough_route(
     )
 
 
-def build_registry(cls: type[ConsumerConfig], localns: Mapping[str, Any] | None = None) -> Registry:
+def build_registry(
+    cls: type[ConsumerConfig],
+    localns: Mapping[str, Any] | None = None,
+    compile_permissions: PermissionCompiler = compile_permission,
+) -> Registry:
     """Compile the routing table of consumer class ``cls`` (called once per class).
 
     ``localns`` is the namespace the class was defined in, so that postponed annotations
     naming types local to a function (tests, factories) still resolve.
+    ``compile_permissions`` turns ``permission_classes`` entries into checks.
     """
     field_name = cls.discriminator_field
     camelize = bool(cls.camelize)
@@ -361,7 +376,7 @@ def build_registry(cls: type[ConsumerConfig], localns: Mapping[str, Any] | None 
             continue  # regenerated below from the merged passthrough list
         if not callable(getattr(cls, name, None)):
             continue  # a subclass switched the handler off (e.g. `handle_x = None`)
-        routes.append(_resolve(cls, name, info, field_name, localns))
+        routes.append(_resolve(cls, name, info, field_name, localns, compile_permissions))
     explicit_keys = {k for r in routes if r.kind == "event" for k in r.keys}
 
     for model in _merge_passthrough(cls):
