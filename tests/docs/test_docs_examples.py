@@ -203,7 +203,7 @@ async def test_missing_token_is_refused_with_4401() -> None:
                 "data": {"detail": "A token query parameter is required"},
             },
         }
-        assert await ws.wait_closed() == 4401
+        await ws.assert_closed(4401)
 
 
 async def test_unknown_token_is_refused_with_4403() -> None:
@@ -211,7 +211,7 @@ async def test_unknown_token_is_refused_with_4403() -> None:
         ws = WebsocketCommunicator(token_auth.PrivateConsumer, query_string="token=nope")
         await ws.connect()
         assert (await ws.receive_json())["payload"]["status_code"] == 403
-        assert await ws.wait_closed() == 4403
+        await ws.assert_closed(4403)
 
 
 async def test_valid_token_joins_the_user_group() -> None:

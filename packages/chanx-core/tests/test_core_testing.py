@@ -71,8 +71,10 @@ async def test_close_from_the_server_is_reported() -> None:
 
 async def test_refused_connection() -> None:
     ws = WebsocketHarness(refuse)
-    assert await ws.connect() == ConnectResult(False, close_code=4003)
-    assert not ConnectResult(False)
+    assert await ws.connect() == ConnectResult(False, 4003) == (False, 4003)
+    assert not ConnectResult(False, 4003)
+    accepted, code = ConnectResult(False, 4003)
+    assert (accepted, code, ConnectResult(False, 4003).close_code) == (False, 4003, 4003)
     with pytest.raises(AssertionError, match="refused with close code 4003"):
         async with WebsocketHarness(refuse):
             pass

@@ -1,36 +1,45 @@
-"""Testing chanx consumers in a Django project: a communicator, a test case and auth helpers.
+"""Testing chanx consumers in a Django project: communicators, a test case and auth helpers.
 
 .. code-block:: python
 
     from chanx.channels.testing import WebsocketTestCase
 
     class RoomTests(WebsocketTestCase):
-        async def test_chat(self) -> None:
-            user = await self.create_user("alice")
-            async with self.communicator("/ws/rooms/1/", user=user) as ws:
-                await ws.send_json({"action": "chat", "payload": {"message": "hi"}})
-                assert (await ws.receive_json())["action"] == "chat_notification"
+        consumer = RoomConsumer
+        ws_path = "/ws/rooms/1/"
 
-The communicator is chanx's in-process :class:`~chanx.core.testing.WebsocketHarness` (a
-receive timeout never cancels the application) pointed at the project's ``ASGI_APPLICATION``
-by default, with an ``Origin`` header so ``AllowedHostsOriginValidator`` lets it in.
+        def get_ws_headers(self) -> list[tuple[bytes, bytes]]:
+            return [(b"authorization", f"Token {self.token}".encode())]
+
+        async def test_chat(self) -> None:
+            await self.auth_communicator.connect()
+            await self.auth_communicator.assert_authenticated_status_ok()
+            await self.auth_communicator.send_message(ChatMessage(payload="hi"))
+            replies = await self.auth_communicator.receive_all_messages()
+
+The communicators are chanx's in-process :class:`~chanx.core.testing.WebsocketHarness` (a
+receive timeout never cancels the application) with Django defaults: an ``Origin`` header,
+unless the caller passed one, so ``AllowedHostsOriginValidator`` lets them in.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterable, Iterator
-from typing import Any, Self, cast
+from collections.abc import Iterable, Iterator
+from typing import Any
 
+from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.test import TransactionTestCase
 
 from channels.db import database_sync_to_async
 from chanx.core.testing import ConnectResult, RecordingLayer, WebsocketHarness
-from chanx.core.types import ASGIApp
+from chanx.messages.outgoing import AuthenticationMessage
 
 __all__ = [
     "ConnectResult",
+    "DjangoWebsocketCommunicator",
     "RecordingLayer",
     "WebsocketCommunicator",
     "WebsocketTestCase",
@@ -42,74 +51,111 @@ __all__ = [
 _Header = tuple[str | bytes, str | bytes]
 
 
-def _default_application() -> ASGIApp:
-    from channels.routing import get_default_application
-
-    app: ASGIApp = cast("Any", get_default_application())
-    return app
+def _chanx_setting(name: str, default: Any) -> Any:
+    """A ``CHANX`` key, whichever spelling the project used (``SEND_COMPLETION``/lower case)."""
+    raw = getattr(settings, "CHANX", None) or {}
+    for key, value in raw.items():
+        if str(key).lower() == name.lower():
+            return value
+    return default
 
 
 class WebsocketCommunicator(WebsocketHarness):
     """In-process WebSocket client for a Django ASGI application or a consumer class.
 
     Args:
-        application: an ASGI app or a consumer class; default ``settings.ASGI_APPLICATION``.
-        path: the URL path, routed by the application's ``URLRouter``.
+        application: the ASGI app (a ``URLRouter``, the project's full stack) or a consumer.
+        path: the URL path (with an optional query string), routed by the application.
+        headers: handshake headers, sent as given.
+        subprotocols: subprotocols the client offers.
+        spec_version: the ASGI WebSocket spec version to announce.
+        consumer: the consumer class under test (found by itself when ``application`` is one).
         user: put this user in ``scope["user"]`` (as ``AuthMiddlewareStack`` would); it
             bypasses cookies entirely, handy with ``SessionAuthentication``.
-        headers: extra handshake headers, e.g. from :func:`token_headers`.
-        origin: the ``Origin`` header; ``None`` sends none.
+        origin: the ``Origin`` header added when ``headers`` has none; ``None`` adds none.
+        options: the remaining :class:`~chanx.core.testing.WebsocketHarness` arguments.
     """
 
     def __init__(
         self,
-        application: Any = None,
+        application: Any,
         path: str = "/",
+        headers: Iterable[_Header] | None = None,
+        subprotocols: Iterable[str] | None = None,
+        spec_version: str | None = None,
         *,
+        consumer: type[Any] | None = None,
         user: Any = None,
-        headers: Iterable[_Header] = (),
         origin: str | None = "http://testserver",
-        **kwargs: Any,
+        **options: Any,
     ) -> None:
-        every: list[_Header] = list(headers)
-        if origin is not None:
+        every: list[_Header] = list(headers or ())
+        has_origin = any(str(_text(name)).lower() == "origin" for name, _ in every)
+        if origin is not None and not has_origin:  # never two: OriginValidator refuses that
             every.append(("origin", origin))
-        scope = dict(kwargs.pop("scope", None) or {})
+        scope = dict(options.pop("scope", None) or {})
         if user is not None:
             scope["user"] = user
         super().__init__(
-            application if application is not None else _default_application(),
+            application,
             path,
-            headers=every,
+            every,
+            subprotocols,
+            spec_version,
+            consumer=consumer,
             scope=scope,
-            **kwargs,
+            **options,
         )
 
-    async def __aenter__(self) -> Self:
-        await super().__aenter__()
-        return self
 
-    # Channels' WebsocketCommunicator spellings, for tests moving over from it.
-    async def send_to(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        """Send a text or binary frame (Channels' name)."""
-        if text_data is not None:
-            await self.send_text(text_data)
-        elif bytes_data is not None:
-            await self.send_bytes(bytes_data)
-        else:
-            raise ValueError("send_to() needs text_data or bytes_data")
+def _text(value: str | bytes) -> str:
+    return value.decode("latin-1") if isinstance(value, bytes) else value
 
-    async def send_json_to(self, data: Any) -> None:
-        """Send ``data`` as JSON text (Channels' name)."""
-        await self.send_json(data)
 
-    async def receive_from(self, timeout: float = 1) -> str:
-        """Next text frame (Channels' name)."""
-        return await self.receive_text(timeout)
+class DjangoWebsocketCommunicator(WebsocketCommunicator):
+    """The Django communicator plus helpers for ``DjangoAuthenticator``'s authentication frame."""
 
-    async def receive_json_from(self, timeout: float = 1) -> Any:
-        """Next text frame decoded from JSON (Channels' name)."""
-        return await self.receive_json(timeout)
+    async def wait_for_auth(
+        self,
+        send_authentication_message: bool | None = None,
+        max_auth_time: float = 0.5,
+        after_auth_time: float = 0.1,
+    ) -> AuthenticationMessage | None:
+        """Read the authentication frame, when the server sends one.
+
+        Args:
+            send_authentication_message: whether to expect the frame; default: the project's
+                ``CHANX["SEND_AUTHENTICATION_MESSAGE"]`` (on unless set off).
+            max_auth_time: seconds to wait for the frame.
+            after_auth_time: seconds to wait after it, for ``post_authentication`` work.
+
+        Returns the frame as an ``AuthenticationMessage`` (camelCase read back when the
+        consumer camelizes), or ``None`` when no frame is expected: chanx accepts the
+        handshake only once authentication finished, so there is nothing to wait for then.
+        """
+        expected = send_authentication_message
+        if expected is None:
+            expected = bool(_chanx_setting("SEND_AUTHENTICATION_MESSAGE", True))
+        if not expected:
+            return None
+        try:
+            message = await self.receive_message(AuthenticationMessage, timeout=max_auth_time)
+        except TimeoutError:
+            raise AssertionError(
+                f"no authentication frame within {max_auth_time}s; pass "
+                "send_authentication_message=False when the server sends none"
+            ) from None
+        if after_auth_time > 0:
+            await asyncio.sleep(after_auth_time)
+        return message
+
+    async def assert_authenticated_status_ok(self, max_auth_time: float = 0.5) -> None:
+        """Fail unless the authentication frame arrives and reports status 200."""
+        message = await self.wait_for_auth(True, max_auth_time)
+        assert message is not None
+        status = message.payload.status_code
+        if status != 200:
+            raise AssertionError(f"authentication failed with status {status}: {message.payload}")
 
 
 @contextlib.contextmanager
@@ -163,56 +209,96 @@ async def token_headers(user: Any, keyword: str = "Token") -> list[_Header]:
 
 
 class WebsocketTestCase(TransactionTestCase):
-    """Base class for Django tests of WebSocket consumers (``async def test_...`` methods).
+    """Base class for Django tests of one WebSocket consumer (``async def test_...`` methods).
 
     A ``TransactionTestCase``, because consumers reach the database from worker threads
-    (``database_sync_to_async``), which cannot see a ``TestCase``'s open transaction.
-    Set :attr:`ws_path` (and :attr:`application`, default ``ASGI_APPLICATION``) on the class.
+    (``database_sync_to_async``), which cannot see a ``TestCase``'s open transaction. Set
+    :attr:`consumer` and :attr:`ws_path`; override :meth:`get_ws_headers` for credentials.
+    Every communicator created through :meth:`create_communicator` is disconnected in
+    :meth:`tearDown`.
     """
 
-    #: Default path of :meth:`communicator`.
-    ws_path: str = "/"
-    #: Application under test; ``None`` uses ``settings.ASGI_APPLICATION``.
-    application: Any = None
+    #: The consumer class under test, passed to every communicator.
+    consumer: type[Any] | None = None
+    #: Default path of :meth:`create_communicator`; may also be set in ``setUp``.
+    ws_path: str = ""
+    #: Default application; ``None`` uses the project's WebSocket application.
+    router: Any = None
 
-    @contextlib.asynccontextmanager
-    async def communicator(
+    ws_headers: list[tuple[bytes, bytes]]
+    subprotocols: list[str]
+
+    def get_ws_headers(self) -> list[tuple[bytes, bytes]]:
+        """Handshake headers of every communicator (override to authenticate)."""
+        return []
+
+    def get_subprotocols(self) -> list[str]:
+        """Subprotocols every communicator offers."""
+        return []
+
+    def setUp(self) -> None:
+        """Compute the headers and subprotocols of this test's communicators."""
+        super().setUp()
+        self.ws_headers = self.get_ws_headers()
+        self.subprotocols = self.get_subprotocols()
+        self._communicators: list[DjangoWebsocketCommunicator] = []
+
+    def tearDown(self) -> None:
+        """Disconnect every communicator this test created (errors are ignored)."""
+        for communicator in self._communicators:
+            with contextlib.suppress(Exception):
+                async_to_sync(communicator.disconnect)()
+        self._communicators.clear()
+        super().tearDown()
+
+    def _default_router(self) -> Any:
+        if self.router is not None:
+            return self.router
+        # Written by chanx-django's utils module: the project's "websocket" application.
+        from chanx.channels.utils import get_websocket_application  # type: ignore[import-not-found,import-untyped,unused-ignore]
+
+        app = get_websocket_application()
+        if app is None:
+            raise ValueError(
+                f"{type(self).__name__}.router is not set and ASGI_APPLICATION has no "
+                "'websocket' entry; set router = <your websocket application>"
+            )
+        return app
+
+    def create_communicator(
         self,
-        path: str | None = None,
         *,
+        router: Any = None,
+        ws_path: str | None = None,
+        headers: Iterable[_Header] | None = None,
+        subprotocols: Iterable[str] | None = None,
         user: Any = None,
-        headers: Iterable[_Header] = (),
-        **kwargs: Any,
-    ) -> AsyncIterator[WebsocketCommunicator]:
-        """Connected communicator (asserting the handshake succeeded); disconnects on exit."""
-        comm = WebsocketCommunicator(
-            self.application, path or self.ws_path, user=user, headers=headers, **kwargs
-        )
-        result = await comm.connect()
-        if not result:
-            raise AssertionError(f"connection to {path or self.ws_path} refused: {result}")
-        try:
-            yield comm
-        finally:
-            await comm.disconnect()
+    ) -> DjangoWebsocketCommunicator:
+        """A communicator for :attr:`consumer`; each argument defaults to the attribute.
 
-    async def connect_refused(
-        self, path: str | None = None, *, headers: Iterable[_Header] = (), **kwargs: Any
-    ) -> tuple[dict[str, Any], int]:
-        """Connect expecting an authentication refusal: ``(authentication payload, close code)``."""
-        comm = WebsocketCommunicator(
-            self.application, path or self.ws_path, headers=headers, **kwargs
+        ``user`` puts a user in the scope instead of authenticating through headers. The
+        communicator is not connected yet, and is disconnected in :meth:`tearDown`.
+        """
+        path = ws_path if ws_path is not None else self.ws_path
+        if not path:
+            raise AttributeError(f"ws_path is not set in {type(self).__name__}")
+        communicator = DjangoWebsocketCommunicator(
+            router if router is not None else self._default_router(),
+            path,
+            headers if headers is not None else self.ws_headers,
+            subprotocols if subprotocols is not None else self.subprotocols,
+            consumer=self.consumer,
+            user=user,
         )
-        try:
-            result = await comm.connect()
-            if not result:
-                return {}, result.close_code or 0
-            frame = await comm.receive_json()
-            if frame.get("action") != "authentication":
-                raise AssertionError(f"expected an authentication frame, got {frame!r}")
-            return frame["payload"], await comm.wait_closed()
-        finally:
-            await comm.disconnect()
+        self._communicators.append(communicator)
+        return communicator
+
+    @property
+    def auth_communicator(self) -> DjangoWebsocketCommunicator:
+        """The first communicator of this test, created with the defaults on first access."""
+        if not self._communicators:
+            self.create_communicator()
+        return self._communicators[0]
 
     async def create_user(self, username: str, **fields: Any) -> Any:
         """Create a user of ``AUTH_USER_MODEL`` from async test code."""
