@@ -98,7 +98,8 @@ class PrivateRoomTests(ProjectTestCase):
         from django.contrib.auth import get_user_model
         from rest_framework.authtoken.models import Token
 
-        member = get_user_model().objects.create_user("tc-member")
+        users: Any = get_user_model().objects
+        member = users.create_user("tc-member")
         room = ChatRoom.objects.create(name="tc-secret", is_private=True)
         room.members.add(member)
         self.ws_path = f"/ws/private/{room.pk}/"
@@ -136,3 +137,34 @@ class PrivateRoomTests(ProjectTestCase):
     async def test_teardown_disconnects_what_the_test_left_open(self) -> None:
         assert await self.auth_communicator.connect()
         # no disconnect here: tearDown does it (a leak would fail the run's warnings check)
+
+
+@pytest.mark.django
+def test_the_origin_header_is_added_only_when_the_caller_sent_none() -> None:
+    app = websocket_application()
+    default = DjangoWebsocketCommunicator(app, "/ws/rooms/1/", consumer=RoomChatConsumer)
+    assert default.scope["headers"] == [(b"origin", b"http://testserver")]
+    given = DjangoWebsocketCommunicator(app, "/ws/rooms/1/", [("Origin", "http://a.example")])
+    assert given.scope["headers"] == [(b"Origin", b"http://a.example")]
+    assert DjangoWebsocketCommunicator(app, "/", origin=None).scope["headers"] == []
+
+
+@pytest.mark.django
+async def test_wait_for_auth_returns_at_once_when_no_frame_is_expected() -> None:
+    ws = DjangoWebsocketCommunicator(PrivateRoomConsumer, "/ws/private/1/")
+    assert await ws.connect()  # refused by authentication: the frame stays queued
+    assert await ws.wait_for_auth(send_authentication_message=False, max_auth_time=30) is None
+    auth = await ws.wait_for_auth(send_authentication_message=True, after_auth_time=0)
+    assert auth is not None
+    assert auth.payload.status_code == 401
+    await ws.assert_closed(4401)
+    await ws.disconnect()
+    async with DjangoWebsocketCommunicator(scripted_silence, "/") as silent:
+        with pytest.raises(AssertionError, match=r"no authentication frame within 0\.1s"):
+            await silent.wait_for_auth(True, 0.1)
+
+
+async def scripted_silence(scope: Any, receive: Any, send: Any) -> None:
+    await receive()
+    await send({"type": "websocket.accept"})
+    await receive()
