@@ -27,6 +27,7 @@ import custom_mixin  # noqa: E402
 import events_anywhere  # noqa: E402
 import rooms  # noqa: E402
 import testing_consumers  # noqa: E402
+import testing_messages  # noqa: E402
 import token_auth  # noqa: E402
 import typed_events  # noqa: E402
 
@@ -43,6 +44,10 @@ pytestmark = pytest.mark.asgi
         testing_consumers.test_chat_reaches_every_member,
         testing_consumers.test_broadcast_is_recorded,
         testing_consumers.test_bad_input_gets_an_error_frame,
+        testing_messages.test_ping_reply_is_read_as_messages,
+        testing_messages.test_routed_application_needs_the_consumer,
+        testing_messages.test_everything_within_a_time_window,
+        testing_messages.test_broadcast_events_are_captured,
     ],
     ids=lambda f: f.__name__,
 )
