@@ -76,7 +76,7 @@ async def test_camelcase_models_are_sent_as_the_consumer_expects(
         frames = await ws.receive_all_json(stop_action="complete")
         assert frames == [
             {"action": "set_profile", "payload": {"displayName": "Ada"}},
-            {"action": "complete"},
+            {"action": "complete", "payload": None},
         ]
 
 

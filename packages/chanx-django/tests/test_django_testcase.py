@@ -6,11 +6,13 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
+from django.test import override_settings
 from django_chat.chat.consumers import PrivateRoomConsumer, RoomChatConsumer
 from django_chat.chat.messages import ChatNotificationMessage, MemberListMessage
 from django_chat.chat.models import ChatRoom
 
 from chanx.channels.testing import DjangoWebsocketCommunicator, WebsocketTestCase, capture_layer
+from chanx.channels.utils import settings_context
 from chanx.messages import PingMessage, PongMessage
 
 
@@ -27,14 +29,8 @@ def websocket_application() -> Any:
     return application.application_mapping["websocket"]
 
 
-class ProjectTestCase(WebsocketTestCase):
-    def setUp(self) -> None:
-        self.router = websocket_application()
-        super().setUp()
-
-
 @pytest.mark.django
-class ChatRoomTests(ProjectTestCase):
+class ChatRoomTests(WebsocketTestCase):
     consumer = RoomChatConsumer
 
     async def test_session_login_chat_and_broadcast_capture(self) -> None:
@@ -89,8 +85,9 @@ class ChatRoomTests(ProjectTestCase):
 
 
 @pytest.mark.django
-class PrivateRoomTests(ProjectTestCase):
-    """Credentials from ``get_ws_headers``, the path from ``setUp``, ``auth_communicator``."""
+class PrivateRoomTests(WebsocketTestCase):
+    """Credentials from ``get_ws_headers``, the path from ``setUp``, ``auth_communicator``; no
+    ``router``, so the project's WebSocket application is used."""
 
     consumer = PrivateRoomConsumer
 
@@ -133,6 +130,19 @@ class PrivateRoomTests(ProjectTestCase):
         assert await third.connect()
         with pytest.raises(AssertionError, match="authentication failed with status 403"):
             await third.assert_authenticated_status_ok()
+
+    async def test_no_frame_is_expected_when_the_setting_is_off(self) -> None:
+        with settings_context(SEND_AUTHENTICATION_MESSAGE=False):
+            assert await self.auth_communicator.connect()
+            assert await self.auth_communicator.wait_for_auth() is None
+            assert await self.auth_communicator.receive_nothing()
+
+    def test_no_websocket_application_is_a_clear_error(self) -> None:
+        with (
+            override_settings(ASGI_APPLICATION="django_chat.asgi.django_asgi_app"),
+            pytest.raises(ValueError, match="router is not set"),
+        ):
+            self.create_communicator()
 
     async def test_teardown_disconnects_what_the_test_left_open(self) -> None:
         assert await self.auth_communicator.connect()

@@ -64,7 +64,8 @@ class WebsocketCommunicatorMixin:
         async def receive_nothing(self, timeout: float = 0.1, interval: float = 0.01) -> bool: ...
 
     # -- sending -----------------------------------------------------------------------------
-    def _camelizes(self) -> bool:
+    def camelizes(self) -> bool:
+        """Whether messages go out, and are read back, in camelCase: as the consumer does."""
         return self.consumer is not None and consumer_camelizes(self.consumer)
 
     async def send_message(
@@ -84,7 +85,7 @@ class WebsocketCommunicatorMixin:
             by_alias: ``True`` sends camelCase, ``False`` snake_case; by default camelCase
                 exactly when the consumer camelizes.
         """
-        camel = self._camelizes() if by_alias is None else by_alias
+        camel = self.camelizes() if by_alias is None else by_alias
         model = camel_model(type(message)) if camel else type(message)
         data: dict[str, Any] = model.__pydantic_serializer__.to_python(message, mode="json")
         if topic is not None:
@@ -174,7 +175,7 @@ class WebsocketCommunicatorMixin:
         frame = json.loads(output.get("text") or "null")
         if isinstance(frame, dict):
             frame = {k: v for k, v in frame.items() if k not in ENVELOPE_FIELDS}
-        return TypeAdapter(camel_type(model) if self._camelizes() else model).validate_python(frame)
+        return TypeAdapter(camel_type(model) if self.camelizes() else model).validate_python(frame)
 
     # -- topics ------------------------------------------------------------------------------
     async def _envelope(self, action: str, topic: str, ref: str) -> dict[str, Any]:
@@ -205,7 +206,7 @@ class WebsocketCommunicatorMixin:
         frame = json.loads(output.get("text") or "null")
         if isinstance(frame, dict):
             frame = {k: v for k, v in frame.items() if k not in ENVELOPE_FIELDS}
-            if self._camelizes():
+            if self.camelizes():
                 frame = _snake_keys(frame)
         return topic_class.outgoing_message_adapter.validate_python(frame)
 

@@ -11,23 +11,13 @@ import asyncio
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
-
+from chanx.channels.settings import chanx_settings
 from chanx.core.testing import WebsocketHarness
 from chanx.messages.outgoing import AuthenticationMessage
 
 __all__ = ["DjangoWebsocketCommunicator", "WebsocketCommunicator"]
 
 _Header = tuple[str | bytes, str | bytes]
-
-
-def _chanx_setting(name: str, default: Any) -> Any:
-    """A ``CHANX`` key, whichever spelling the project used (``SEND_COMPLETION``/lower case)."""
-    raw = getattr(settings, "CHANX", None) or {}
-    for key, value in raw.items():
-        if str(key).lower() == name.lower():
-            return value
-    return default
 
 
 class WebsocketCommunicator(WebsocketHarness):
@@ -77,6 +67,12 @@ class WebsocketCommunicator(WebsocketHarness):
             **options,
         )
 
+    def camelizes(self) -> bool:
+        """As the consumer does; without a consumer class, as the project's ``CAMELIZE``."""
+        if self.consumer is None:
+            return bool(chanx_settings.CAMELIZE)
+        return super().camelizes()
+
 
 def _text(value: str | bytes) -> str:
     return value.decode("latin-1") if isinstance(value, bytes) else value
@@ -105,7 +101,7 @@ class DjangoWebsocketCommunicator(WebsocketCommunicator):
         """
         expected = send_authentication_message
         if expected is None:
-            expected = bool(_chanx_setting("SEND_AUTHENTICATION_MESSAGE", True))
+            expected = bool(chanx_settings.SEND_AUTHENTICATION_MESSAGE)
         if not expected:
             return None
         try:

@@ -64,8 +64,7 @@ class WebsocketTestCase(TransactionTestCase):
     def _default_router(self) -> Any:
         if self.router is not None:
             return self.router
-        # Written by chanx-django's utils module: the project's "websocket" application.
-        from chanx.channels.utils import get_websocket_application  # type: ignore[import-not-found,import-untyped,unused-ignore]
+        from chanx.channels.utils import get_websocket_application  # reads ASGI_APPLICATION
 
         app = get_websocket_application()
         if app is None:
