@@ -28,10 +28,6 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-# the module uvicorn serves (imported by name: tests/e2e is not a package)
-e2e_app: Any = importlib.import_module("asgi_e2e_app")
-E2EConsumer, NoticeEvent = e2e_app.E2EConsumer, e2e_app.NoticeEvent
-
 
 async def recv(ws: ClientConnection, timeout: float = 10) -> Any:
     async with asyncio.timeout(timeout):
@@ -39,31 +35,38 @@ async def recv(ws: ClientConnection, timeout: float = 10) -> Any:
 
 
 @pytest.fixture
-async def prefix(redis_url: str) -> AsyncIterator[str]:
-    """A layer prefix of this test's own, registered in the test process too."""
-    name = f"chanx-e2e-{uuid.uuid4().hex[:10]}"
-    layer: Any = setup_layers(redis_url, prefix=name)
-    yield name
+async def e2e_app(redis_url: str) -> AsyncIterator[tuple[Any, str]]:
+    """The module uvicorn serves and a layer prefix; this process's ``default`` layer on Redis.
+
+    Imported here, not at collection: importing it registers an in-memory ``default`` layer,
+    which this fixture replaces for the test and removes afterwards.
+    """
+    module = importlib.import_module("asgi_e2e_app")  # by name: tests/e2e is not a package
+    prefix = f"chanx-e2e-{uuid.uuid4().hex[:10]}"
+    layer: Any = setup_layers(redis_url, prefix=prefix)
+    yield module, prefix
     unregister_layer("default")
     await layer.flush()  # deletes this prefix's keys only
 
 
 async def test_captured_broadcasts_reach_a_real_server_only_unsuppressed(
-    start_server: Any, uvicorn_cmd: Any, redis_url: str, prefix: str
+    start_server: Any, uvicorn_cmd: Any, redis_url: str, e2e_app: tuple[Any, str]
 ) -> None:
+    module, prefix = e2e_app
+    consumer, notice = module.E2EConsumer, module.NoticeEvent
     env = {"REDIS_URL": redis_url, "CHANX_LAYER_PREFIX": prefix}
     server = start_server(uvicorn_cmd("asgi_e2e_app:app"), env=env)
     async with connect(f"{server.ws}/ws") as client:
         await client.send(json.dumps({"action": "ping"}))
         assert await recv(client) == {"action": "pong", "payload": None}  # in its group now
 
-        with capture_broadcast_events(E2EConsumer) as suppressed:
-            await E2EConsumer.broadcast_event(NoticeEvent(payload="kept back"))
-        with capture_broadcast_events(E2EConsumer, suppress=False) as delivered:
-            await E2EConsumer.broadcast_event(NoticeEvent(payload="sent"), ["e2e"])
+        with capture_broadcast_events(consumer) as suppressed:
+            await consumer.broadcast_event(notice(payload="kept back"))
+        with capture_broadcast_events(consumer, suppress=False) as delivered:
+            await consumer.broadcast_event(notice(payload="sent"), ["e2e"])
 
-        assert suppressed == [CapturedBroadcastEvent(NoticeEvent(payload="kept back"), None)]
-        assert delivered == [CapturedBroadcastEvent(NoticeEvent(payload="sent"), ["e2e"])]
+        assert suppressed == [CapturedBroadcastEvent(notice(payload="kept back"), None)]
+        assert delivered == [CapturedBroadcastEvent(notice(payload="sent"), ["e2e"])]
         # The suppressed event would have arrived first: the same group, the same sender.
         assert await recv(client) == {"action": "notice_message", "payload": "sent"}
         await client.send(json.dumps({"action": "ping"}))
