@@ -93,7 +93,7 @@ class TestAuthentication:
         assert frame["payload"]["status_code"] == status
         assert frame["payload"]["status_text"] == text
         assert "SECRET" not in str(frame)
-        assert await ws.wait_closed() == 4000 + status
+        await ws.assert_closed(4000 + status)
 
     async def test_frames_after_a_failed_authentication_are_not_routed(
         self, binding: ModuleType, open_ws: Any
@@ -101,5 +101,5 @@ class TestAuthentication:
         ws = await open_ws(routes(binding), "/ws/secure/1", query_string="token=forbidden")
         await ws.send_json({"action": "ping"})
         assert (await ws.receive_json())["action"] == "authentication"
-        assert await ws.wait_closed() == 4403
+        await ws.assert_closed(4403)
         assert await ws.receive_nothing(0.1)  # the ping was never answered

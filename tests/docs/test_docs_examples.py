@@ -27,6 +27,7 @@ import custom_mixin  # noqa: E402
 import events_anywhere  # noqa: E402
 import rooms  # noqa: E402
 import testing_consumers  # noqa: E402
+import testing_messages  # noqa: E402
 import token_auth  # noqa: E402
 import typed_events  # noqa: E402
 
@@ -43,6 +44,10 @@ pytestmark = pytest.mark.asgi
         testing_consumers.test_chat_reaches_every_member,
         testing_consumers.test_broadcast_is_recorded,
         testing_consumers.test_bad_input_gets_an_error_frame,
+        testing_messages.test_ping_reply_is_read_as_messages,
+        testing_messages.test_routed_application_needs_the_consumer,
+        testing_messages.test_everything_within_a_time_window,
+        testing_messages.test_broadcast_events_are_captured,
     ],
     ids=lambda f: f.__name__,
 )
@@ -203,7 +208,7 @@ async def test_missing_token_is_refused_with_4401() -> None:
                 "data": {"detail": "A token query parameter is required"},
             },
         }
-        assert await ws.wait_closed() == 4401
+        await ws.assert_closed(4401)
 
 
 async def test_unknown_token_is_refused_with_4403() -> None:
@@ -211,7 +216,7 @@ async def test_unknown_token_is_refused_with_4403() -> None:
         ws = WebsocketCommunicator(token_auth.PrivateConsumer, query_string="token=nope")
         await ws.connect()
         assert (await ws.receive_json())["payload"]["status_code"] == 403
-        assert await ws.wait_closed() == 4403
+        await ws.assert_closed(4403)
 
 
 async def test_valid_token_joins_the_user_group() -> None:

@@ -100,7 +100,7 @@ async def test_every_receive_operation_answers_as_documented(doc: dict[str, Any]
             (incoming,) = [_message(doc, ref) for ref in op["messages"]]
             frame = {**incoming["examples"][0]["payload"], "ref": n}
             await ws.send_json(frame)
-            answers = await ws.receive_until("complete")
+            answers = await ws.receive_all_json(stop_action="complete")
             assert all(a["ref"] == n for a in answers), op_id
             replies = answers[:-1]
             documented = [_message(doc, r) for r in op.get("reply", {}).get("messages", [])]
@@ -149,7 +149,7 @@ async def test_the_kitchen_app_authentication_frame_is_as_documented() -> None:
 
     async with WebsocketHarness(app, "/ws/kitchen/r1") as ws:  # no token
         frame = await ws.receive_json()
-        assert await ws.wait_closed() == 4401
+        await ws.assert_closed(4401)
     assert frame["action"] == auth_doc["name"] == "authentication"
     assert (
         set(payload_schema["required"])
@@ -161,7 +161,10 @@ async def test_the_kitchen_app_authentication_frame_is_as_documented() -> None:
     assert scheme["in"] == "query"
     async with WebsocketHarness(app, "/ws/kitchen/r1", query_string=query) as ws:
         await ws.send_json({"action": "ping"})
-        assert [f["action"] for f in await ws.receive_until("complete")] == ["pong", "complete"]
+        assert [f["action"] for f in await ws.receive_all_json(stop_action="complete")] == [
+            "pong",
+            "complete",
+        ]
 
 
 class Restocked(BaseMessage):

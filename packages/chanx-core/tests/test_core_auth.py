@@ -53,7 +53,7 @@ async def test_failure_sends_status_then_closes_with_4000_plus_status(
         "action": "authentication",
         "payload": {"status_code": status, "status_text": text, "data": {"detail": detail}},
     }
-    assert await ws.wait_closed() == 4000 + status
+    await ws.assert_closed(4000 + status)
     assert await ws.receive_nothing()
     await ws.disconnect()
     assert "ping" not in AuthConsumer.events
@@ -75,7 +75,7 @@ async def test_out_of_range_status_falls_back_to_401() -> None:
     ws = WebsocketHarness(C)
     await ws.connect()
     assert (await ws.receive_json())["payload"]["status_code"] == 401
-    assert await ws.wait_closed() == 4401
+    await ws.assert_closed(4401)
     await ws.disconnect()
 
 

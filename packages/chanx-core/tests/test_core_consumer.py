@@ -175,7 +175,7 @@ async def test_completion_signal_follows_each_frame() -> None:
 
     async with WebsocketHarness(Completing) as ws:
         await ws.send_json({"action": "ping", "ref": 1})
-        frames = await ws.receive_until("complete")
+        frames = await ws.receive_all_json(stop_action="complete")
         assert frames == [
             {"version": 1, "ref": 1, "action": "pong", "payload": None},
             {"version": 1, "ref": 1, "action": "complete", "payload": None},

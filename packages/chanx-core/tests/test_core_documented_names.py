@@ -41,7 +41,7 @@ async def test_config_sets_process_wide_defaults() -> None:
         assert Pinged.send_completion is True
         async with WebsocketHarness(Pinged) as ws:
             await ws.send_json({"action": "ping"})
-            assert [f["action"] for f in await ws.receive_until("complete")] == [
+            assert [f["action"] for f in await ws.receive_all_json(stop_action="complete")] == [
                 "pong",
                 "complete",
             ]

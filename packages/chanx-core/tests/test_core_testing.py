@@ -71,8 +71,10 @@ async def test_close_from_the_server_is_reported() -> None:
 
 async def test_refused_connection() -> None:
     ws = WebsocketHarness(refuse)
-    assert await ws.connect() == ConnectResult(False, close_code=4003)
-    assert not ConnectResult(False)
+    assert await ws.connect() == ConnectResult(False, 4003) == (False, 4003)
+    assert not ConnectResult(False, 4003)
+    accepted, code = ConnectResult(False, 4003)
+    assert (accepted, code, ConnectResult(False, 4003).close_code) == (False, 4003, 4003)
     with pytest.raises(AssertionError, match="refused with close code 4003"):
         async with WebsocketHarness(refuse):
             pass
@@ -116,3 +118,37 @@ async def test_recording_layer_forwards_and_decodes() -> None:
     assert layer.broadcasts() == [{"b": 2}]
     assert layer.broadcasts("other") == []
     assert (await layer.receive(channel))["type"] == "chanx.event"
+
+
+async def accept_offered(scope: Any, receive: Any, send: Any) -> None:
+    await receive()
+    await send({"type": "websocket.accept", "subprotocol": scope["subprotocols"][0]})
+    await receive()
+
+
+async def test_scope_follows_channels_communicator_arguments() -> None:
+    ws = WebsocketHarness(
+        accept_offered, "/ws/a%20b?x=1&y=2", [(b"X-Raw", b"v")], ["chat.v2"], "2.3"
+    )
+    assert ws.scope["path"] == "/ws/a b"
+    assert ws.scope["query_string"] == b"x=1&y=2"
+    assert ws.scope["headers"] == [(b"X-Raw", b"v")]  # exactly as given
+    assert ws.scope["spec_version"] == ws.scope["asgi"]["spec_version"] == "2.3"
+    connected, subprotocol = await ws.connect()
+    assert (connected, subprotocol) == (True, "chat.v2")
+    assert (await ws.connect()).subprotocol == "chat.v2"  # a second handshake, same answer
+    await ws.disconnect()
+
+
+async def test_channels_spellings_and_consumer_detection() -> None:
+    assert WebsocketHarness(Plain).consumer is Plain
+    assert WebsocketHarness(Plain.as_asgi()).consumer is Plain
+    assert WebsocketHarness(refuse).consumer is None
+    async with WebsocketHarness(Plain) as ws:
+        await ws.send_to(text_data='{"action": "greet", "payload": "bo"}')
+        assert await ws.receive_from() == '{"action":"greet","payload":"hi bo"}'
+        await ws.send_json_to({"action": "greet", "payload": "al"})
+        assert (await ws.receive_json_from())["payload"] == "hi al"
+        with pytest.raises(ValueError, match="exactly one"):
+            await ws.send_to()
+        assert await ws.receive_nothing(timeout=0.1, interval=0.01)

@@ -143,7 +143,7 @@ async def refused(app: Any, url: str, headers: Any = (), **kwargs: Any) -> tuple
         assert await ws.connect()
         frame = await ws.receive_json()
         assert frame["action"] == "authentication"
-        return frame["payload"], await ws.wait_closed()
+        return frame["payload"], await ws.assert_closed()
     finally:
         await ws.disconnect()
 

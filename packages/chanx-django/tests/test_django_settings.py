@@ -96,7 +96,7 @@ async def test_authenticator_class_from_a_dotted_path() -> None:
         assert await ws.connect()
         frame = await ws.receive_json()
         assert frame["payload"]["status_code"] == 403
-        assert await ws.wait_closed() == 4403
+        await ws.assert_closed(4403)
         await ws.disconnect()
 
 

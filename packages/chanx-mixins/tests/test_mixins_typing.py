@@ -69,13 +69,13 @@ async def test_quiet_typist_expires_without_a_stop(
     Room = room_class(base, store, typing_timeout=4.0, typing_throttle=1.0, send_completion=True)
     async with connect(Room, "alice") as alice, connect(Room, "bob") as bob:
         await alice.send_json({"action": "typing_start"})
-        await alice.receive_until("complete")
+        await alice.receive_all_json(stop_action="complete")
         assert typists(await bob.receive_json()) == ["alice"]
         assert (await bob.receive_json())["action"] == "group_complete"
         await clock.wait_for_sleepers(1)
         await clock.advance(2)
         await alice.send_json({"action": "typing_start"})  # still typing: refreshes, no event
-        await alice.receive_until("complete")
+        await alice.receive_all_json(stop_action="complete")
         await clock.wait_for_sleepers(1)
         await clock.advance(3)
         assert await bob.receive_nothing()
@@ -84,7 +84,7 @@ async def test_quiet_typist_expires_without_a_stop(
         assert (await bob.receive_json())["action"] == "group_complete"
         assert await alice.receive_nothing()
         await bob.send_json({"action": "typing_stop"})  # not typing: no change, no event
-        await bob.receive_until("complete")
+        await bob.receive_all_json(stop_action="complete")
         assert await alice.receive_nothing()
         # after expiring, a new start is a change again
         await alice.send_json({"action": "typing_start"})

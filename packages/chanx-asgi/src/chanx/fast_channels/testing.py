@@ -14,15 +14,10 @@ alias. The pytest plugin (:mod:`chanx.fast_channels.pytest_plugin`) wraps both a
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
-from typing import Any, Self
+from collections.abc import Iterator
 
-from pydantic import BaseModel
-
-from chanx.core.camel import camel_model
 from chanx.core.layers import InMemoryChannelLayer
 from chanx.core.testing import ConnectResult, RecordingLayer, WebsocketHarness
-from chanx.fast_channels._app import ConsumerApp
 from chanx.fast_channels.layers import DEFAULT_ALIAS, get_layer, register_layer, unregister_layer
 from fast_channels.layers import channel_layers
 
@@ -38,70 +33,13 @@ __all__ = [
 class WebsocketCommunicator(WebsocketHarness):
     """An in-process WebSocket client for ASGI consumers and applications.
 
-    ``app`` is a consumer class, its ``as_asgi()`` app, or a FastAPI/Starlette application
-    (then ``path`` is routed and path parameters are filled by the router). Pass
-    ``path_params`` only when serving a consumer without a router.
+    ``application`` is a consumer class, its ``as_asgi()`` app, or a FastAPI/Starlette
+    application (then ``path`` is routed and path parameters are filled by the router; pass
+    ``consumer=`` so the message helpers know the consumer behind the route). Pass
+    ``path_params`` only when serving a consumer without a router. Every argument and method
+    is :class:`~chanx.core.testing.harness.WebsocketHarness`'s: the ASGI binding needs no
+    other defaults.
     """
-
-    def __init__(
-        self,
-        app: Any,
-        path: str = "/",
-        *,
-        query_string: str | bytes = b"",
-        headers: Iterable[tuple[str | bytes, str | bytes]] = (),
-        subprotocols: Iterable[str] = (),
-        path_params: dict[str, Any] | None = None,
-        timeout: float = 2.0,
-    ) -> None:
-        consumer = app.consumer_class if isinstance(app, ConsumerApp) else app
-        self.consumer_class: type[Any] | None = consumer if isinstance(consumer, type) else None
-        super().__init__(
-            app,
-            path,
-            query_string=query_string,
-            headers=headers,
-            subprotocols=subprotocols,
-            path_params=path_params,
-            timeout=timeout,
-        )
-
-    async def __aenter__(self) -> Self:
-        await super().__aenter__()
-        return self
-
-    async def send_message(self, message: BaseModel, *, by_alias: bool | None = None) -> None:
-        """Send a message model; camelCase automatically when the served consumer camelizes."""
-        if by_alias is None:
-            by_alias = bool(getattr(self.consumer_class, "camelize", False))
-        if by_alias:  # the same camelCase twin the consumer validates against
-            await self.send_text(
-                camel_model(type(message)).__pydantic_serializer__.to_json(message).decode()
-            )
-            return
-        await super().send_message(message)
-
-    async def receive_all(self, until: str = "complete", timeout: float | None = None) -> list[Any]:
-        """JSON frames up to (not including) the first whose ``action`` is ``until``.
-
-        Meant for consumers with ``send_completion = True``.
-        """
-        return (await self.receive_until(until, timeout))[:-1]
-
-    async def assert_nothing(self, timeout: float = 0.05) -> None:
-        """Fail when a frame arrives within ``timeout`` seconds."""
-        if not await self.receive_nothing(timeout):
-            frame = await self._next(timeout)
-            raise AssertionError(f"expected no frame, got {frame!r}")
-
-    async def assert_closed(self, code: int | None = None, timeout: float | None = None) -> int:
-        """Wait until the application closes the connection; check ``code`` if given."""
-        if self.close_code is None:
-            await self.wait_closed(timeout)
-        assert self.close_code is not None
-        if code is not None and self.close_code != code:
-            raise AssertionError(f"expected close code {code}, got {self.close_code}")
-        return self.close_code
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, Discriminator, Field, Tag, TypeAdapter
 from pydantic.alias_generators import to_snake
 
 from chanx.core.camel import camel_model
@@ -90,7 +90,11 @@ class Registry:
 
     @property
     def output_types(self) -> tuple[type[BaseModel], ...]:
-        """Every message class this consumer may send: handler outputs, emits, chanx's own."""
+        """Every message class this consumer may send: handler outputs, emits, chanx's frames.
+
+        chanx's frames are ``error`` and the completion family; the ``authentication`` frame
+        is not among them (it answers the handshake, not a message).
+        """
         found: dict[type[BaseModel], None] = {}
         for route in (*self.ws_routes, *self.event_routes):
             for tp in _members(route.output_type):
@@ -103,16 +107,27 @@ class Registry:
     def outgoing(self) -> TypeAdapter[Any]:
         """Validates any frame this consumer sends (built on first use, then kept).
 
-        For test helpers and clients: a discriminated union of :attr:`output_types`, in
-        camelCase when the consumer camelizes.
+        For test helpers and clients: a union of :attr:`output_types` tagged by the
+        discriminator (the first declaration of a value wins: a handler's own output over a
+        standard frame), read in camelCase when the consumer camelizes. The results are
+        instances of the declared classes (camelCase twins subclass them).
         """
         if self._outgoing is None:
-            by_key: dict[str, type[BaseModel]] = {}
+            field_name = self.discriminator_field
+            by_tag: dict[str, type[BaseModel]] = {}
             for tp in self.output_types:
-                for key in discriminator_values(tp, self.discriminator_field):
-                    by_key.setdefault(key, tp)
-            wire = [camel_model(t) if self.camelize else t for t in dict.fromkeys(by_key.values())]
-            self._outgoing = _union_adapter(wire, self.discriminator_field) or TypeAdapter(Any)
+                tags = discriminator_values(tp, field_name) or discriminator_values(tp, "action")
+                for tag in tags:
+                    by_tag.setdefault(tag, camel_model(tp) if self.camelize else tp)
+            members = tuple(Annotated[tp, Tag(tag)] for tag, tp in by_tag.items())
+            union: Any = Union[members]  # noqa: UP007 - built from a runtime tuple
+
+            def tag_of(value: Any) -> Any:
+                if isinstance(value, dict):
+                    return value.get(field_name, value.get("action"))
+                return getattr(value, field_name, None) or getattr(value, "action", None)
+
+            self._outgoing = TypeAdapter(Annotated[union, Discriminator(tag_of)])
         return self._outgoing
 
 
@@ -127,7 +142,6 @@ def _members(output: Any) -> list[type[BaseModel]]:
 
 def _standard_outputs() -> tuple[type[BaseModel], ...]:
     from chanx.messages.outgoing import (
-        AuthenticationMessage,
         CompleteMessage,
         ErrorMessage,
         EventCompleteMessage,
@@ -139,7 +153,6 @@ def _standard_outputs() -> tuple[type[BaseModel], ...]:
         CompleteMessage,
         GroupCompleteMessage,
         EventCompleteMessage,
-        AuthenticationMessage,
     )
 
 
