@@ -6,11 +6,9 @@ import asyncio
 import contextvars
 import logging
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import Any
 
 __all__ = ["create_task"]
-
-T = TypeVar("T")
 
 logger = logging.getLogger("chanx")
 
@@ -19,11 +17,11 @@ _running: set[asyncio.Task[Any]] = set()
 
 
 def create_task(
-    coro: Coroutine[Any, Any, T],
+    coro: Coroutine[Any, Any, Any],
     background_tasks: set[asyncio.Task[Any]] | None = None,
     name: str | None = None,
     context: contextvars.Context | None = None,
-) -> asyncio.Task[T]:
+) -> asyncio.Task[Any]:
     """Start ``coro`` as a task that is kept referenced until it ends and logs its failure.
 
     ``asyncio.create_task`` alone keeps only a weak reference (a task may be collected
