@@ -9,7 +9,8 @@ from typing import Any, Literal
 
 import pytest
 
-from chanx.asyncapi import discover, generate, validate_document
+from chanx.asyncapi import generate, validate_document
+from chanx.routing import find_routes
 
 pytestmark = pytest.mark.django
 
@@ -76,10 +77,10 @@ def test_protocol_router_middleware_and_nested_url_routers() -> None:
             ),
         }
     )
-    found = [(r.address, r.consumer.__name__, r.param_types) for r in discover(app)]
+    found = [(r.channel_path, r.consumer.__name__, r.path_params) for r in find_routes(app)]
     assert found == [
         ("/ws/notes/{pk}/", "NotesConsumer", {"pk": "int"}),
-        ("/ws/re/{room}/", "NotesConsumer", {"room": "str"}),
+        ("/ws/re/{room}/", "NotesConsumer", {"room": r"\w+"}),
         ("/ws/nested/deep/{slug}/", "OtherConsumer", {"slug": "slug"}),
     ]
     doc = generate(app).to_dict()

@@ -7,13 +7,15 @@ first request, when Django is fully set up.
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponse
 from django.urls import URLPattern, path
 from django.utils.module_loading import import_string
 
-from chanx.asyncapi._cache import DocsCache
+from chanx.asyncapi.generator import generate
+from chanx.asyncapi.responses import DocsResponse, docs_response, spec_response
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -40,16 +42,27 @@ def asyncapi_urls(
     ``options`` are :func:`~chanx.asyncapi.generator.generate`'s; ``component`` switches the
     page to the official renderer.
     """
-    cache = DocsCache(source, options, component)
+    lock = threading.Lock()
+    kept: list[dict[str, Any]] = []
+
+    def document() -> dict[str, Any]:
+        with lock:
+            if not kept:
+                target = source if source is not None else _asgi_application()
+                kept.append(generate(target, **options).to_dict())
+            return kept[0]
+
+    def _http(answer: DocsResponse) -> HttpResponse:
+        return HttpResponse(answer.body, status=answer.status, content_type=answer.content_type)
 
     def page(request: HttpRequest) -> HttpResponse:
-        return HttpResponse(cache.get("html", _asgi_application), content_type="text/html")
+        return _http(docs_response(document, component))
 
     def spec_json(request: HttpRequest) -> HttpResponse:
-        return HttpResponse(cache.get("json", _asgi_application), content_type="application/json")
+        return _http(spec_response(document, "json"))
 
     def spec_yaml(request: HttpRequest) -> HttpResponse:
-        return HttpResponse(cache.get("yaml", _asgi_application), content_type="application/yaml")
+        return _http(spec_response(document, "yaml"))
 
     return [
         path("", page, name="asyncapi_docs"),
