@@ -1,4 +1,4 @@
-"""Django: Channels routers are walked and the docs URLs serve the example project."""
+"""Django: Channels routers are walked; the views, URLs and command are in test_asyncapi_django_views."""
 
 from __future__ import annotations
 
@@ -97,26 +97,6 @@ def test_the_example_project_is_documented() -> None:
         "/ws/private/{room_id}/",
     }
     assert validate_document(doc) == []
-
-
-def test_docs_urls_serve_json_yaml_and_the_page() -> None:
-    import yaml
-    from django.test import Client, override_settings
-
-    with override_settings(ROOT_URLCONF="asyncapi_django_urls"):
-        client = Client()
-        spec = client.get("/docs/asyncapi.json")
-        assert spec.status_code == 200
-        assert spec["Content-Type"] == "application/json"
-        data = json.loads(spec.content)
-        assert data["info"]["title"] == "Django chat"
-        assert validate_document(data) == []
-        assert yaml.safe_load(client.get("/docs/asyncapi.yaml").content) == data
-        page = client.get("/docs/")
-        assert page.status_code == 200
-        html = page.content.decode()
-        assert "room_chat" in html
-        assert "Client sends" in html
 
 
 def test_the_chanx_setting_is_reflected() -> None:

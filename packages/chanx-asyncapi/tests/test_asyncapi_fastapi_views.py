@@ -69,9 +69,14 @@ async def empty_json(request: Request) -> JSONResponse:
     return await asyncapi_spec_json(request, Starlette())
 
 
-@app.get("/empty-docs")
-async def empty_docs(request: Request) -> HTMLResponse:
-    return await asyncapi_docs(request, Starlette())
+@app.get("/broken.json")
+async def broken_json(request: Request) -> JSONResponse:
+    return await asyncapi_spec_json(request, app, {"servers": {"edge": {"host": "x"}}})
+
+
+@app.get("/broken-docs")
+async def broken_docs(request: Request) -> HTMLResponse:
+    return await asyncapi_docs(request, app, {"servers": {"edge": {"host": "x"}}})
 
 
 @pytest.fixture(scope="module")
@@ -153,13 +158,19 @@ def test_docs_page_with_the_official_renderer_is_pinned(base_url: str) -> None:
     assert "<script" not in unpinned.text  # an unpinned script is never loaded
 
 
-def test_failures_are_500_with_the_reason(base_url: str) -> None:
+def test_an_app_without_consumers_has_an_empty_document(base_url: str) -> None:
     response = httpx.get(f"{base_url}/empty.json")
+    assert response.status_code == 200
+    assert response.json()["channels"] == {}
+
+
+def test_failures_are_500_with_the_reason(base_url: str) -> None:
+    response = httpx.get(f"{base_url}/broken.json")
     assert response.status_code == 500
-    assert response.json() == {
-        "error": "Failed to generate schema: no chanx consumer is routed: nothing to document"
-    }
-    page = httpx.get(f"{base_url}/empty-docs")
+    error = response.json()["error"]
+    assert error.startswith("Failed to generate schema: 1 validation error for Server")
+    assert "protocol" in error
+    page = httpx.get(f"{base_url}/broken-docs")
     assert page.status_code == 500
     assert 'role="alert"' in page.text
     assert "Failed to generate schema" in page.text

@@ -23,6 +23,7 @@ __all__ = [
     "JSON_TYPE",
     "YAML_TYPE",
     "DocsResponse",
+    "build_document",
     "docs_error",
     "docs_response",
     "spec_response",
@@ -50,7 +51,7 @@ def _error(status: int, message: str) -> DocsResponse:
     return DocsResponse(status, JSON_TYPE, json.dumps({"error": message}))
 
 
-def _build(build: Callable[[], dict[str, Any]]) -> dict[str, Any] | str:
+def build_document(build: Callable[[], dict[str, Any]]) -> dict[str, Any] | str:
     """The document, or the failure's message (logged with its traceback, never sent)."""
     try:
         return build()
@@ -70,7 +71,7 @@ def spec_response(
     fmt = fmt.lower()
     if fmt not in FORMATS:
         return _error(400, "Invalid format. Supported formats: json, yaml")
-    doc = _build(build)
+    doc = build_document(build)
     if isinstance(doc, str):
         return _error(500, doc)
     if fmt == "yaml":
@@ -90,7 +91,7 @@ def docs_error(message: str) -> DocsResponse:
 
 
 def docs_response(
-    build: Callable[[], dict[str, Any]],
+    build: Callable[[], dict[str, Any]] | dict[str, Any],
     component: WebComponent | None = None,
     *,
     json_url: str = "asyncapi.json",
@@ -98,9 +99,10 @@ def docs_response(
 ) -> DocsResponse:
     """The HTML docs page of the document (chanx's own, or ``component``'s).
 
-    A failing ``build`` gives a 500 page with the error in a box.
+    ``build`` is the document or what builds it; a failing ``build`` gives a 500 page with
+    the error in a box.
     """
-    doc = _build(build)
+    doc = build if isinstance(build, dict) else build_document(build)
     if isinstance(doc, str):
         return docs_error(doc)
     html = render_html(doc, json_url=json_url, yaml_url=yaml_url, component=component)
