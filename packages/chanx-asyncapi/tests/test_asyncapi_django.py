@@ -1,8 +1,7 @@
-"""Django: Channels routers are walked; the views, URLs and command are in test_asyncapi_django_views."""
+"""Django: Channels routers are walked (views, URLs, command: test_asyncapi_django_views)."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any, Literal

@@ -266,3 +266,31 @@ async def test_a_broadcast_arrives_as_documented_without_the_ref() -> None:
     assert frame["action"] == documented["name"] == "seats_available"
     assert "ref" not in frame
     assert set(frame) <= allowed
+
+
+class BoxEventsDone(BoxEvents):
+    send_completion = True
+
+
+async def test_completion_frames_of_broadcasts_and_events_are_documented() -> None:
+    doc = generate([("/ws/done", BoxEventsDone)]).to_dict()
+    documented = {
+        _message(doc, ref)["name"]: _message(doc, ref)
+        for op in doc["operations"].values()
+        if op["action"] == "send"
+        for ref in op["messages"]
+    }
+    async with WebsocketHarness(BoxEventsDone.as_asgi(), "/ws/done") as ws:
+        await ws.send_json({"action": "ping", "ref": 5})
+        assert [f["action"] for f in await ws.receive_until("complete")] == ["pong", "complete"]
+        await ws.send_json({"action": "book_ticket", "payload": {"ticketId": 1}, "ref": 6})
+        frames = [await ws.receive_json() for _ in range(3)]
+        await BoxEventsDone.broadcast_event(Restocked(payload=2))
+        frames += [await ws.receive_json() for _ in range(2)]
+    by_action = {f["action"]: f for f in frames}
+    assert set(by_action) == {"seats_available", "group_complete", "complete", "event_complete"}
+    for action, frame in by_action.items():
+        message = documented[action]
+        _schema, allowed = _payload(doc, message)
+        assert set(frame) <= allowed, action
+        assert ("ref" in frame) == ("correlationId" in message), action

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.alias_generators import to_camel
 
+from chanx.asyncapi._frames import EventCompleteFrame, GroupCompleteFrame
 from chanx.asyncapi._schemas import Mode, SchemaSet, models
 from chanx.core.camel import camel_model, camel_type
 from chanx.core.registry import channel_info
@@ -57,6 +58,10 @@ _ERROR_DOC = (
     "never echoes the input."
 )
 _COMPLETE_DOC = "Sent after the handler of each client frame finished (`send_completion` is on)."
+_GROUP_DOC = "Sent after each broadcast relayed to this client (`send_completion` is on)."
+_EVENT_DOC = (
+    "Sent after each channel-layer event this connection handled (`send_completion` is on)."
+)
 _EMITS_DOC = (
     "Messages the server pushes outside handlers (`emits`), e.g. from `post_authentication`."
 )
@@ -205,9 +210,11 @@ class _Planner:
             "send", route.action, keys, None, route.summary, route.description, route.tags
         )
 
-    def builtin(self, model: type[BaseModel], doc: str, camel: bool) -> OperationPlan:
+    def builtin(
+        self, model: type[BaseModel], doc: str, camel: bool, correlated: bool = True
+    ) -> OperationPlan:
         key = self.key(model, "serialization", model.__name__, camel=camel)
-        if model is not AuthenticationMessage:  # answers to a frame echo its ref
+        if correlated:  # answers to a frame echo its ref
             self.plan.correlated.add(key)
         summary = (inspect.getdoc(model) or "").split("\n", 1)[0] or None
         return OperationPlan("send", str(self.plan.actions[key]), [key], None, summary, doc)
@@ -237,6 +244,12 @@ def plan_channel(
     ops.append(planner.builtin(ErrorMessage, _ERROR_DOC, camel=False))
     if consumer.send_completion:
         ops.append(planner.builtin(CompleteMessage, _COMPLETE_DOC, camel=planner.camel))
+        # written as fixed text by the core: never camelized, never an answer to a frame
+        ops.append(planner.builtin(GroupCompleteFrame, _GROUP_DOC, False, correlated=False))
+        if planner.registry.event_routes:
+            ops.append(planner.builtin(EventCompleteFrame, _EVENT_DOC, False, correlated=False))
     if consumer.authenticator_class is not None:
-        ops.append(planner.builtin(AuthenticationMessage, _AUTH_DOC, camel=planner.camel))
+        ops.append(
+            planner.builtin(AuthenticationMessage, _AUTH_DOC, planner.camel, correlated=False)
+        )
     return plan
