@@ -10,9 +10,9 @@ pairs. ``to_json``/``to_yaml`` write a document, ``validate_document`` checks on
 """
 
 from chanx.asyncapi.__about__ import __version__
-from chanx.asyncapi._security import security_schemes_of
 from chanx.asyncapi.docs_page import WebComponent, official_component, render_html
 from chanx.asyncapi.generator import AsyncAPIGenerator, NoConsumersError, generate
+from chanx.asyncapi.security import security_schemes_of
 from chanx.asyncapi.serialize import dump, to_json, to_yaml
 from chanx.asyncapi.validate import SpecFileError, load_file, validate_document, validate_file
 

@@ -15,13 +15,13 @@ from typing import Any
 from chanx.asyncapi._build import ChannelPlan, MessageKey, plan_channel, unique
 from chanx.asyncapi._document import REF_SCHEMA, channel, message, ref, servers_block
 from chanx.asyncapi._schemas import SchemaSet
-from chanx.asyncapi._security import scheme, security_schemes_of
 from chanx.asyncapi.constants import (
     DEFAULT_ASYNCAPI_TITLE,
     DEFAULT_ASYNCAPI_VERSION,
     DEFAULT_SERVER_PROTOCOL,
     DEFAULT_SERVER_URL,
 )
+from chanx.asyncapi.security import scheme, security_schemes_of
 from chanx.asyncapi.v3_0_0 import (
     AsyncAPI,
     Components,

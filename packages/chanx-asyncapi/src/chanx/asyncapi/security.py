@@ -1,4 +1,4 @@
-"""Security schemes an authenticator class declares for ``components/securitySchemes``."""
+"""Security schemes: what authenticator classes declare, as Security Scheme Objects."""
 
 from __future__ import annotations
 
