@@ -163,7 +163,9 @@ class AsyncAPIGenerator:
                 plan.security.append(scheme_name)
             cid = plan.channel_id
             channels[cid] = channel(plan, names)
-            op_security = [ref("components", "securitySchemes", s) for s in plan.security] or None
+            op_security: list[SecurityScheme | Reference] | None = [
+                ref("components", "securitySchemes", s) for s in plan.security
+            ] or None
             for op in plan.operations:
                 reply = None
                 if op.replies:
@@ -178,7 +180,7 @@ class AsyncAPIGenerator:
                     summary=op.summary,
                     description=op.description,
                     tags=[Tag(name=t) for t in op.tags] or None,
-                    security=op_security,  # type: ignore[arg-type]
+                    security=op_security,
                     messages=[ref("channels", cid, "messages", names[k]) for k in op.messages],
                     reply=reply,
                 )

@@ -66,15 +66,18 @@ class AsyncAPI(SpecModel):
 
     def get_channel(self, name: str) -> Channel | None:
         """The channel called ``name`` (a reference followed), or None."""
-        return self._get(self.channels, name)  # type: ignore[no-any-return]
+        found = self._get(self.channels, name)
+        return found if isinstance(found, Channel) else None
 
     def get_operation(self, name: str) -> Operation | None:
         """The operation called ``name`` (a reference followed), or None."""
-        return self._get(self.operations, name)  # type: ignore[no-any-return]
+        found = self._get(self.operations, name)
+        return found if isinstance(found, Operation) else None
 
     def get_server(self, name: str) -> Server | None:
         """The server called ``name`` (a reference followed), or None."""
-        return self._get(self.servers, name)  # type: ignore[no-any-return]
+        found = self._get(self.servers, name)
+        return found if isinstance(found, Server) else None
 
     def get_message(self, name: str) -> Any:
         """``components.messages[name]`` (a reference followed), or None."""
