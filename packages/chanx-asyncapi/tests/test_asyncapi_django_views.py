@@ -59,6 +59,19 @@ def test_discovery_of_the_project() -> None:
     assert rooms.path_params == {"pk": "int"}
 
 
+def test_discovery_base_url_from_the_setting_or_the_request() -> None:
+    from django.test import RequestFactory, override_settings
+
+    from chanx.channels.discovery import DjangoRouteDiscovery
+
+    request = RequestFactory().get("/", secure=True)
+    discovery = DjangoRouteDiscovery()
+    assert discovery.get_base_url(request) == "wss://testserver"
+    with override_settings(CHANX={"WEBSOCKET_BASE_URL": "wss://chat.example.com"}):
+        routes = discovery.get_websocket_routes(request)
+    assert {r.base_url for r in routes} == {"wss://chat.example.com"}
+
+
 def test_schema_view_json_and_yaml(client: Any, tmp_path: Path, asyncapi_parser: ParseFn) -> None:
     from django.test import override_settings
 

@@ -189,3 +189,16 @@ def test_generate_asyncapi_schema_over_https() -> None:
     assert data["servers"] == {"production": {"host": "chat.example.com", "protocol": "wss"}}
     assert data["info"]["version"] == "3"
     assert json.dumps(data)  # JSON-ready
+
+
+def test_default_config_is_the_generator_defaults() -> None:
+    from chanx.asyncapi import constants
+    from chanx.fast_channels.type_defs import DEFAULT_ASYNCAPI_CONFIG
+
+    assert DEFAULT_ASYNCAPI_CONFIG == {
+        "title": constants.DEFAULT_ASYNCAPI_TITLE,
+        "version": constants.DEFAULT_ASYNCAPI_VERSION,
+        "server_url": constants.DEFAULT_SERVER_URL,
+        "server_protocol": constants.DEFAULT_SERVER_PROTOCOL,
+        "camelize": False,
+    }

@@ -15,8 +15,6 @@ from urllib.parse import urlsplit
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.module_loading import import_string
 
-from chanx.asyncapi.generator import AsyncAPIGenerator
-from chanx.asyncapi.serialize import dump
 from chanx.channels.settings import chanx_settings
 from chanx.routing.discovery import DEFAULT_BASE_URL, RouteDiscovery
 
@@ -50,6 +48,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Discover, generate, write."""
+        try:  # imported here: without the asyncapi extra, the command explains what is missing
+            from chanx.asyncapi.generator import AsyncAPIGenerator
+            from chanx.asyncapi.serialize import dump
+        except ImportError as exc:
+            raise CommandError(
+                "this command needs chanx-asyncapi: pip install 'chanx-django[asyncapi]'"
+            ) from exc
         settings = chanx_settings
         base_url = options["base_url"] or settings.WEBSOCKET_BASE_URL or DEFAULT_BASE_URL
         host, protocol = server_of(base_url)
