@@ -105,7 +105,7 @@ class AsyncAPIGenerator:
     def get_channel_messages(self, consumer: type[ChanxConsumer[Any]]) -> dict[str, Any]:
         """The messages of the (first) channel that documents ``consumer``."""
         channels = self.build_channels()
-        for plan in self._plans:
+        for plan in self._planned[0]:
             if plan.route.consumer is consumer:
                 return dict(channels[plan.channel_id].get("messages") or {})
         raise LookupError(f"{consumer.__qualname__} is not among the documented routes")
@@ -116,17 +116,16 @@ class AsyncAPIGenerator:
         return self._build()
 
     @cached_property
-    def _plans(self) -> list[ChannelPlan]:
+    def _planned(self) -> tuple[list[ChannelPlan], SchemaSet]:
+        """Every route planned as a channel, and all payload schemas rendered in one pass."""
         schemas = SchemaSet()
         taken: set[str] = set()
         plans = [plan_channel(r, schemas, taken, self.camelize) for r in self.routes]
         schemas.build()
-        self._schemas = schemas
-        return plans
+        return plans, schemas
 
     def _build(self) -> AsyncAPI:
-        plans = self._plans
-        schemas = self._schemas
+        plans, schemas = self._planned
         names: dict[MessageKey, str] = dict(schemas.refs)
         correlated = {names[k] for plan in plans for k in plan.correlated}
         component_schemas = dict(schemas.schemas)
