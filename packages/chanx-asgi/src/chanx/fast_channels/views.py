@@ -21,9 +21,14 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from chanx.asyncapi.docs_page import web_component
-from chanx.asyncapi.generator import AsyncAPIGenerator
-from chanx.asyncapi.responses import DocsResponse, docs_error, docs_response, spec_response
+try:
+    from chanx.asyncapi.docs_page import web_component
+    from chanx.asyncapi.generator import AsyncAPIGenerator
+    from chanx.asyncapi.responses import DocsResponse, docs_error, docs_response, spec_response
+except ModuleNotFoundError as exc:  # pragma: no cover - depends on the installed extras
+    raise ModuleNotFoundError(
+        "chanx.fast_channels.views needs chanx-asyncapi: pip install 'chanx-asgi[asyncapi]'"
+    ) from exc
 from chanx.fast_channels.discovery import FastAPIRouteDiscovery
 from chanx.fast_channels.type_defs import DEFAULT_ASYNCAPI_CONFIG, AsyncAPIConfig
 

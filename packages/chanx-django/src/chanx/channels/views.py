@@ -19,15 +19,20 @@ from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.views import View
 
-from chanx.asyncapi.docs_page import web_component
-from chanx.asyncapi.generator import AsyncAPIGenerator
-from chanx.asyncapi.responses import (
-    DocsResponse,
-    build_document,
-    docs_error,
-    docs_response,
-    spec_response,
-)
+try:
+    from chanx.asyncapi.docs_page import web_component
+    from chanx.asyncapi.generator import AsyncAPIGenerator
+    from chanx.asyncapi.responses import (
+        DocsResponse,
+        build_document,
+        docs_error,
+        docs_response,
+        spec_response,
+    )
+except ModuleNotFoundError as exc:  # pragma: no cover - depends on the installed extras
+    raise ModuleNotFoundError(
+        "chanx.channels.views needs chanx-asyncapi: pip install 'chanx-django[asyncapi]'"
+    ) from exc
 from chanx.channels.discovery import DjangoRouteDiscovery
 from chanx.channels.settings import chanx_settings
 
