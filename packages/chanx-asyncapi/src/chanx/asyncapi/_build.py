@@ -28,12 +28,17 @@ from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.alias_generators import to_camel
 
-from chanx.asyncapi._frames import EventCompleteFrame, GroupCompleteFrame
 from chanx.asyncapi._schemas import Mode, SchemaSet, models
 from chanx.core.camel import camel_model, camel_type
 from chanx.core.registry import channel_info
 from chanx.messages.base import discriminator_values
-from chanx.messages.outgoing import AuthenticationMessage, CompleteMessage, ErrorMessage
+from chanx.messages.outgoing import (
+    AuthenticationMessage,
+    CompleteMessage,
+    ErrorMessage,
+    EventCompleteMessage,
+    GroupCompleteMessage,
+)
 
 if TYPE_CHECKING:
     from chanx.core.registry import Registry, Route
@@ -245,9 +250,9 @@ def plan_channel(
     if consumer.send_completion:
         ops.append(planner.builtin(CompleteMessage, _COMPLETE_DOC, camel=planner.camel))
         # written as fixed text by the core: never camelized, never an answer to a frame
-        ops.append(planner.builtin(GroupCompleteFrame, _GROUP_DOC, False, correlated=False))
+        ops.append(planner.builtin(GroupCompleteMessage, _GROUP_DOC, False, correlated=False))
         if planner.registry.event_routes:
-            ops.append(planner.builtin(EventCompleteFrame, _EVENT_DOC, False, correlated=False))
+            ops.append(planner.builtin(EventCompleteMessage, _EVENT_DOC, False, correlated=False))
     if consumer.authenticator_class is not None:
         ops.append(
             planner.builtin(AuthenticationMessage, _AUTH_DOC, planner.camel, correlated=False)

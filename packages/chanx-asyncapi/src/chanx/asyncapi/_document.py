@@ -23,14 +23,18 @@ from chanx.asyncapi.v3_0_0 import (
 
 __all__ = ["REF_SCHEMA", "channel", "message", "ref", "server_entry", "servers_block"]
 
-#: The ``ref`` a client may add to a frame and the server echoes on its answers.
+#: The ``ref`` a client may add to a frame and the server echoes (with ``version``) on its answers.
 REF_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
+        "version": {
+            "description": "Envelope version; the server sends it with every echoed `ref`.",
+            "const": 1,
+        },
         "ref": {
             "description": "The client's correlation id: echoed on every answer to its frame.",
             "anyOf": [{"type": "string", "maxLength": 128}, {"type": "integer"}],
-        }
+        },
     },
 }
 
