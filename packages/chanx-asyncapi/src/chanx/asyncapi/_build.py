@@ -41,13 +41,12 @@ from chanx.messages.outgoing import (
 )
 
 if TYPE_CHECKING:
-    from chanx.core.registry import Registry, Route
+    from chanx.core.registry import Route
     from chanx.routing.discovery import RouteInfo
 
 __all__ = [
     "ChannelPlan",
     "OperationPlan",
-    "emitted_types",
     "plan_channel",
     "returns_output",
     "unique",
@@ -115,15 +114,6 @@ def unique(base: str, taken: set[str]) -> str:
         name = f"{base}_{n}"
     taken.add(name)
     return name
-
-
-def emitted_types(registry: Registry) -> tuple[type[BaseModel], ...]:
-    """The message classes a consumer declares in ``emits`` (merged over its MRO).
-
-    chanx-core's registry does not carry ``emits`` yet; switch to ``return registry.emits``
-    when it does.
-    """
-    return ()
 
 
 def returns_output(route: Route) -> bool:
@@ -241,7 +231,7 @@ def plan_channel(
     for ws_route in planner.registry.ws_routes:
         ops.extend(planner.ws(ws_route))
     ops.extend(op for r in planner.registry.event_routes if (op := planner.event(r)) is not None)
-    emitted = planner.emits(emitted_types(planner.registry))
+    emitted = planner.emits(planner.registry.emits)
     if emitted is not None:
         ops.append(emitted)
     # Error frames are written by the core as-is (never camelized); the others go through
