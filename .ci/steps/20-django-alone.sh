@@ -24,6 +24,12 @@ for name in ("fast_channels", "fastapi", "chanx.fast_channels", "chanx.asyncapi"
         raise SystemExit(f"{name} is importable, but only chanx-core and chanx-django were installed")
 import chanx.channels.authenticator, chanx.channels.testing, chanx.channels.websocket  # noqa: E401
 print("chanx-django imports alone; fastapi and fast_channels are absent")
+try:  # the AsyncAPI views need the asyncapi extra, and say so
+    import chanx.channels.views  # noqa: F401
+except ModuleNotFoundError as exc:
+    assert "pip install 'chanx-django[asyncapi]'" in str(exc), exc
+else:
+    raise SystemExit("chanx.channels.views imported without chanx-asyncapi")
 PY
 
 "$py" -m pytest -q -p no:cacheprovider --no-cov packages/chanx-django/tests

@@ -428,8 +428,11 @@ def test_asyncapi_document_of_the_quick_start() -> None:
     assert ping["action"] == "receive"
     assert ping["reply"]["messages"] == [{"$ref": "#/channels/chat/messages/PongMessage"}]
     chat = operations["chat.receive.chat"]
-    assert chat["reply"]["messages"] == [{"$ref": "#/channels/chat/messages/ChatNotification"}]
+    assert "reply" not in chat  # a broadcast is not a reply: it arrives without the ref
+    broadcast = operations["chat.send.chat"]
+    assert broadcast["messages"] == [{"$ref": "#/channels/chat/messages/ChatNotification"}]
     assert operations["chat.send.error"]["action"] == "send"
+    assert spec["servers"] == {"development": {"host": "127.0.0.1:8000", "protocol": "ws"}}
 
 
 async def test_asyncapi_page_is_served_by_the_app() -> None:
@@ -442,6 +445,20 @@ async def test_asyncapi_page_is_served_by_the_app() -> None:
     assert "Chat API" in page.text
     assert "<script" not in page.text.lower()  # the default page needs no JavaScript
     assert as_json.json()["asyncapi"] == "3.0.0"
+
+
+async def test_asyncapi_views_serve_the_configured_document() -> None:
+    import yaml
+
+    transport = httpx.ASGITransport(app=chat_app.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        as_json = (await http.get("/chat-docs/asyncapi.json")).json()
+        as_yaml = yaml.safe_load((await http.get("/chat-docs/asyncapi.yaml")).text)
+        page = await http.get("/chat-docs/")
+    assert as_json == as_yaml
+    assert as_json["info"] == {"title": "Chat API", "version": "1.0.0", "description": ""}
+    assert as_json["servers"] == {"production": {"host": "test", "protocol": "ws"}}
+    assert "<title>Chat API</title>" in page.text
 
 
 def test_asyncapi_cli_generate_and_validate(tmp_path: Path) -> None:

@@ -111,7 +111,13 @@ def test_discover_reads_every_package_of_the_repo() -> None:
         "chanx-asyncapi",
         "chanx-mixins",
     }
-    assert packages["chanx-core"].subpackages == ("constants", "core", "messages", "utils")
+    assert packages["chanx-core"].subpackages == (
+        "constants",
+        "core",
+        "messages",
+        "routing",
+        "utils",
+    )
     assert packages["chanx-asgi"].subpackages == ("fast_channels",)
     for pkg in packages.values():
         assert pkg.version == cp.read_version(pkg.folder / pkg.about)

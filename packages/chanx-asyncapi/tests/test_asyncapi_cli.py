@@ -34,7 +34,7 @@ def test_generate_yaml_to_a_file_with_info_and_server(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     data = yaml.safe_load(out.read_text())
     assert data["info"] == {"title": "Kitchen", "version": "9.9"}
-    assert data["servers"]["default"] == {
+    assert data["servers"]["production"] == {
         "host": "chat.example.com",
         "protocol": "wss",
         "pathname": "/base",

@@ -102,13 +102,13 @@ def _consumer() -> type[ChanxConsumer[Any]]:
 
 def test_a_non_model_output_gets_a_named_schema() -> None:
     doc = generate([("/ws", _consumer())]).to_dict()
-    assert doc["components"]["schemas"]["everything_reply"] == {
+    assert doc["components"]["schemas"]["everything_output"] == {
         "additionalProperties": {"type": "integer"},
         "type": "object",
     }
-    reply = doc["operations"]["EverythingConsumer.receive.everything"]["reply"]
-    assert reply["messages"] == [
-        {"$ref": "#/channels/EverythingConsumer/messages/everything_reply"}
+    sent = doc["operations"]["EverythingConsumer.send.everything"]
+    assert sent["messages"] == [
+        {"$ref": "#/channels/EverythingConsumer/messages/everything_output"}
     ]
     assert validate_document(doc) == []
 

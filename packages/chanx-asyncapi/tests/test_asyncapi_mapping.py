@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncapi_kitchen as kitchen
 import pytest
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
 from chanx.asyncapi import generate, to_json
 from chanx.core.camel import camel_model
@@ -46,12 +46,18 @@ def test_ws_handler_with_a_return_type_is_receive_with_reply(doc: dict[str, Any]
     }
 
 
-def test_ws_handler_with_output_type_is_receive_with_reply(doc: dict[str, Any]) -> None:
+def test_a_broadcasting_handler_sends_its_output_not_a_reply(doc: dict[str, Any]) -> None:
+    """``output_type=`` on a handler returning None: the output arrives without the ref."""
     op = _op(doc, "kitchen.receive.chat")
-    assert _names(op["reply"]["messages"]) == ["ChatNotification"]
+    assert "reply" not in op
     assert op["summary"] == "Send a chat line"
     assert op["description"] == "Broadcast to the room."
     assert op["tags"] == [{"name": "chat"}]
+    sent = _op(doc, "kitchen.send.chat")
+    assert sent["action"] == "send"
+    assert _names(sent["messages"]) == ["ChatNotification"]
+    assert "no ref" in sent["summary"]
+    assert "correlationId" not in doc["components"]["messages"]["ChatNotification"]
 
 
 def test_ws_handler_without_output_has_no_reply(doc: dict[str, Any]) -> None:
@@ -69,7 +75,7 @@ def test_union_return_type_lists_every_reply_message(doc: dict[str, Any]) -> Non
 
 def test_operation_name_is_the_input_action(doc: dict[str, Any]) -> None:
     assert "kitchen.receive.extra_info" in doc["operations"]
-    assert _names(_op(doc, "kitchen.receive.extra_info")["reply"]["messages"]) == ["LabelReply"]
+    assert _names(_op(doc, "kitchen.send.extra_info")["messages"]) == ["LabelReply"]
 
 
 def test_event_handlers_are_send_operations_of_their_output(doc: dict[str, Any]) -> None:
@@ -167,7 +173,12 @@ def test_payload_schemas_are_hoisted_and_refs_rewritten(doc: dict[str, Any]) -> 
         "$ref": "#/components/schemas/ChatPayload"
     }
     message = doc["components"]["messages"]["ChatMessage"]
-    assert message["payload"] == {"$ref": "#/components/schemas/ChatMessage"}
+    assert message["payload"] == {
+        "allOf": [
+            {"$ref": "#/components/schemas/ChatMessage"},
+            {"$ref": "#/components/schemas/CorrelationRef"},
+        ]
+    }
     assert message["name"] == "chat"
     assert message["summary"] == "A chat line sent by a client."
 
@@ -215,13 +226,39 @@ def test_info_and_servers_are_configurable() -> None:
         version="2.1.0",
         description="All of it",
         servers={"prod": {"host": "chat.example.com", "protocol": "wss"}},
-        server_url="ws://127.0.0.1:8000",
+        server_url="ws://127.0.0.1:8000",  # `servers` replaces the generated entry
     ).to_dict()
     assert doc["info"] == {"title": "Kitchen", "version": "2.1.0", "description": "All of it"}
-    assert doc["servers"] == {
-        "prod": {"host": "chat.example.com", "protocol": "wss"},
-        "default": {"host": "127.0.0.1:8000", "protocol": "ws"},
-    }
+    assert doc["servers"] == {"prod": {"host": "chat.example.com", "protocol": "wss"}}
+
+
+@pytest.mark.parametrize(
+    ("url", "protocol", "servers"),
+    [
+        ("127.0.0.1:8000", "ws", {"development": {"host": "127.0.0.1:8000", "protocol": "ws"}}),
+        (
+            "chat.example.com",
+            "wss",
+            {"production": {"host": "chat.example.com", "protocol": "wss"}},
+        ),
+        (
+            "wss://chat.example.com/base/",
+            "ws",
+            {"production": {"host": "chat.example.com", "protocol": "wss", "pathname": "/base"}},
+        ),
+        ("", "ws", {"development": {"host": "localhost", "protocol": "ws"}}),
+    ],
+)
+def test_the_generated_server_is_named_by_its_host(
+    url: str, protocol: str, servers: dict[str, Any]
+) -> None:
+    doc = generate(kitchen.routes, server_url=url, server_protocol=protocol).to_dict()
+    assert doc["servers"] == servers
+
+
+def test_a_bad_server_is_refused() -> None:
+    with pytest.raises(ValidationError, match="protocol"):
+        generate(kitchen.routes, servers={"x": {"host": "h"}})
 
 
 def test_output_is_deterministic() -> None:
@@ -234,16 +271,16 @@ def test_frames_and_their_answers_carry_the_client_ref(doc: dict[str, Any]) -> N
     assert doc["components"]["correlationIds"]["ref"]["location"] == "$message.payload#/ref"
     messages = doc["components"]["messages"]
     ref = {"$ref": "#/components/correlationIds/ref"}
-    for name in (
-        "PingMessage",
-        "PongMessage",
-        "ChatNotification",
-        "ErrorMessage",
-        "CompleteMessage",
-    ):
+    ref_schema = {"$ref": "#/components/schemas/CorrelationRef"}
+    for name in ("PingMessage", "PongMessage", "ErrorMessage", "CompleteMessage"):
         assert messages[name]["correlationId"] == ref, name
-    for name in ("JobStatus", "UserJoined", "AuthenticationMessage"):  # not answers to a frame
+        assert ref_schema in messages[name]["payload"]["allOf"], name
+    # broadcasts, event outputs, pushed frames: never an answer to a frame
+    for name in ("ChatNotification", "JobStatus", "UserJoined", "AuthenticationMessage"):
         assert "correlationId" not in messages[name], name
+        assert "allOf" not in messages[name]["payload"], name
+    ref_prop = doc["components"]["schemas"]["CorrelationRef"]["properties"]["ref"]
+    assert ref_prop["anyOf"] == [{"type": "string", "maxLength": 128}, {"type": "integer"}]
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,9 @@
 For every ``receive`` operation, the example of its message is sent to the running consumer;
 the frames that come back (until the completion frame) must be the operation's documented
 reply messages, with the documented properties (camelCase included), and echo the ``ref``.
-For every ``send`` operation, an event makes the consumer send the documented message.
+For every ``send`` operation, an event makes the consumer send the documented message. A
+message documented with the ``ref`` correlation id carries the client's ``ref`` on the wire; one
+documented without it (a broadcast) never does.
 """
 
 from __future__ import annotations
@@ -92,6 +94,16 @@ def _message(doc: dict[str, Any], ref: dict[str, str]) -> dict[str, Any]:
     return result
 
 
+def _payload(doc: dict[str, Any], message: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    """The model schema of a message's payload and every property the frame may carry."""
+    payload = message["payload"]
+    parts = payload.get("allOf", [payload])
+    schemas = [_resolve(doc, part["$ref"]) for part in parts]
+    allowed = {name for schema in schemas for name in schema.get("properties", {})}
+    assert ("ref" in allowed) == ("correlationId" in message)  # ref documented where echoed
+    return schemas[0], allowed
+
+
 async def test_every_receive_operation_answers_as_documented(doc: dict[str, Any]) -> None:
     receive_ops = {k: v for k, v in doc["operations"].items() if v["action"] == "receive"}
     assert len(receive_ops) == 3
@@ -111,8 +123,9 @@ async def test_every_receive_operation_answers_as_documented(doc: dict[str, Any]
             assert len(replies) == 1, op_id
             assert replies[0]["action"] in names, op_id
             (reply_doc,) = [m for m in documented if m["name"] == replies[0]["action"]]
-            schema = _resolve(doc, reply_doc["payload"]["$ref"])
-            assert set(replies[0]) - {"ref", "version"} <= set(schema["properties"]), op_id
+            schema, allowed = _payload(doc, reply_doc)
+            assert set(replies[0]) <= allowed, op_id
+            assert "correlationId" in reply_doc, op_id
             if isinstance(replies[0].get("payload"), dict):
                 inner = _resolve(doc, schema["properties"]["payload"]["$ref"])
                 assert set(replies[0]["payload"]) <= set(inner["properties"]), op_id
@@ -122,7 +135,7 @@ async def test_every_receive_operation_answers_as_documented(doc: dict[str, Any]
 async def test_errors_look_as_documented(doc: dict[str, Any]) -> None:
     (error_op,) = [v for k, v in doc["operations"].items() if k.endswith(".send.error")]
     error_doc = _message(doc, error_op["messages"][0])
-    schema = _resolve(doc, error_doc["payload"]["$ref"])
+    schema, allowed = _payload(doc, error_doc)
     shapes = schema["properties"]["payload"]["anyOf"]  # entries, or {"detail": ...}
     (entries,) = [s for s in shapes if s.get("type") == "array"]
     entry = _resolve(doc, entries["items"]["$ref"])
@@ -131,6 +144,7 @@ async def test_errors_look_as_documented(doc: dict[str, Any]) -> None:
         frame = await ws.receive_json()
     assert frame["action"] == error_doc["name"] == "error"
     assert frame["ref"] == "r1"
+    assert set(frame) <= allowed
     for item in frame["payload"]:
         assert set(entry["required"]) <= set(item) <= set(entry["properties"])
 
@@ -205,12 +219,17 @@ class BoxEvents(ChanxConsumer[Any]):
     async def handle_restocked(self, event: Restocked) -> SeatsAvailable:
         return SeatsAvailable(payload=TicketPayload(ticket_id=event.payload))
 
+    @ws_handler(output_type=SeatsAvailable)
+    async def handle_book(self, message: BookTicket) -> None:
+        await self.broadcast_message(SeatsAvailable(payload=message.payload))
+
 
 async def test_every_send_operation_delivers_its_documented_message() -> None:
     doc = generate([("/ws/events", BoxEvents)]).to_dict()
     sends = {k: v for k, v in doc["operations"].items() if v["action"] == "send"}
     assert set(sends) == {
         "box_events.send.seats_available",
+        "box_events.send.book_ticket",  # the broadcast of handle_book
         "box_events.send.closing",
         "box_events.send.error",
     }
@@ -226,7 +245,58 @@ async def test_every_send_operation_delivers_its_documented_message() -> None:
             frame = await ws.receive_json()
             (documented,) = [_message(doc, ref) for ref in sends[op_id]["messages"]]
             assert frame["action"] == documented["name"], op_id
-            schema = _resolve(doc, documented["payload"]["$ref"])
-            assert set(frame) <= set(schema["properties"]), op_id
+            _schema, allowed = _payload(doc, documented)
+            assert set(frame) <= allowed, op_id
     assert "Restocked" not in str(doc)
     assert frame == {"action": "closing", "payload": "bye"}
+
+
+async def test_a_broadcast_arrives_as_documented_without_the_ref() -> None:
+    doc = generate([("/ws/events", BoxEvents)]).to_dict()
+    receive = doc["operations"]["box_events.receive.book_ticket"]
+    assert "reply" not in receive  # not an answer to the sender's frame
+    (documented,) = [
+        _message(doc, ref) for ref in doc["operations"]["box_events.send.book_ticket"]["messages"]
+    ]
+    _schema, allowed = _payload(doc, documented)
+    assert "ref" not in allowed
+    frame_in = {"action": "book_ticket", "payload": {"ticketId": 3}, "ref": "b1"}
+    async with WebsocketHarness(BoxEvents.as_asgi(), "/ws/events") as ws:
+        await ws.send_json({"action": "ping"})
+        assert (await ws.receive_json())["action"] == "pong"  # connected: groups joined
+        await ws.send_json(frame_in)
+        frame = await ws.receive_json()
+    assert frame["action"] == documented["name"] == "seats_available"
+    assert "ref" not in frame
+    assert set(frame) <= allowed
+
+
+class BoxEventsDone(BoxEvents):
+    send_completion = True
+
+
+async def test_completion_frames_of_broadcasts_and_events_are_documented() -> None:
+    doc = generate([("/ws/done", BoxEventsDone)]).to_dict()
+    documented = {
+        _message(doc, ref)["name"]: _message(doc, ref)
+        for op in doc["operations"].values()
+        if op["action"] == "send"
+        for ref in op["messages"]
+    }
+    async with WebsocketHarness(BoxEventsDone.as_asgi(), "/ws/done") as ws:
+        await ws.send_json({"action": "ping", "ref": 5})
+        assert [f["action"] for f in await ws.receive_all_json(stop_action="complete")] == [
+            "pong",
+            "complete",
+        ]
+        await ws.send_json({"action": "book_ticket", "payload": {"ticketId": 1}, "ref": 6})
+        frames = [await ws.receive_json() for _ in range(3)]
+        await BoxEventsDone.broadcast_event(Restocked(payload=2))
+        frames += [await ws.receive_json() for _ in range(2)]
+    by_action = {f["action"]: f for f in frames}
+    assert set(by_action) == {"seats_available", "group_complete", "complete", "event_complete"}
+    for action, frame in by_action.items():
+        message = documented[action]
+        _schema, allowed = _payload(doc, message)
+        assert set(frame) <= allowed, action
+        assert ("ref" in frame) == ("correlationId" in message), action

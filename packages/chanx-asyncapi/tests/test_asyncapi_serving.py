@@ -120,3 +120,16 @@ def test_schema_tables_expand_nested_models() -> None:
     assert "<code>payload.messageText</code>" in html  # camelCase twin
     assert "minLength: 1" in html
     assert '<span class="req">required</span>' in html
+
+
+def test_message_tables_show_the_ref_where_it_is_echoed() -> None:
+    from chanx.asyncapi._html_schema import schema_table
+
+    data = generate(kitchen.routes).to_dict()
+    messages, schemas = data["components"]["messages"], data["components"]["schemas"]
+    chat = schema_table(messages["ChatMessage"]["payload"], schemas)
+    assert "<code>payload.message_text</code>" in chat
+    assert "<code>ref</code>" in chat
+    broadcast = schema_table(messages["ChatNotification"]["payload"], schemas)
+    assert "<code>payload.message_text</code>" in broadcast
+    assert "<code>ref</code>" not in broadcast

@@ -2,7 +2,7 @@
 
 ``AsyncJsonWebsocketConsumer`` is the consumer base class; :mod:`.layers` configures channel
 layers (in-memory by default, Redis for several processes); :mod:`.testing` drives consumers
-in tests.
+in tests; :mod:`.views` serves the AsyncAPI document and docs page (``asyncapi`` extra).
 
 The re-exports below are resolved on first access: pytest imports this package early (for
 the bundled plugin, before coverage measurement starts), and importing nothing until needed
@@ -19,6 +19,7 @@ from chanx.fast_channels.__about__ import __version__
 if TYPE_CHECKING:
     from chanx.fast_channels._app import ConsumerApp
     from chanx.fast_channels.layers import LayerUnavailableError, get_layer, setup_layers
+    from chanx.fast_channels.views import asyncapi_docs, asyncapi_spec_json, asyncapi_spec_yaml
     from chanx.fast_channels.websocket import AsyncJsonWebsocketConsumer
 
 __all__ = [
@@ -26,6 +27,9 @@ __all__ = [
     "ConsumerApp",
     "LayerUnavailableError",
     "__version__",
+    "asyncapi_docs",
+    "asyncapi_spec_json",
+    "asyncapi_spec_yaml",
     "get_layer",
     "setup_layers",
 ]
@@ -36,6 +40,9 @@ _SOURCES = {
     "LayerUnavailableError": "chanx.fast_channels.layers",
     "get_layer": "chanx.fast_channels.layers",
     "setup_layers": "chanx.fast_channels.layers",
+    "asyncapi_docs": "chanx.fast_channels.views",
+    "asyncapi_spec_json": "chanx.fast_channels.views",
+    "asyncapi_spec_yaml": "chanx.fast_channels.views",
 }
 
 

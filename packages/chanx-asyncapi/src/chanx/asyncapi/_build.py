@@ -5,8 +5,16 @@
   ``output_type``; no ``reply`` otherwise.
 * ``@event_handler`` and passthrough events -> a ``send`` operation of the OUTPUT only; the
   event type is internal and never documented.
+* A ``@ws_handler`` that declares ``output_type`` but returns ``None`` sends its output some
+  other way (a broadcast, usually): the output is a ``send`` operation of its own, not a
+  reply, because it reaches clients without the sender's ``ref``.
+* ``emits`` (messages sent outside handlers, e.g. from ``post_authentication``) -> one
+  ``send`` operation ``emits``.
 * Frames the consumer sends on its own -> ``send`` operations too: ``error`` always,
   ``complete`` when ``send_completion`` is on, ``authentication`` when an authenticator is set.
+
+Messages that carry the client's ``ref`` (client frames, replies, errors, completions) are
+recorded in ``correlated``; broadcasts, event outputs and emitted messages never are.
 """
 
 from __future__ import annotations
@@ -24,13 +32,25 @@ from chanx.asyncapi._schemas import Mode, SchemaSet, models
 from chanx.core.camel import camel_model, camel_type
 from chanx.core.registry import channel_info
 from chanx.messages.base import discriminator_values
-from chanx.messages.outgoing import AuthenticationMessage, CompleteMessage, ErrorMessage
+from chanx.messages.outgoing import (
+    AuthenticationMessage,
+    CompleteMessage,
+    ErrorMessage,
+    EventCompleteMessage,
+    GroupCompleteMessage,
+)
 
 if TYPE_CHECKING:
-    from chanx.asyncapi.discovery import RoutedConsumer
     from chanx.core.registry import Route
+    from chanx.routing.discovery import RouteInfo
 
-__all__ = ["ChannelPlan", "OperationPlan", "plan_channel", "unique"]
+__all__ = [
+    "ChannelPlan",
+    "OperationPlan",
+    "plan_channel",
+    "returns_output",
+    "unique",
+]
 
 _SAFE = re.compile(r"[^A-Za-z0-9.\-_]+")
 MessageKey = tuple[Any, Mode]
@@ -42,6 +62,13 @@ _ERROR_DOC = (
     "never echoes the input."
 )
 _COMPLETE_DOC = "Sent after the handler of each client frame finished (`send_completion` is on)."
+_GROUP_DOC = "Sent after each broadcast relayed to this client (`send_completion` is on)."
+_EVENT_DOC = (
+    "Sent after each channel-layer event this connection handled (`send_completion` is on)."
+)
+_EMITS_DOC = (
+    "Messages the server pushes outside handlers (`emits`), e.g. from `post_authentication`."
+)
 _AUTH_DOC = (
     "Sent when authentication fails, just before the server closes the connection with code "
     "4000 + status code."
@@ -65,7 +92,7 @@ class OperationPlan:
 class ChannelPlan:
     """One routed consumer as a channel."""
 
-    routed: RoutedConsumer
+    route: RouteInfo
     channel_id: str
     title: str
     description: str | None
@@ -87,6 +114,16 @@ def unique(base: str, taken: set[str]) -> str:
         name = f"{base}_{n}"
     taken.add(name)
     return name
+
+
+def returns_output(route: Route) -> bool:
+    """Whether the handler's output is its return value (a reply echoing the ``ref``).
+
+    ``@ws_handler(output_type=X)`` on a method annotated ``-> None`` documents messages the
+    handler sends another way, usually ``broadcast_message``: those are not replies.
+    """
+    annotation = inspect.signature(route.func).return_annotation
+    return annotation not in (None, type(None), "None")
 
 
 def _members(tp: Any) -> list[Any]:
@@ -116,12 +153,11 @@ def _renamed_by_camel(tp: Any) -> bool:
 
 
 class _Planner:
-    def __init__(self, plan: ChannelPlan, schemas: SchemaSet) -> None:
+    def __init__(self, plan: ChannelPlan, schemas: SchemaSet, camelize: bool) -> None:
         self.plan = plan
         self.schemas = schemas
-        consumer = plan.routed.consumer
-        self.registry = consumer.get_registry()
-        self.camel = self.registry.camelize
+        self.registry = plan.route.consumer.get_registry()
+        self.camel = self.registry.camelize or camelize
 
     def key(self, tp: Any, mode: Mode, fallback: str, camel: bool | None = None) -> MessageKey:
         if (self.camel if camel is None else camel) and _renamed_by_camel(tp):
@@ -134,15 +170,31 @@ class _Planner:
         self.plan.actions.setdefault(key, _action_of(tp, self.registry.discriminator_field))
         return key
 
-    def ws(self, route: Route) -> OperationPlan:
+    def ws(self, route: Route) -> list[OperationPlan]:
         incoming = self.key(route.input_type, "validation", f"{route.action}_input")
         outputs = _members(route.output_type)
-        replies = [self.key(tp, "serialization", f"{route.action}_reply") for tp in outputs]
-        self.plan.correlated.update([incoming, *replies])
-        return OperationPlan(
-            "receive", route.action, [incoming], replies or None,
-            route.summary, route.description, route.tags,
-        )  # fmt: skip
+        replied = returns_output(route)
+        kind = "reply" if replied else "output"
+        keys = [self.key(tp, "serialization", f"{route.action}_{kind}") for tp in outputs]
+        self.plan.correlated.add(incoming)
+        if replied:
+            self.plan.correlated.update(keys)
+        ops = [
+            OperationPlan(
+                "receive", route.action, [incoming], (keys if replied else None) or None,
+                route.summary, route.description, route.tags,
+            )
+        ]  # fmt: skip
+        if keys and not replied:
+            summary = f"Sent by the {route.action} handler to the clients it addresses (no ref)."
+            ops.append(OperationPlan("send", route.action, keys, None, summary, None, route.tags))
+        return ops
+
+    def emits(self, types: tuple[type[BaseModel], ...]) -> OperationPlan | None:
+        if not types:
+            return None
+        keys = [self.key(tp, "serialization", tp.__name__) for tp in types]
+        return OperationPlan("send", "emits", keys, None, "Messages the server pushes", _EMITS_DOC)
 
     def event(self, route: Route) -> OperationPlan | None:
         outputs = _members(route.output_type)
@@ -153,29 +205,46 @@ class _Planner:
             "send", route.action, keys, None, route.summary, route.description, route.tags
         )
 
-    def builtin(self, model: type[BaseModel], doc: str, camel: bool) -> OperationPlan:
+    def builtin(
+        self, model: type[BaseModel], doc: str, camel: bool, correlated: bool = True
+    ) -> OperationPlan:
         key = self.key(model, "serialization", model.__name__, camel=camel)
-        if model is not AuthenticationMessage:  # answers to a frame echo its ref
+        if correlated:  # answers to a frame echo its ref
             self.plan.correlated.add(key)
         summary = (inspect.getdoc(model) or "").split("\n", 1)[0] or None
         return OperationPlan("send", str(self.plan.actions[key]), [key], None, summary, doc)
 
 
-def plan_channel(routed: RoutedConsumer, schemas: SchemaSet, taken: set[str]) -> ChannelPlan:
-    """Plan the channel of one routed consumer and register its payload types."""
-    consumer = routed.consumer
+def plan_channel(
+    route: RouteInfo, schemas: SchemaSet, taken: set[str], camelize: bool = False
+) -> ChannelPlan:
+    """Plan the channel of one routed consumer and register its payload types.
+
+    ``camelize`` documents payloads in camelCase even when the consumer does not camelize.
+    """
+    consumer = route.consumer
     info = channel_info(consumer)
     name = info.name or consumer.__name__
-    plan = ChannelPlan(routed, unique(name, taken), name, info.description, info.tags)
-    planner = _Planner(plan, schemas)
+    plan = ChannelPlan(route, unique(name, taken), name, info.description, info.tags)
+    planner = _Planner(plan, schemas, camelize)
     ops = plan.operations
-    ops.extend(planner.ws(route) for route in planner.registry.ws_routes)
+    for ws_route in planner.registry.ws_routes:
+        ops.extend(planner.ws(ws_route))
     ops.extend(op for r in planner.registry.event_routes if (op := planner.event(r)) is not None)
+    emitted = planner.emits(planner.registry.emits)
+    if emitted is not None:
+        ops.append(emitted)
     # Error frames are written by the core as-is (never camelized); the others go through
     # send_message and follow the consumer's camelize setting.
     ops.append(planner.builtin(ErrorMessage, _ERROR_DOC, camel=False))
     if consumer.send_completion:
         ops.append(planner.builtin(CompleteMessage, _COMPLETE_DOC, camel=planner.camel))
+        # written as fixed text by the core: never camelized, never an answer to a frame
+        ops.append(planner.builtin(GroupCompleteMessage, _GROUP_DOC, False, correlated=False))
+        if planner.registry.event_routes:
+            ops.append(planner.builtin(EventCompleteMessage, _EVENT_DOC, False, correlated=False))
     if consumer.authenticator_class is not None:
-        ops.append(planner.builtin(AuthenticationMessage, _AUTH_DOC, camel=planner.camel))
+        ops.append(
+            planner.builtin(AuthenticationMessage, _AUTH_DOC, planner.camel, correlated=False)
+        )
     return plan

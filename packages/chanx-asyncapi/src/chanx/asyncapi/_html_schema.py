@@ -130,14 +130,31 @@ def _rows(
     return rows
 
 
+def _parts(schema: Any, schemas: dict[str, Any]) -> list[tuple[str | None, Any]]:
+    """``schema`` (or each ``allOf`` member, e.g. a message plus its ``ref``) resolved."""
+    members = schema.get("allOf") if isinstance(schema, dict) else None
+    out: list[tuple[str | None, Any]] = []
+    for part in members if isinstance(members, list) else [schema]:
+        if isinstance(part, dict) and isinstance(part.get("$ref"), str):
+            name = _ref_name(part["$ref"])
+            out.append((name, schemas.get(name, {})))
+        else:
+            out.append((None, part))
+    return out
+
+
 def schema_table(schema: Any, schemas: dict[str, Any], name: str | None = None) -> str:
-    """An HTML table of ``schema``'s properties (expanded through references)."""
-    if isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
-        name = _ref_name(schema["$ref"])
-        schema = schemas.get(name, {})
-    if not isinstance(schema, dict):
+    """An HTML table of ``schema``'s properties (expanded through references and ``allOf``)."""
+    parts = _parts(schema, schemas)
+    if len(parts) == 1:
+        name, schema = parts[0][0] or name, parts[0][1]
+    if not all(isinstance(part, dict) for _, part in parts):
         return "<p>No schema.</p>"
-    rows = _rows(schema, schemas, "", (name or "",))
+    rows = [
+        row
+        for part_name, part in parts
+        for row in _rows(part, schemas, "", ((part_name or name or ""),))
+    ]
     if not rows:
         return f'<p class="type">Type: {type_label(schema)}</p>'
     head = "<tr><th>Field</th><th>Type</th><th>Required</th><th>Notes</th></tr>"

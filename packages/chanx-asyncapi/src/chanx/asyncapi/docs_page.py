@@ -38,6 +38,7 @@ __all__ = [
     "WebComponent",
     "official_component",
     "render_html",
+    "web_component",
 ]
 
 _SRI = re.compile(r"^(sha256|sha384|sha512)-[A-Za-z0-9+/]+={0,2}$")
@@ -49,10 +50,12 @@ class WebComponent:
 
     Pin a version in the URL and give its SRI hash (``sha384-...``) so a changed file is
     refused by the browser. ``css_url``/``css_integrity`` load its stylesheet the same way.
+    Assets served by the application itself (same-origin paths such as
+    ``/static/asyncapi/index.js``) may omit the hash.
     """
 
     script_url: str
-    script_integrity: str
+    script_integrity: str | None = None
     css_url: str | None = None
     css_integrity: str | None = None
 
@@ -63,10 +66,19 @@ class WebComponent:
         ):
             if url is None:
                 continue
-            if not url.startswith(("https://", "/")):
+            same_origin = url.startswith("/") and not url.startswith("//")
+            if not (same_origin or url.startswith("https://")):
                 raise ValueError(f"asset URLs must be https:// or same-origin paths, got {url!r}")
+            if sri is None and same_origin:
+                continue
             if not (isinstance(sri, str) and _SRI.match(sri)):
                 raise ValueError(f"{url!r} needs an SRI hash like 'sha384-...', got {sri!r}")
+
+
+def _sri_attrs(integrity: str | None) -> str:
+    if integrity is None:
+        return ""
+    return f' integrity="{escape(integrity)}" crossorigin="anonymous"'
 
 
 #: The official renderer chanx was checked with (npm package and version).
@@ -100,6 +112,30 @@ def official_component(base_url: str | None = None) -> WebComponent:
     )
 
 
+def web_component(
+    js_url: str | None = None,
+    css_url: str | None = None,
+    js_integrity: str | None = None,
+    css_integrity: str | None = None,
+) -> WebComponent | None:
+    """The renderer configured by docs-page settings, or None for chanx's own page.
+
+    Without ``js_url`` the page is chanx's (offline). With the pinned official script URL
+    (``official_component().script_url``) the pinned hashes apply and the official
+    stylesheet is the default; any other URL needs its own hash (except same-origin paths).
+    Raises ``ValueError`` for an unpinned asset.
+    """
+    if not js_url:
+        return None
+    official = official_component()
+    if js_url == official.script_url:
+        js_integrity = js_integrity or official.script_integrity
+        css_url = css_url or official.css_url
+    if css_url == official.css_url:
+        css_integrity = css_integrity or official.css_integrity
+    return WebComponent(js_url, js_integrity, css_url or None, css_integrity)
+
+
 def _asset(name: str) -> str:
     return (files("chanx.asyncapi") / "assets" / name).read_text(encoding="utf-8")
 
@@ -111,19 +147,21 @@ def render_html(
     yaml_url: str = "asyncapi.yaml",
     component: WebComponent | None = None,
 ) -> str:
-    """The docs page of ``doc``; with ``component``, the official renderer's page instead."""
+    """The docs page of ``doc``; with ``component``, the official renderer's page instead.
+
+    ``json_url``/``yaml_url`` are the links to the document (relative to the page).
+    """
     data = doc.to_dict() if isinstance(doc, AsyncAPI) else doc
     info = data.get("info") or {}
     common = {"title": escape(str(info.get("title", "AsyncAPI"))), "json_url": escape(json_url)}
     if component is not None:
         css = component.css_url
-        sri = escape(str(component.css_integrity))
-        attrs = f'href="{escape(css)}" integrity="{sri}" crossorigin="anonymous"' if css else ""
+        attrs = f'href="{escape(css)}"{_sri_attrs(component.css_integrity)}' if css else ""
         link = f'<link rel="stylesheet" {attrs}>' if css else ""
         spec = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
         return Template(_asset("component.html")).substitute(
             common, css_link=link, spec=spec, script_url=escape(component.script_url),
-            script_integrity=escape(component.script_integrity),
+            script_attrs=_sri_attrs(component.script_integrity),
         )  # fmt: skip
     schemas = (data.get("components") or {}).get("schemas") or {}
     by_channel: dict[str, list[tuple[str, dict[str, Any]]]] = {}

@@ -12,6 +12,7 @@ from chanx.asyncapi.v3_0_0.document import AsyncAPI
 from chanx.asyncapi.v3_0_0.info import Contact, ExternalDocs, Info, License, Tag
 from chanx.asyncapi.v3_0_0.messages import CorrelationId, Message, MessageExample
 from chanx.asyncapi.v3_0_0.operations import Operation, OperationReply, OperationReplyAddress
+from chanx.asyncapi.v3_0_0.schema import SchemaObject
 from chanx.asyncapi.v3_0_0.security import OAuthFlow, OAuthFlows, SecurityScheme
 from chanx.asyncapi.v3_0_0.servers import Server, ServerVariable, server_from_url
 
@@ -33,6 +34,7 @@ __all__ = [
     "OperationReplyAddress",
     "Parameter",
     "Reference",
+    "SchemaObject",
     "SecurityScheme",
     "Server",
     "ServerVariable",
