@@ -104,7 +104,7 @@ async def test_members_chat_and_get_announcements(server: Any, project: dict[str
     async with open_ws(server, den, tokens["alice"]) as alice:
         await alice.send(json.dumps({"action": "ping"}))
         assert await reply(alice) == {"action": "pong", "payload": None}
-        assert await recv(alice) == {"action": "complete"}  # SEND_COMPLETION in CHANX
+        assert (await recv(alice))["action"] == "complete"  # SEND_COMPLETION in CHANX
         async with open_ws(server, den, tokens["carol"]) as carol:
             await carol.send(json.dumps({"action": "ping"}))  # carol is in the group now
             assert (await reply(carol))["action"] == "pong"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -59,11 +58,11 @@ class _CredentialSchemes:
         return {c.name: c.security_scheme() for c in credentials}
 
 
-def _accepting_scope(func: Any, where: str) -> Any:
-    """``func`` callable both as ``authenticate()`` and ``authenticate(scope)``.
+def _check_signature(func: Any, where: str) -> None:
+    """Refuse, at class creation, an ``authenticate`` the consumer could not call.
 
     chanx's guides write ``authenticate(self)``; chanx 2.13 calls ``authenticate(self, scope)``.
-    Projects have both, so each is adapted to accept either call.
+    Both are accepted (the consumer passes the scope when the method takes it).
     """
     params = list(inspect.signature(func).parameters.values())
     positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
@@ -73,28 +72,19 @@ def _accepting_scope(func: Any, where: str) -> Any:
             f"{where} must be `async def authenticate(self) -> bool` or "
             "`async def authenticate(self, scope) -> bool`"
         )
-    takes_scope = len(positional) == 2
-
-    @functools.wraps(func)
-    async def authenticate(self: BaseAuthenticator, scope: Scope | None = None) -> bool:
-        if takes_scope:
-            return bool(await func(self, self.scope if scope is None else scope))
-        return bool(await func(self))
-
-    authenticate.__chanx_adapted__ = True  # type: ignore[attr-defined]
-    return authenticate
 
 
 class BaseAuthenticator:
     """Decides whether a connection may proceed.
 
     Subclass it and implement :meth:`authenticate`, as ``async def authenticate(self)`` or
-    ``async def authenticate(self, scope)`` (both work). The consumer creates one
+    ``async def authenticate(self, scope)`` (both work; any other signature is refused when
+    the class is created). The consumer creates one
     authenticator per connection, right after the handshake, and awaits ``authenticate()``
     before it reads any client frame. On ``True`` the consumer copies :attr:`user` to
     ``consumer.user`` and calls ``post_authentication()``; on ``False`` it sends an
-    ``authentication`` frame carrying :attr:`status_code` and :attr:`detail`, then closes with
-    :attr:`close_code` (``4000 + status_code``).
+    ``authentication`` frame carrying :attr:`status_code` and ``{"detail": detail}``, then
+    closes with :attr:`close_code` (``4000 + status_code``).
     """
 
     #: HTTP-style status reported when authentication fails (401: unauthenticated).
@@ -111,8 +101,8 @@ class BaseAuthenticator:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         own = cls.__dict__.get("authenticate")
-        if own is not None and not getattr(own, "__chanx_adapted__", False):
-            cls.authenticate = _accepting_scope(own, f"{cls.__qualname__}.authenticate")
+        if own is not None:
+            _check_signature(own, f"{cls.__qualname__}.authenticate")
 
     def __init__(self, consumer: Any) -> None:
         # chanx 2.x passed ``consumer.send_message``; its owner is the consumer
@@ -152,16 +142,17 @@ class BaseAuthenticator:
         """The frame the consumer sends once :meth:`authenticate` returned, or ``None``.
 
         The default sends nothing on success and, on failure, an ``authentication`` frame with
-        the status and :attr:`detail`. Subclasses may report success too
-        (``DjangoAuthenticator`` does) or stay silent.
+        the status and ``{"detail": detail}`` (the reason phrase when there is no detail).
+        Subclasses may report success too (``DjangoAuthenticator`` does) or stay silent.
         """
         if authenticated:
             return None
         from chanx.messages.outgoing import AuthenticationMessage, AuthenticationPayload
 
         status = self.close_code - 4000
+        phrase = status_text(status)
         payload = AuthenticationPayload(
-            status_code=status, status_text=status_text(status), detail=self.detail
+            status_code=status, status_text=phrase, data={"detail": self.detail or phrase}
         )
         return AuthenticationMessage(payload=payload)
 

@@ -55,7 +55,7 @@ class AuthActionInterceptMixin:
     #: The object ``get_object()`` returned, if it ran.
     chanx_object: Any = None
 
-    def _chanx_answer(self) -> Response:
+    def _stub_answer(self) -> Response:
         view: Any = self
         lookup = self.chanx_lookup
         if lookup is None:
@@ -66,23 +66,23 @@ class AuthActionInterceptMixin:
 
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Authenticated ``GET``: check the object, answer 200."""
-        return self._chanx_answer()
+        return self._stub_answer()
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Authenticated ``POST``: check the object, answer 200."""
-        return self._chanx_answer()
+        return self._stub_answer()
 
     def put(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Authenticated ``PUT``: check the object, answer 200."""
-        return self._chanx_answer()
+        return self._stub_answer()
 
     def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Authenticated ``PATCH``: check the object, answer 200."""
-        return self._chanx_answer()
+        return self._stub_answer()
 
     def delete(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Authenticated ``DELETE``: check the object, answer 200."""
-        return self._chanx_answer()
+        return self._stub_answer()
 
 
 class ChanxAuthView(AuthActionInterceptMixin, GenericAPIView[Any]):
