@@ -312,6 +312,18 @@ def test_the_default_view_and_its_names() -> None:
     assert intercepted(ChanxAuthView) is ChanxAuthView
 
 
+def test_configuration_mistakes_fail_at_class_creation() -> None:
+    with pytest.raises(TypeError, match="auth_method must be one of 'get', 'post'"):
+
+        class Head(DjangoAuthenticator):
+            auth_method = "head"  # type: ignore[assignment]
+
+    with pytest.raises(TypeError, match="auth_view_class must be a DRF view class"):
+
+        class NotAView(DjangoAuthenticator):
+            auth_view_class = dict  # type: ignore[assignment]
+
+
 # -- the authentication frame -------------------------------------------------------------
 
 

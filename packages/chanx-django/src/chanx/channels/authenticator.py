@@ -56,6 +56,7 @@ _VIEW_ATTRIBUTES = (
     "lookup_url_kwarg",
 )
 _FAILED = {"detail": "Authentication could not complete"}
+_METHODS = ("get", "post", "put", "patch", "delete", "options")
 
 
 def __getattr__(name: str) -> Any:
@@ -110,6 +111,23 @@ class DjangoAuthenticator(BaseAuthenticator):
 
     obj: Any
     status_code: int  # the DRF response's status after ``authenticate()``
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.auth_method not in _METHODS:
+            raise TypeError(
+                f"{cls.__qualname__}.auth_method must be one of {', '.join(map(repr, _METHODS))}, "
+                f"got {cls.auth_method!r}"
+            )
+        view = cls.__dict__.get("auth_view_class")
+        if view is not None:
+            from rest_framework.views import APIView
+
+            if not (isinstance(view, type) and issubclass(view, APIView)):
+                raise TypeError(
+                    f"{cls.__qualname__}.auth_view_class must be a DRF view class "
+                    f"(a GenericAPIView subclass), got {view!r}"
+                )
 
     def __init__(self, consumer: Any) -> None:
         super().__init__(consumer)
