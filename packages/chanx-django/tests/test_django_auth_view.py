@@ -339,7 +339,6 @@ async def test_success_sends_the_authentication_frame_first(people: dict[str, An
         assert payload.get("detail") is None
 
 
-@needs_core_frame
 async def test_failure_frame_carries_the_drf_body(people: dict[str, Any]) -> None:
     payload, code = await refused(f"/ws/kw/{people['lobby'].pk}/")
     assert code == 4401
