@@ -158,7 +158,7 @@ async def test_authenticate_with_a_scope_argument_runs_in_the_consumer() -> None
     refused = WebsocketHarness(ScopeConsumer, path="/ws/x/", query_string="no")
     assert await refused.connect()
     await refused.receive_json()
-    assert await refused.wait_closed() == 4401
+    assert await refused.assert_closed() == 4401
     await refused.disconnect()
 
 

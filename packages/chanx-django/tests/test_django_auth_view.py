@@ -216,7 +216,7 @@ async def refused(url: str, headers: Any = ()) -> tuple[Any, int]:
         assert await ws.connect()
         frame = await ws.receive_json()
         assert frame["action"] == "authentication"
-        return frame["payload"], await ws.wait_closed()
+        return frame["payload"], await ws.assert_closed()
     finally:
         await ws.disconnect()
 
