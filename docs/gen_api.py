@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import inspect
 import sys
 import tomllib
@@ -106,6 +107,23 @@ def reexports(module: ModuleType) -> list[tuple[str, str]]:
     return result
 
 
+def _configure_django() -> None:
+    """Minimal settings, as in ``conf.py``: some chanx.channels modules import DRF, which reads
+    them at import."""
+    if importlib.util.find_spec("django") is None:
+        return
+    import django
+    from django.conf import settings
+
+    if not settings.configured:
+        settings.configure(
+            INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes", "channels"],
+            DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+            CHANNEL_LAYERS={"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}},
+        )
+        django.setup()
+
+
 def render(dist: Distribution) -> str:
     """The reStructuredText of one distribution's page."""
     lines = [
@@ -120,6 +138,7 @@ def render(dist: Distribution) -> str:
         f"Modules: {', '.join(f':mod:`{m}`' for m in dist.modules)}.",
         "",
     ]
+    _configure_django()
     for name in dist.modules:
         module = importlib.import_module(name)
         lines += [name, "-" * len(name), "", f".. automodule:: {name}", ""]

@@ -69,8 +69,14 @@ def open_ws(server: Any, path: str, token: str | None = None) -> Any:
 
 
 async def recv(ws: ClientConnection, timeout: float = 10) -> Any:
+    """The next frame, skipping the success ``authentication`` frame (these tests are about
+    what follows it; refusals are returned)."""
     async with asyncio.timeout(timeout):
-        return json.loads(await ws.recv(decode=True))
+        while True:
+            frame = json.loads(await ws.recv(decode=True))
+            auth = frame.get("action") == "authentication"
+            if not (auth and frame["payload"]["status_code"] == 200):
+                return frame
 
 
 async def refused(server: Any, path: str, token: str | None = None) -> tuple[Any, int]:

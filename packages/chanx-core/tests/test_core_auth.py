@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any, ClassVar
 
 import pytest
 from core_consumers import AuthConsumer, LayerConsumer, fresh_layer
 
-from chanx.core import BaseAuthenticator, InMemoryChannelLayer
+from chanx.core import BaseAuthenticator, ChanxConsumer, InMemoryChannelLayer
+from chanx.core.authenticator import CLOSE_UNAUTHENTICATED, Credential, status_text
 from chanx.core.testing import WebsocketHarness
 
 
@@ -116,3 +118,106 @@ async def test_base_authenticator_must_be_implemented() -> None:
 
     with pytest.raises(NotImplementedError):
         await BaseAuthenticator(Holder()).authenticate()
+
+
+class ScopeStyle(BaseAuthenticator):
+    """chanx 2.13's signature: the scope is an argument."""
+
+    async def authenticate(self, scope: Any) -> bool:
+        self.user = {"path": scope["path"]}
+        return bool(scope["query_string"])
+
+
+class ScopeStyleChild(ScopeStyle):
+    async def authenticate(self, scope: Any) -> bool:
+        return await super().authenticate(scope) and scope["query_string"] != b"no"
+
+
+class GuideStyle(BaseAuthenticator):
+    """The guides' signature: no argument."""
+
+    async def authenticate(self) -> bool:
+        self.user = "guide"
+        return True
+
+
+class ScopeConsumer(ChanxConsumer):
+    channel_layer_alias = None
+    authenticator_class = ScopeStyleChild
+    seen: ClassVar[list[Any]] = []
+
+    async def post_authentication(self) -> None:
+        self.seen.append(self.user)
+
+
+async def test_authenticate_with_a_scope_argument_runs_in_the_consumer() -> None:
+    ScopeConsumer.seen.clear()
+    async with WebsocketHarness(ScopeConsumer, path="/ws/x/", query_string="t=1"):
+        pass
+    assert ScopeConsumer.seen == [{"path": "/ws/x/"}]
+    refused = WebsocketHarness(ScopeConsumer, path="/ws/x/", query_string="no")
+    assert await refused.connect()
+    await refused.receive_json()
+    assert await refused.assert_closed() == 4401
+    await refused.disconnect()
+
+
+def test_an_authenticate_with_another_signature_is_refused_at_class_creation() -> None:
+    with pytest.raises(TypeError, match=r"async def authenticate\(self, scope\) -> bool"):
+
+        class TwoArgs(BaseAuthenticator):
+            async def authenticate(self, scope: Any, extra: Any) -> bool:
+                return True
+
+    with pytest.raises(TypeError, match="must be `async def"):
+
+        class NotAsync(BaseAuthenticator):
+            def authenticate(self) -> bool:  # type: ignore[override]
+                return True
+
+
+def test_close_code_and_the_default_refusal_frame() -> None:
+    class Holder:
+        scope: ClassVar[dict[str, Any]] = {}
+
+    auth = GuideStyle(Holder())
+    assert auth.close_code == 4401
+    auth.status_code = 404
+    assert auth.close_code == 4404
+    auth.status_code = 302
+    assert auth.close_code == CLOSE_UNAUTHENTICATED
+    assert auth.authentication_message(True) is None
+    auth.status_code, auth.detail = 403, "no"
+    frame = auth.authentication_message(False)
+    assert frame is not None
+    dumped = frame.model_dump()
+    assert dumped["action"] == "authentication"
+    payload = dumped["payload"]
+    assert (payload["status_code"], payload["status_text"]) == (403, "Forbidden")
+    assert payload["data"] == {"detail": "no"}
+    assert status_text(499) == ""
+
+
+def test_credentials_document_security_schemes() -> None:
+    class TokenAuth(BaseAuthenticator):
+        credentials = (Credential("token", "query", "API token"), Credential("sid", "cookie"))
+
+    assert TokenAuth.security_schemes == {
+        "token": {"type": "httpApiKey", "name": "token", "in": "query", "description": "API token"},
+        "sid": {"type": "httpApiKey", "name": "sid", "in": "cookie"},
+    }
+    assert BaseAuthenticator.security_schemes == {}
+    with pytest.raises(AttributeError):
+        Credential("a", "query").name = "b"  # type: ignore[misc]
+
+
+def test_a_bound_send_message_is_accepted_in_place_of_the_consumer() -> None:
+    class Holder:
+        scope: ClassVar[dict[str, Any]] = {"path": "/h/"}
+
+        async def send_message(self, message: Any) -> None: ...
+
+    holder = Holder()
+    auth = GuideStyle(holder.send_message)
+    assert auth.consumer is holder
+    assert auth.scope == {"path": "/h/"}

@@ -71,3 +71,18 @@ def subprocess_env(**extra: str) -> dict[str, str]:
 
 
 PYTHON = sys.executable
+
+
+async def receive_reply(ws: Any, timeout: float = 1) -> Any:
+    """The next frame that is not the success ``authentication`` frame a ``DjangoAuthenticator``
+    sends first (when the consumer sends it), so tests read replies the same either way."""
+    while True:
+        frame = await ws.receive_json(timeout=timeout)
+        if frame.get("action") == "authentication" and frame["payload"]["status_code"] == 200:
+            continue
+        return frame
+
+
+def reason(payload: dict[str, Any]) -> Any:
+    """A refusal's detail: in ``data`` (chanx 2.x's frame) or in ``detail``."""
+    return (payload.get("data") or {}).get("detail", payload.get("detail"))

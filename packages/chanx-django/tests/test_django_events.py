@@ -14,7 +14,15 @@ from django.test import AsyncClient
 from django_chat.asgi import application
 from django_chat.chat.consumers import RoomChatConsumer, UserJoinedEvent
 from django_chat.chat.messages import UserPayload
-from django_support import EXAMPLE_DIR, make_room, make_user, redis_layer, subprocess_env, ws_route
+from django_support import (
+    EXAMPLE_DIR,
+    make_room,
+    make_user,
+    receive_reply,
+    redis_layer,
+    subprocess_env,
+    ws_route,
+)
 from redis.asyncio import Redis
 
 from chanx.channels.testing import WebsocketCommunicator, capture_layer, token_headers
@@ -81,11 +89,11 @@ async def joined_room(ws: WebsocketCommunicator) -> None:
     knows it is in the room after a round trip.
     """
     await ws.send_json({"action": "chat", "payload": {"message": "sync"}})
-    assert (await ws.receive_json(timeout=10))["action"] == "chat_notification"
+    assert (await receive_reply(ws, timeout=10))["action"] == "chat_notification"
 
 
 async def expect_join(ws: WebsocketCommunicator, username: str) -> None:
-    frame = await ws.receive_json(timeout=10)
+    frame = await receive_reply(ws, timeout=10)
     assert frame == {
         "action": "user_joined",
         "payload": {"username": username, "message": f"{username} {JOINED}"},
@@ -150,7 +158,9 @@ async def test_send_event_to_one_connection_from_another_process(
         WebsocketCommunicator(addressable, url, headers=headers) as bystander,
     ):
         await target.send_json({"action": "whoami"})
-        channel_name = (await target.receive_json())["payload"]
+        channel_name = (await receive_reply(target))["payload"]
+        await bystander.send_json({"action": "whoami"})
+        assert (await receive_reply(bystander))["payload"] != channel_name
         assert channel_name.startswith("specific.")
         code = (
             "import django; django.setup()\n"
@@ -174,7 +184,7 @@ async def test_capture_layer_records_broadcasts_and_events(
             application, f"/ws/rooms/{room.pk}/", headers=headers
         ) as ws:
             await ws.send_json({"action": "chat", "payload": {"message": "hi"}})
-            await ws.receive_json()
+            await receive_reply(ws)
             await RoomChatConsumer.broadcast_event(
                 UserJoinedEvent(payload=UserPayload(username="ev")), groups=[f"room_{room.pk}"]
             )
@@ -220,7 +230,7 @@ async def test_more_connections_than_redis_pys_default_pool(
             UserJoinedEvent(payload=UserPayload(username="crowd")), groups=[f"room_{room.pk}"]
         )
         for ws in clients:
-            frame = await ws.receive_json(timeout=30)
+            frame = await receive_reply(ws, timeout=30)
             assert frame["payload"]["username"] == "crowd"
     finally:
         await asyncio.gather(*(ws.disconnect() for ws in clients))

@@ -1,16 +1,18 @@
 """``DjangoAuthenticator``: Django REST framework authentication and permissions for a WebSocket.
 
-The handshake is presented to DRF as the ``GET`` request it started as, so the project's
-existing ``authentication_classes`` (session, token, JWT...) and ``permission_classes`` apply to
-WebSockets unchanged. With a ``queryset`` the object named by the URL is looked up and checked
-with ``has_object_permission``, as a DRF detail view would. All of it runs in one
-``database_sync_to_async`` call. DRF is the optional ``drf`` extra; it is imported only when an
-authenticator runs.
+The handshake is dispatched through a real DRF view
+(:class:`~chanx.channels.auth_view.ChanxAuthView` unless ``auth_view_class`` names another)
+on the request it started as, so the project's ``authentication_classes`` (session, token,
+JWT...), ``permission_classes``, throttles, object lookup and object permissions apply to
+WebSockets exactly as to a DRF detail view. The view's ``args``/``kwargs`` are the WebSocket
+route's URL arguments. It all runs in one ``database_sync_to_async`` call. DRF is the
+optional ``drf`` extra, imported only when an authenticator runs.
 
-Outcomes (the consumer closes with ``4000 + status``): 401 when credentials are missing,
-invalid or expired, 403 when a permission refuses, 404 when the object does not exist, and
-500 with a generic detail when something else fails (a database error, a bug); the
-traceback goes to the server log, never to the client.
+Outcome: the DRF response's status. 200 authenticates; otherwise the consumer closes with
+``4000 + status`` (4401 for DRF's 401, 4403 for 403, 4404 when the object does not exist); an
+unexpected exception (a database error, a bug) is 4500 with a generic detail, its traceback
+in the server log only. With ``SEND_AUTHENTICATION_MESSAGE`` (the default) the client gets an
+``authentication`` frame first, on success and on failure, carrying the DRF response body.
 
 Cross-site WebSocket hijacking: browsers send cookies with cross-origin WebSocket handshakes
 and CSRF checks do not apply to ``GET``. Wrap session-authenticated routes in Channels'
@@ -19,146 +21,252 @@ and CSRF checks do not apply to ``GET``. Wrap session-authenticated routes in Ch
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from channels.db import database_sync_to_async
 from chanx.channels._security import DRFSecuritySchemes
+from chanx.channels.settings import chanx_settings
 from chanx.channels.utils.request import request_from_scope
-from chanx.core.authenticator import BaseAuthenticator
+from chanx.core.authenticator import BaseAuthenticator, status_text
 
 if TYPE_CHECKING:
-    from django.db.models import Model, QuerySet
+    from django.db.models import QuerySet
+    from pydantic import BaseModel
     from rest_framework.authentication import BaseAuthentication
+    from rest_framework.generics import GenericAPIView
     from rest_framework.permissions import BasePermission
-    from rest_framework.request import Request
+
+    from chanx.channels.auth_view import AuthActionInterceptMixin as AuthActionInterceptMixin
+    from chanx.channels.auth_view import ChanxAuthView as ChanxAuthView
+    from chanx.channels.auth_view import ChanxSerializer as ChanxSerializer
+    from chanx.core.types import Scope
 
 __all__ = ["DjangoAuthenticator"]
 
+logger = logging.getLogger("chanx.channels.authenticator")
 
-class _Refused(Exception):
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
+_VIEW_ATTRIBUTES = (
+    "authentication_classes",
+    "permission_classes",
+    "queryset",
+    "lookup_field",
+    "lookup_url_kwarg",
+)
+_FAILED = {"detail": "Authentication could not complete"}
+_METHODS = ("get", "post", "put", "patch", "delete", "options")
+
+
+def __getattr__(name: str) -> Any:
+    # The DRF view classes are importable from here (where chanx 2.x has them) without
+    # making DRF a requirement of importing this module.
+    if name in ("AuthActionInterceptMixin", "ChanxAuthView", "ChanxSerializer"):
+        from chanx.channels import auth_view
+
+        return getattr(auth_view, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class _DefaultView:
+    """Class-level default of ``auth_view_class``: ``ChanxAuthView``, imported when first read."""
+
+    def __get__(self, instance: object, owner: type) -> type[GenericAPIView[Any]]:
+        from chanx.channels.auth_view import ChanxAuthView
+
+        return ChanxAuthView
 
 
 class DjangoAuthenticator(BaseAuthenticator):
-    """Runs DRF authentication, permissions and an optional object lookup on the handshake.
+    """Runs the handshake through a DRF view: authentication, permissions, object lookup.
 
-    Configure it like a DRF view: ``authentication_classes`` and ``permission_classes``
-    (``None`` means DRF's ``DEFAULT_*`` settings), and for object-level permission a
-    ``queryset`` with ``lookup_field`` / ``lookup_url_kwarg``. After success, :attr:`user`,
+    Configure it like a DRF view. Only what a subclass sets is handed to the view
+    (``authentication_classes``, ``permission_classes``, ``queryset``, ``lookup_field``,
+    ``lookup_url_kwarg``, and the methods ``get_queryset`` / ``get_object``); the rest keeps
+    the view's values and DRF's ``DEFAULT_*`` settings. After success, :attr:`user`,
     :attr:`obj` and :attr:`request` are set for ``post_authentication``.
     """
 
-    #: DRF authentication classes; ``None`` uses ``DEFAULT_AUTHENTICATION_CLASSES``.
-    authentication_classes: Sequence[type[BaseAuthentication]] | None = None
-    #: DRF permission classes; ``None`` uses ``DEFAULT_PERMISSION_CLASSES``.
-    permission_classes: Sequence[type[BasePermission]] | None = None
-    #: Objects the URL may name; ``None`` disables the object lookup.
-    queryset: QuerySet[Any] | None = None
-    #: Model field matched against the URL argument.
-    lookup_field: str = "pk"
-    #: URL argument holding the lookup value; defaults to ``lookup_field``.
-    lookup_url_kwarg: str | None = None
+    authentication_classes: Sequence[type[BaseAuthentication]]
+    permission_classes: Sequence[type[BasePermission]]
+    #: Objects the URL may name; setting it enables the object lookup and object permissions.
+    queryset: QuerySet[Any]
+    lookup_field: str
+    lookup_url_kwarg: str | None
+    #: HTTP verb the handshake is presented as (permissions such as ``IsAuthenticatedOrReadOnly``
+    #: look at it).
+    auth_method: Literal["get", "post", "put", "patch", "delete", "options"] = "get"
+    if TYPE_CHECKING:
+        #: The DRF view class dispatched (default :class:`~chanx.channels.auth_view.ChanxAuthView`).
+        auth_view_class: ClassVar[type[GenericAPIView[Any]]]
+    else:
+        auth_view_class = _DefaultView()
+    #: With a custom ``auth_view_class``, replace its handlers by stubs (its authentication,
+    #: permissions and ``initial()`` still run); ``False`` runs its real handlers.
+    override_http_methods: bool = True
     #: AsyncAPI security schemes, derived from the DRF authentication classes (session,
     #: token, basic); assign a dict on a subclass to state them yourself.
     security_schemes = DRFSecuritySchemes()
 
     obj: Any
-    request: Request | None
+    status_code: int  # the DRF response's status after ``authenticate()``
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.auth_method not in _METHODS:
+            raise TypeError(
+                f"{cls.__qualname__}.auth_method must be one of {', '.join(map(repr, _METHODS))}, "
+                f"got {cls.auth_method!r}"
+            )
+        view = cls.__dict__.get("auth_view_class")
+        if view is not None:
+            from rest_framework.views import APIView
+
+            if not (isinstance(view, type) and issubclass(view, APIView)):
+                raise TypeError(
+                    f"{cls.__qualname__}.auth_view_class must be a DRF view class "
+                    f"(a GenericAPIView subclass), got {view!r}"
+                )
 
     def __init__(self, consumer: Any) -> None:
         super().__init__(consumer)
         self.obj = None
-        self.request = None
-        self.action = "retrieve"  # what DRF permissions that look at ``view.action`` see
+        self.view: GenericAPIView[Any] | None = None
+        self._request: Any = None
+        self._data: dict[str, Any] = {}
 
-    async def authenticate(self) -> bool:
-        """Authenticate, check permissions and fetch the object (one worker-thread hop)."""
-        try:
-            await database_sync_to_async(self._authenticate_sync)()
-        except _Refused as refused:
-            self.status_code, self.detail = refused.status, refused.detail
-            return False
-        return True
+    # -- what the view's code may also want to read -----------------------------------------
+    @property
+    def request(self) -> Any:
+        """The Django request before dispatch, DRF's ``Request`` (with its user) after."""
+        view = self.view
+        return getattr(view, "request", self._request) if view is not None else self._request
 
-    # -- the DRF "view" surface permissions may use ----------------------------------------
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        """The WebSocket route's keyword URL arguments (``view.kwargs`` holds the same)."""
+        return dict(self.scope.get("url_route", {}).get("kwargs", {}))
+
+    @property
+    def args(self) -> tuple[Any, ...]:
+        """The WebSocket route's positional URL arguments."""
+        return tuple(self.scope.get("url_route", {}).get("args", ()))
+
     def get_queryset(self) -> QuerySet[Any]:
-        """A fresh copy of :attr:`queryset` (DRF's ``DjangoModelPermissions`` calls it)."""
-        if self.queryset is None:
-            raise AttributeError(f"{type(self).__qualname__} has no queryset")
-        return self.queryset.all()
+        """The view's queryset (override like a DRF view's ``get_queryset``)."""
+        view = self._current_view()
+        return type(view).get_queryset(view)  # the class's, not this method copied onto it
 
-    def get_authenticators(self) -> list[BaseAuthentication]:
-        """Instances of the authentication classes."""
-        from rest_framework.settings import api_settings
-
-        classes: Any = self.authentication_classes
-        if classes is None:
-            classes = api_settings.DEFAULT_AUTHENTICATION_CLASSES
-        return [auth() for auth in classes]
-
-    def get_permissions(self) -> list[BasePermission]:
-        """Instances of the permission classes."""
-        from rest_framework.settings import api_settings
-
-        classes: Any = self.permission_classes
-        if classes is None:
-            classes = api_settings.DEFAULT_PERMISSION_CLASSES
-        return [permission() for permission in classes]
-
-    def get_object(self, request: Request) -> Model:
-        """The object named by the URL argument, or a 404 refusal."""
-        queryset = self.get_queryset()
-        kwarg = self.lookup_url_kwarg or self.lookup_field
-        params = self.path_params
-        if kwarg not in params:
+    def get_object(self) -> Any:
+        """The object the URL names, as the view's ``get_object()`` finds it (404, object
+        permissions). Override it like a DRF view's; ``super().get_object()`` works."""
+        view = self._current_view()
+        kwarg = view.lookup_url_kwarg or view.lookup_field
+        if kwarg not in view.kwargs:
             raise LookupError(
                 f"{type(self).__qualname__}: the route has no URL argument {kwarg!r} "
-                f"(arguments: {sorted(params)}); set lookup_url_kwarg"
+                f"(arguments: {sorted(view.kwargs)}); set lookup_url_kwarg"
             )
-        from django.core.exceptions import ValidationError
+        return type(view).get_object(view)
 
-        try:
-            return queryset.get(**{self.lookup_field: params[kwarg]})  # type: ignore[no-any-return]
-        except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError):
-            raise _Refused(404, "Not found.") from None
+    def check_object_permissions(self, request: Any, obj: Any) -> None:
+        """The view's object permission check (for overrides of :meth:`get_object`)."""
+        self._current_view().check_object_permissions(request, obj)
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """The view's queryset filtering (for overrides of :meth:`get_object`)."""
+        return self._current_view().filter_queryset(queryset)
 
     # -- the sequence ------------------------------------------------------------------------
-    def _authenticate_sync(self) -> None:
-        from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-        from django.http import Http404
-        from rest_framework import exceptions
-        from rest_framework.request import Request
-
-        request = Request(request_from_scope(self.scope), authenticators=self.get_authenticators())
-        self.request = request
+    async def _authenticate(self, scope: Scope | None = None) -> bool:
+        """Dispatch the handshake through the view (one worker-thread hop); True on 200."""
+        if scope is not None:
+            self.scope = scope
         try:
-            permissions = self.get_permissions()
-            for permission in permissions:
-                if not permission.has_permission(request, self):  # type: ignore[arg-type]
-                    self._deny(request, permission)
-            if self.queryset is not None:
-                obj = self.get_object(request)
-                for permission in permissions:
-                    if not permission.has_object_permission(request, self, obj):  # type: ignore[arg-type]
-                        self._deny(request, permission)
-                self.obj = obj
-            self.user = request.user
-        except exceptions.APIException as exc:
-            detail = exc.detail if isinstance(exc.detail, str) else exc.default_detail
-            raise _Refused(exc.status_code, str(detail)) from None
-        except Http404:  # as DRF's exception handler maps them
-            raise _Refused(404, str(exceptions.NotFound.default_detail)) from None
-        except DjangoPermissionDenied:
-            raise _Refused(403, str(exceptions.PermissionDenied.default_detail)) from None
+            status = await database_sync_to_async(self._dispatch)()
+        except Exception:
+            logger.exception("%s failed", type(self).__qualname__)
+            status, self._data = 500, dict(_FAILED)
+        self.status_code = status
+        detail = self._data.get("detail")
+        self.detail = detail if isinstance(detail, str) else None
+        return status == 200
 
-    @staticmethod
-    def _deny(request: Request, permission: BasePermission) -> None:
-        from rest_framework import exceptions
+    if not TYPE_CHECKING:  # typed loosely on the base class, so both override forms check
+        authenticate = _authenticate
 
-        if request.authenticators and not request.successful_authenticator:
-            raise exceptions.NotAuthenticated()
-        raise exceptions.PermissionDenied(getattr(permission, "message", None))
+    def authentication_message(self, authenticated: bool) -> BaseModel | None:
+        """The ``authentication`` frame, on success and failure (unless
+        ``SEND_AUTHENTICATION_MESSAGE`` is off): status, reason phrase and the DRF body."""
+        if not chanx_settings.SEND_AUTHENTICATION_MESSAGE:
+            return None
+        from chanx.messages.outgoing import AuthenticationMessage, AuthenticationPayload
+
+        status = self.status_code if authenticated else self.close_code - 4000
+        data = {"detail": "OK"} if authenticated else self._data
+        payload = AuthenticationPayload(
+            status_code=status, status_text=status_text(status), data=data
+        )
+        return AuthenticationMessage(payload=payload)
+
+    def _current_view(self) -> GenericAPIView[Any]:
+        if self.view is None:
+            raise RuntimeError(f"{type(self).__qualname__}: no view before authenticate() runs")
+        return self.view
+
+    def _overrides(self, name: str) -> bool:
+        return getattr(type(self), name) is not getattr(DjangoAuthenticator, name)
+
+    def _make_view(self) -> GenericAPIView[Any]:
+        from chanx.channels.auth_view import AuthActionInterceptMixin, intercepted
+
+        view_class = self.auth_view_class
+        if self.override_http_methods:
+            view_class = intercepted(view_class)
+        view = view_class()
+        for name in _VIEW_ATTRIBUTES:
+            if hasattr(type(self), name):
+                setattr(view, name, getattr(self, name))
+        overridden = [name for name in ("get_queryset", "get_object") if self._overrides(name)]
+        for name in overridden:
+            setattr(view, name, getattr(self, name))
+        # the default get_object too: it wraps the view's own with a clearer routing error
+        view.get_object = self.get_object  # type: ignore[method-assign]
+        if isinstance(view, AuthActionInterceptMixin) and overridden:
+            view.chanx_lookup = True  # the project's own lookup, with or without a queryset
+        return view
+
+    def _dispatch(self) -> int:
+        from django.db.models import QuerySet
+
+        request = request_from_scope(self.scope, self.auth_method)
+        self._request = request
+        view = self._make_view()
+        self.view = view
+        route = self.scope.get("url_route", {})
+        args, kwargs = tuple(route.get("args", ())), dict(route.get("kwargs", {}))
+        view.setup(request, *args, **kwargs)
+        response = view.dispatch(request, *args, **kwargs)
+        status: int = response.status_code
+        self._data = _plain(getattr(response, "data", None))
+        if status != 200:
+            return status
+        self.user = view.request.user
+        found = getattr(view, "chanx_object", None)
+        queryset = getattr(view, "queryset", None)
+        if found is None and (isinstance(queryset, QuerySet) or self._overrides("get_object")):
+            try:  # a view with real handlers did not keep it: look it up again
+                found = view.get_object()
+            except Exception:
+                logger.debug("no object for %s", type(self).__qualname__, exc_info=True)
+        self.obj = found
+        return status
+
+
+def _plain(data: Any) -> dict[str, Any]:
+    """A JSON-ready copy of a DRF response body (its ``ErrorDetail`` strings become ``str``)."""
+    if data is None:
+        return {}
+    plain = json.loads(json.dumps(data, default=str))
+    return plain if isinstance(plain, dict) else {"detail": plain}

@@ -1,0 +1,3 @@
+"""HTTP URLs (none needed by the WebSocket side)."""
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class CompatRoomsConfig(AppConfig):
+    name = "compat_rooms"
