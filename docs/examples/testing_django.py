@@ -33,6 +33,7 @@ class PrivateRoomTests(WebsocketTestCase):
     async def test_member_is_let_in(self) -> None:
         ws = self.auth_communicator  # created with the defaults, closed in tearDown
         assert await ws.connect()
+        await ws.assert_authenticated_status_ok()  # the authentication frame comes first
         await ws.send_message(PingMessage())
         assert await ws.receive_all_messages(stop_action="pong") == [PongMessage()]
         await ws.send_message(MembersMessage())

@@ -24,13 +24,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django, pytest.mark.redis]
 
 PROJECT = Path(__file__).resolve().parents[1] / "compat" / "django_project"
 
-#: Needs the core to send ``BaseAuthenticator.authentication_message()`` and
-#: ``AuthenticationPayload`` to leave out an unset ``detail``.
-needs_core_frame = pytest.mark.xfail(
-    reason="the core does not send BaseAuthenticator.authentication_message() yet",
-    strict=True,
-)
-
 
 def manage(env: dict[str, str], *args: str) -> str:
     result = subprocess.run(
@@ -132,7 +125,6 @@ async def test_refusals_close_with_4000_plus_the_drf_status(
     assert (await refused(server, "/ws/rooms/999999/", tokens["alice"]))[1] == 4404
 
 
-@needs_core_frame
 async def test_the_documented_authentication_frames(server: Any, project: dict[str, Any]) -> None:
     tokens, den = project["tokens"], f"/ws/rooms/{project['rooms']['den']}/"
     async with open_ws(server, den, tokens["alice"]) as alice:

@@ -28,13 +28,6 @@ from chanx.messages.outgoing import PongMessage
 
 pytestmark = pytest.mark.django
 
-#: Tests of the documented frame that need the core to send
-#: ``BaseAuthenticator.authentication_message()`` (success frame and failure ``data``).
-needs_core_frame = pytest.mark.xfail(
-    reason="the core consumer does not send BaseAuthenticator.authentication_message() yet",
-    strict=True,
-)
-
 
 class RouteKwargMember(BasePermission):
     """Reads the room from ``view.kwargs``, as DRF permissions do."""
@@ -327,7 +320,6 @@ def test_configuration_mistakes_fail_at_class_creation() -> None:
 # -- the authentication frame -------------------------------------------------------------
 
 
-@needs_core_frame
 async def test_success_sends_the_authentication_frame_first(people: dict[str, Any]) -> None:
     headers = await token_headers(people["alice"])
     async with WebsocketCommunicator(app, f"/ws/kw/{people['lobby'].pk}/", headers=headers) as ws:
@@ -356,7 +348,6 @@ async def test_no_frame_on_success_without_send_authentication_message(
         assert (await ws.receive_json())["action"] == "pong"
 
 
-@needs_core_frame
 async def test_no_frame_on_failure_without_send_authentication_message(
     people: dict[str, Any],
 ) -> None:

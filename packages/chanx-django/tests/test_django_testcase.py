@@ -40,6 +40,7 @@ class ChatRoomTests(WebsocketTestCase):
         with capture_layer() as layer:
             ws = self.create_communicator(ws_path=f"/ws/rooms/{room.pk}/", headers=headers)
             async with ws:
+                await ws.assert_authenticated_status_ok()  # the authentication frame first
                 await ws.send_json_to({"action": "chat", "payload": {"message": "hello"}})
                 frame = await ws.receive_json_from()
         expected = {
@@ -62,6 +63,7 @@ class ChatRoomTests(WebsocketTestCase):
         user = await self.create_user("tc-scoped")
         room = await create_room("tc-scope-room")
         async with self.create_communicator(ws_path=f"/ws/rooms/{room.pk}/", user=user) as ws:
+            await ws.assert_authenticated_status_ok()
             await ws.send_json_to({"action": "chat", "payload": {"message": "via scope"}})
             (notification,) = await ws.receive_all_messages(
                 stop_action="chat_notification", timeout=5
@@ -112,6 +114,7 @@ class PrivateRoomTests(WebsocketTestCase):
         assert ws is self.auth_communicator  # created once per test
         assert ws.consumer is PrivateRoomConsumer
         assert await ws.connect()
+        await ws.assert_authenticated_status_ok()
         await ws.send_message(PingMessage())
         assert await ws.receive_all_messages(stop_action="pong") == [PongMessage()]
         await ws.send_json_to({"action": "members"})

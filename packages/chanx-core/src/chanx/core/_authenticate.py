@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, cast
-
-from chanx.messages.outgoing import AuthenticationMessage, AuthenticationPayload
 
 if TYPE_CHECKING:
     from chanx.core.authenticator import BaseAuthenticator
@@ -34,9 +31,10 @@ async def authenticate_connection(consumer: ChanxConsumer[Any]) -> bool:
 
     Both spellings of the method are accepted: ``authenticate(self)`` and
     ``authenticate(self, scope)``. An exception inside it counts as a failure with status 500
-    (logged, never sent). On failure the client gets an ``authentication`` frame with the
-    status and ``{"detail": <the authenticator's detail>}``, then a close with code
-    ``4000 + status``.
+    (logged, never sent). The authenticator's ``authentication_message`` says what the client
+    is told: by default nothing on success and, on failure, an ``authentication`` frame with
+    the status and ``{"detail": <the authenticator's detail>}``; a close with code
+    ``4000 + status`` follows a failure.
     """
     auth_class = consumer.authenticator_class
     if auth_class is None:
@@ -51,22 +49,21 @@ async def authenticate_connection(consumer: ChanxConsumer[Any]) -> bool:
     except Exception:
         logger.exception("authenticator %s failed", auth_class.__qualname__)
         ok, auth.status_code, auth.detail = False, 500, "Authentication could not complete"
+    frame = auth.authentication_message(bool(ok))
     if ok:
         consumer.user = auth.user
+        consumer._chanx_greeting = frame  # sent first, once the handshake is accepted
         return True
-    status = auth.status_code if 400 <= auth.status_code <= 599 else 401
-    code = 4000 + status
+    code = auth.close_code
     logger.info(
-        "%s refused a connection to %s: status %d, close code %d",
+        "%s refused a connection to %s: close code %d",
         type(consumer).__qualname__,
         consumer.scope.get("path"),
-        status,
         code,
     )
-    phrase = HTTPStatus(status).phrase
-    payload = AuthenticationPayload(
-        status_code=status, status_text=phrase, data={"detail": auth.detail or phrase}
-    )
-    await consumer.send_message(AuthenticationMessage(payload=payload), ref=None)
+    if frame is not None:
+        await consumer.send_message(frame, ref=None)
+    else:
+        await consumer.accept()  # a close code only reaches a client whose handshake completed
     await consumer.close(code=code)
     return False

@@ -19,6 +19,8 @@ import enum
 import logging
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+from pydantic import BaseModel
+
 from chanx.core.config import ConsumerConfig
 from chanx.core.layer_messages import handler_name
 from chanx.core.types import ForgetsChannels
@@ -97,6 +99,8 @@ class Connection(ConsumerConfig):
         self.channel_layer = None
         self.channel_name = ""
         self._chanx_state = _CONNECTING
+        #: A frame to send right after the handshake is accepted (the authentication result).
+        self._chanx_greeting: BaseModel | None = None
         self._chanx_reader: LayerReader | None = None
         self._chanx_mailbox: Mailbox | None = None
         self._chanx_tasks: set[asyncio.Task[None]] = set()
@@ -181,6 +185,14 @@ class Connection(ConsumerConfig):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Hook: one client frame on an open connection."""
 
+    def encode_message(self, message: BaseModel) -> str:
+        """Hook: serialize one message (the sending part implements it)."""
+        raise NotImplementedError
+
+    async def send_text(self, text: str) -> None:
+        """Hook: write one ready JSON text frame (the sending part implements it)."""
+        raise NotImplementedError
+
     async def post_authentication(self) -> None:
         """Hook: runs after successful authentication and group joins, before any frame."""
 
@@ -197,6 +209,9 @@ class Connection(ConsumerConfig):
             message["headers"] = list(headers)
         self._chanx_state = _OPEN
         await self.base_send(message)
+        greeting, self._chanx_greeting = self._chanx_greeting, None
+        if greeting is not None:
+            await self.send_text(self.encode_message(greeting))
 
     async def close(self, code: int | None = None, reason: str | None = None) -> None:
         """Close the connection; nothing is sent or routed afterwards."""
