@@ -31,8 +31,10 @@ from channels.generic.websocket import (
     AsyncJsonWebsocketConsumer as ChannelsJsonConsumer,
 )
 from channels.layers import get_channel_layer as channels_get_layer
+from chanx.channels.permissions import compile_django_permission
 from chanx.channels.settings import get_chanx_settings, settings_epoch
 from chanx.core.consumer import ChanxConsumer, EventT
+from chanx.core.permissions import PermissionCheck
 from chanx.core.registry import Registry
 from chanx.core.types import ASGIApp, ASGIReceive, ASGISend, LayerMessage, Scope
 from chanx.core.websocket import ReceiveEvent
@@ -158,6 +160,11 @@ class AsyncJsonWebsocketConsumer(ChanxConsumer[EventT], _ChannelsSurface):
         """The routing table, after the ``CHANX`` setting has been applied to this class."""
         _ensure_settings(cls)
         return super().get_registry()
+
+    @classmethod
+    def compile_permission(cls, permission: Any, where: str) -> PermissionCheck:
+        """DRF permission classes are accepted beside chanx's own (:mod:`chanx.channels.permissions`)."""
+        return compile_django_permission(permission, where)
 
     @classmethod
     def get_channel_layer(cls) -> ChannelLayer | None:
