@@ -6,9 +6,9 @@ from typing import Any, ClassVar, Literal
 
 import pytest
 from channels.routing import URLRouter
-from django.urls import path
 from rest_framework.permissions import BasePermission, IsAuthenticated
 
+from chanx.channels.routing import path
 from chanx.channels.testing import WebsocketTestCase
 from chanx.channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.core.decorators import ws_handler

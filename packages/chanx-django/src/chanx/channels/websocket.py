@@ -163,7 +163,7 @@ class AsyncJsonWebsocketConsumer(ChanxConsumer[EventT], _ChannelsSurface):
 
     @classmethod
     def compile_permission(cls, permission: Any, where: str) -> PermissionCheck:
-        """DRF permission classes are accepted beside chanx's own (:mod:`chanx.channels.permissions`)."""
+        """DRF permission classes are accepted too (:mod:`chanx.channels.permissions`)."""
         return compile_django_permission(permission, where)
 
     @classmethod
