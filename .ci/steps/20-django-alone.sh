@@ -4,7 +4,7 @@
 # fast-channels must not be importable, and the Django package tests must pass there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-command -v uv >/dev/null || python3 -m pip install -q "uv>=0.5"
+source .ci/tools.sh
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

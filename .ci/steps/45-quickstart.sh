@@ -3,5 +3,5 @@
 # wheels in dist/, everything else from the index) and replay the page's client transcript.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-command -v uv >/dev/null || python3 -m pip install -q "uv>=0.5"
-python3 scripts/check_quickstart.py
+source .ci/tools.sh
+tools_python scripts/check_quickstart.py
