@@ -14,7 +14,8 @@ py="$work/venv/bin/python"
 uv pip install -q --python "$py" \
   -e packages/chanx-core \
   -e "packages/chanx-django[drf,redis]" \
-  "pytest>=8.3" "pytest-asyncio>=1.0" "pytest-timeout>=2.3" "pytest-cov>=6.0"
+  "pytest>=8.3" "pytest-asyncio>=1.0" "pytest-timeout>=2.3" "pytest-cov>=6.0" \
+  "daphne>=4.1"  # the example project lists daphne in INSTALLED_APPS (its runserver)
 
 "$py" - <<'PY'
 import importlib.util
