@@ -108,3 +108,7 @@ async def test_demo_rejects_bad_tokens_and_rooms(start_server: Any, path: str, s
             await _recv(ws, 5)
         assert closed.value.rcvd is not None
         assert closed.value.rcvd.code == 4000 + status
+    server.stop()  # the demo logs chanx's records on its console
+    assert f"chanx.auth: ChatConsumer refused a connection to {path.split('?')[0]}" in (
+        server.output()
+    )

@@ -114,3 +114,5 @@ def test_django_quick_start_as_written(tmp_path: Path, start_server: Any) -> Non
         server.stop()  # so that its whole log is written
     log = server.output()
     assert "ASGI/Daphne" in log, log  # daphne's runserver, as the page says
+    assert "WebSocket REJECT /ws/chat/" in log, log  # the refused handshake, as the page says
+    assert "WebSocket REJECT /ws/chat/" in text
