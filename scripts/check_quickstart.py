@@ -11,7 +11,10 @@ Every command comes from the pages themselves:
    the folder, ``uvicorn chat_app:app``, then ``python -m websockets ws://.../ws/chat`` typing
    each ``>`` line of the page's transcript and waiting for each ``<`` line;
 3. the testing page (docs/guide/testing.rst) in that venv and folder: its ``pip install``
-   line, its ``pyproject.toml`` and ``test_chat_app.py``, then ``pytest -q`` must pass.
+   line, its ``pyproject.toml`` and ``test_chat_app.py``, then ``pytest -q`` must pass;
+4. the Django quick start: its ``pip install`` line in a new venv, ``django-admin
+   startproject`` and ``manage.py startapp``, every file it shows, ``manage.py runserver``,
+   then its ``client.py`` must print the page's two lines.
 
 Usage: ``python scripts/check_quickstart.py``.
 """
@@ -250,15 +253,75 @@ def quick_start_and_testing(tmp: Path) -> None:
     print("ok  the testing page's tests pass with its set-up", flush=True)
 
 
+def django_quick_start(tmp: Path) -> None:
+    """Step 4: the Django quick start in a new venv: its install line, its project commands,
+    its files, ``runserver`` and its ``client.py`` (whose output must be the page's)."""
+    quick = section(PAGE.read_text(), "Quick start: Django")
+    project = project_folder(tmp, "django")
+    bin_dir = new_venv(project)
+    commands = bash_lines(quick)
+    for command in commands:
+        argv = shlex.split(command)
+        if argv[0] == "pip":
+            run([bin_dir / "pip", "install", "-q", *argv[2:]], project)
+        elif argv[0] == "django-admin":
+            run([bin_dir / "django-admin", *argv[1:]], project)
+        elif argv[:3] == ["python", "manage.py", "startapp"]:
+            run([bin_dir / "python", *argv[1:]], project)
+    if "python manage.py runserver" not in commands:
+        raise CheckError("the Django quick start no longer runs `python manage.py runserver`")
+    pattern = r"\.\. literalinclude:: (\S+)\n(?:   :.*\n)*?   :caption: (.+)\n"
+    for source, caption in re.findall(pattern, quick):
+        target = project / caption.split(" ")[0]
+        code = (DOCS / source).read_text()
+        if "(add at the end)" in caption:
+            code = target.read_text() + "\n" + code
+        target.write_text(code)
+    expected = [
+        line.strip()
+        for line in quick.split("$ python client.py", 1)[1].splitlines()[:4]
+        if line.strip().startswith("< ")
+    ]
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    server = subprocess.Popen(
+        [bin_dir / "python", "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise CheckError("python manage.py runserver did not start") from None
+                time.sleep(0.1)
+        out = run([bin_dir / "python", "client.py", f"ws://127.0.0.1:{port}/ws/chat/"], project)
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(10)
+    if out.splitlines() != expected or len(expected) != 2:
+        raise CheckError(f"client.py printed {out!r}, the page shows {expected!r}")
+    print("ok  the Django quick start, from its install line to client.py", flush=True)
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="chanx-newcomer-") as tmp:
         try:
             install_lines(Path(tmp))
             quick_start_and_testing(Path(tmp))
+            django_quick_start(Path(tmp))
         except CheckError as exc:
             print(f"FAIL {exc}", file=sys.stderr)
             return 1
-    print("the install lines, the FastAPI quick start and the testing page work as written")
+    print("the install lines, both quick starts and the testing page work as written")
     return 0
 
 
