@@ -72,9 +72,9 @@ class ChatConsumer(
     log_ignored_actions = ("ping", "pong")
 
     # Mixins: a page reload within 3 s is not a leave/join; 8 frames of burst, then one every
-    # 2 s (enough to chat, and a person sees the countdown); a client flooding on is closed. Typing frames have their own, larger bucket, so a
-    # click on Send (a chat frame and a typing_stop) costs one chat token and earns at most
-    # one rate_limited answer.
+    # 2 s (enough to chat, and a person sees the countdown); a client flooding on is closed
+    # (4429). Typing frames have their own, larger bucket, so a click on Send (a chat frame
+    # and a typing_stop) costs one chat token and earns at most one rate_limited answer.
     presence_grace = 3.0
     rate_limit = BucketSpec(capacity=8, refill_rate=0.5)
     rate_limit_actions = {
