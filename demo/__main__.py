@@ -7,6 +7,7 @@ instead of the in-memory channel layer), ``CHANX_LAYER_PREFIX`` (Redis key prefi
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 
@@ -20,6 +21,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
+    # chanx's own records on the console: refused tokens (chanx.auth), floods closed by the
+    # rate limit, handler failures with their traceback (see docs/guide/logging.rst).
+    logging.basicConfig(format="%(levelname)s:     %(name)s: %(message)s")
+    logging.getLogger("chanx").setLevel(logging.INFO)
     layer = "Redis" if os.environ.get("REDIS_URL") else "in-memory"
     print(f"chanx demo on http://{args.host}:{args.port} ({layer} channel layer)", flush=True)
     uvicorn.run("demo.app:app", host=args.host, port=args.port, log_level=args.log_level)

@@ -1,4 +1,4 @@
-"""The demo FastAPI application: chat WebSocket, announcement API and a page to try it.
+"""The demo FastAPI app: chat WebSocket, announcement API, chat page, AsyncAPI docs page.
 
 The channel layer is in-memory unless ``REDIS_URL`` is set (then every server process
 sharing that Redis and ``CHANX_LAYER_PREFIX`` shares rooms and announcements).
@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
+from chanx.asyncapi.routes import asyncapi_router
 from chanx.fast_channels.layers import setup_layers
 from chanx.mixins import MemoryStore, MixinStore
 from demo.consumers import ChatConsumer, room_group
@@ -42,6 +43,11 @@ def create_app(redis_url: str | None = None, prefix: str = "chanx-demo") -> Fast
     ChatConsumer.mixin_store = _mixin_store(redis_url, prefix)
     app = FastAPI(title="chanx demo chat")
     app.add_api_websocket_route("/ws/chat/{room}", ChatConsumer.as_asgi())
+    # The demo's own protocol documentation (AsyncAPI 3.0), linked from the chat page.
+    app.mount(
+        "/asyncapi",
+        asyncapi_router(title="chanx demo chat", version="1.0.0"),
+    )
     page = resources.files("demo").joinpath("static/index.html").read_text(encoding="utf-8")
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from chanx.core.authenticator import BaseAuthenticator
@@ -70,11 +71,16 @@ class ChatConsumer(
     authenticator_class = TokenAuthenticator
     log_ignored_actions = ("ping", "pong")
 
-    # Mixins: a page reload within 3 s is not a leave/join; 10 frames of burst, 2/s sustained
-    # (typing frames have their own, larger bucket); a client flooding on is closed (4429).
+    # Mixins: a page reload within 3 s is not a leave/join; 8 frames of burst, then one every
+    # 2 s (enough to chat, and a person sees the countdown); a client flooding on is closed
+    # (4429). Typing frames have their own, larger bucket, so a click on Send (a chat frame
+    # and a typing_stop) costs one chat token and earns at most one rate_limited answer.
     presence_grace = 3.0
-    rate_limit = BucketSpec(capacity=10, refill_rate=2.0)
-    rate_limit_actions = {"typing_start": BucketSpec(capacity=30, refill_rate=5.0)}
+    rate_limit = BucketSpec(capacity=8, refill_rate=0.5)
+    rate_limit_actions = {
+        "typing_start": BucketSpec(capacity=30, refill_rate=5.0),
+        "typing_stop": BucketSpec(capacity=30, refill_rate=5.0),
+    }
     rate_limit_close_after = 50
 
     room: str
@@ -106,7 +112,10 @@ class ChatConsumer(
     async def handle_chat(self, message: ChatMessage) -> None:
         """Broadcast the line to everyone in the room, the sender included."""
         payload = ChatNotificationPayload(
-            message=message.payload.message, username=self.user, room=self.room
+            message=message.payload.message,
+            username=self.user,
+            room=self.room,
+            sent_at=datetime.now(UTC).replace(microsecond=0),
         )
         await self.broadcast_message(ChatNotificationMessage(payload=payload))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -39,6 +40,8 @@ class ChatNotificationPayload(BaseModel):
     message: str
     username: str
     room: str
+    #: When the server received it (UTC; the page shows it in local time).
+    sent_at: datetime
 
 
 class ChatNotificationMessage(BaseMessage):

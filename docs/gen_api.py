@@ -31,13 +31,20 @@ API = DOCS / "api"
 #: Reading order of the distributions in the reference.
 ORDER = ["chanx-core", "chanx-asgi", "chanx-django", "chanx-asyncapi", "chanx-mixins"]
 
-INSTALL = {
-    "chanx-core": "pip install chanx-core",
-    "chanx-asgi": "pip install chanx-asgi",
-    "chanx-django": "pip install chanx-django[drf]",
-    "chanx-asyncapi": "pip install chanx-asyncapi",
-    "chanx-mixins": "pip install chanx-mixins[redis]",
-}
+#: Extras the install line of each distribution's page names.
+EXTRAS = {"chanx-django": "[drf]", "chanx-mixins": "[redis]"}
+
+
+def install_line(name: str) -> str:
+    """How to install ``name``: from a clone (the packages are not on an index yet), and later."""
+    extra = EXTRAS.get(name, "")
+    local = ["./chanx/packages/chanx-core"]
+    if name != "chanx-core":
+        local.append(f'"./chanx/packages/{name}{extra}"' if extra else f"./chanx/packages/{name}")
+    return (
+        f"Install from a clone (:ref:`installation`): ``pip install {' '.join(local)}``; "
+        f"once published: ``pip install {name}{extra}``."
+    )
 
 
 @dataclass(frozen=True)
@@ -134,8 +141,7 @@ def render(dist: Distribution) -> str:
         "",
         dist.summary,
         "",
-        f"Install: ``{INSTALL.get(dist.name, 'pip install ' + dist.name)}``. "
-        f"Modules: {', '.join(f':mod:`{m}`' for m in dist.modules)}.",
+        f"{install_line(dist.name)} Modules: {', '.join(f':mod:`{m}`' for m in dist.modules)}.",
         "",
     ]
     _configure_django()

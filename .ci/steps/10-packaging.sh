@@ -4,5 +4,5 @@
 # its public API and assert that unrelated frameworks stayed out.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-command -v hatch >/dev/null || { echo "hatch not on PATH (run through .ci/run)"; exit 1; }
+source .ci/tools.sh
 hatch run release:check

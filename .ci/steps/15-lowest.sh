@@ -4,7 +4,7 @@
 # got installed, then run the core and binding test suites against those versions.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-command -v uv >/dev/null || python3 -m pip install -q "uv>=0.5"
+source .ci/tools.sh
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -18,7 +18,7 @@ uv pip install -q --python "$py" --resolution lowest-direct \
   -e "packages/chanx-django[drf,redis]" \
   -e packages/chanx-asyncapi \
   -e "packages/chanx-mixins[redis]"
-python3 scripts/check_packages.py floors --python "$py"
+tools_python scripts/check_packages.py floors --python "$py"
 
 # 2. Test tools (those of the hatch-test env), constrained so they cannot lift any floor.
 uv pip freeze --python "$py" | grep -v '^-e' > "$work/constraints.txt"
@@ -30,7 +30,7 @@ tools = [d for d in cfg["extra-dependencies"] if not d.startswith(skip)]
 print("\n".join(["pytest>=8.3", *tools]))
 PY
 uv pip install -q --python "$py" -r "$work/tools.txt" -c "$work/constraints.txt"
-python3 scripts/check_packages.py floors --python "$py" >/dev/null
+tools_python scripts/check_packages.py floors --python "$py" >/dev/null
 
 # 3. Core and binding tests with the shared contract suite, then (in their own process) the
 #    asyncapi and mixins suites, which cover the pyyaml, click and redis floors.

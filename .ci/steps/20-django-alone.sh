@@ -4,7 +4,7 @@
 # fast-channels must not be importable, and the Django package tests must pass there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-command -v uv >/dev/null || python3 -m pip install -q "uv>=0.5"
+source .ci/tools.sh
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -14,7 +14,8 @@ py="$work/venv/bin/python"
 uv pip install -q --python "$py" \
   -e packages/chanx-core \
   -e "packages/chanx-django[drf,redis]" \
-  "pytest>=8.3" "pytest-asyncio>=1.0" "pytest-timeout>=2.3" "pytest-cov>=6.0"
+  "pytest>=8.3" "pytest-asyncio>=1.0" "pytest-timeout>=2.3" "pytest-cov>=6.0" \
+  "daphne>=4.1"  # the example project lists daphne in INSTALLED_APPS (its runserver)
 
 "$py" - <<'PY'
 import importlib.util

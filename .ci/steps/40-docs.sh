@@ -4,7 +4,7 @@
 # The doc examples' tests (tests/docs) run with the main test suite.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-command -v hatch >/dev/null || { echo "hatch not on PATH (run through .ci/run)"; exit 1; }
+source .ci/tools.sh
 
 # Python's own objects.inv, read offline, so standard-library names link to docs.python.org.
 if [ ! -f /usr/share/doc/python3-doc/html/objects.inv ] && command -v apt-get >/dev/null; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Docs (issue 7): follow the FastAPI quick start verbatim in a fresh venv (chanx from the local
-# wheels in dist/, everything else from the index) and replay the page's client transcript.
+# Docs as a newcomer reads them (issues 7, 16): each install line of getting-started.rst in a
+# fresh venv from this clone, the FastAPI quick start verbatim (server plus the page's client
+# transcript), and the testing page's set-up and tests in that venv.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-command -v uv >/dev/null || python3 -m pip install -q "uv>=0.5"
-python3 scripts/check_quickstart.py
+source .ci/tools.sh
+tools_python scripts/check_quickstart.py

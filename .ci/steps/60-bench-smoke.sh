@@ -3,7 +3,7 @@
 # Each module is run directly, so bench/results/latest.* (a real run's output) is untouched.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-command -v hatch >/dev/null || { echo "hatch not on PATH (run through .ci/run)"; exit 1; }
+source .ci/tools.sh
 
 export CHANX_BENCH_SMOKE=1
 for name in asgi_dispatch fanout asgi_sockets django_fanout; do

@@ -15,7 +15,7 @@ from chanx.messages.outgoing import PongMessage
 
 
 class ChatPayload(BaseModel):
-    text: str
+    message: str
 
 
 class ChatMessage(BaseMessage):

@@ -24,8 +24,8 @@ async def test_chat_reaches_every_member() -> None:
             WebsocketCommunicator(app, "/ws/chat") as alice,
             WebsocketCommunicator(app, "/ws/chat") as bob,
         ):
-            await alice.send_json({"action": "chat", "payload": {"text": "hi"}})
-            expected = {"action": "chat_notification", "payload": {"text": "hi"}}
+            await alice.send_json({"action": "chat", "payload": {"message": "hi"}})
+            expected = {"action": "chat_notification", "payload": {"message": "hi"}}
             assert await alice.receive_json() == expected
             assert await bob.receive_json() == expected
 
@@ -33,10 +33,10 @@ async def test_chat_reaches_every_member() -> None:
 async def test_broadcast_is_recorded() -> None:
     with isolated_layer(), capture_layer() as layer:
         async with WebsocketCommunicator(ChatConsumer) as ws:  # the consumer, no router
-            await ws.send_json({"action": "chat", "payload": {"text": "hi"}})
+            await ws.send_json({"action": "chat", "payload": {"message": "hi"}})
             await ws.receive_json()
         assert layer.broadcasts("lobby") == [
-            {"action": "chat_notification", "payload": {"text": "hi"}}
+            {"action": "chat_notification", "payload": {"message": "hi"}}
         ]
 
 

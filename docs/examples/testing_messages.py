@@ -27,10 +27,10 @@ async def test_ping_reply_is_read_as_messages() -> None:
 async def test_routed_application_needs_the_consumer() -> None:
     with isolated_layer():
         async with WebsocketCommunicator(app, "/ws/chat", consumer=ChatConsumer) as ws:
-            await ws.send_message(ChatMessage(payload=ChatPayload(text="hi")))
+            await ws.send_message(ChatMessage(payload=ChatPayload(message="hi")))
             # no completion on ChatConsumer: read up to the broadcast itself
             replies = await ws.receive_all_messages(stop_action="chat_notification")
-            assert replies == [ChatNotification(payload=ChatPayload(text="hi"))]
+            assert replies == [ChatNotification(payload=ChatPayload(message="hi"))]
 
 
 async def test_everything_within_a_time_window() -> None:
@@ -43,6 +43,8 @@ async def test_everything_within_a_time_window() -> None:
 
 async def test_broadcast_events_are_captured() -> None:
     with capture_broadcast_events(ChatConsumer) as seen:
-        await ChatConsumer.broadcast_event(ChatNotification(payload=ChatPayload(text="x")), "lobby")
+        await ChatConsumer.broadcast_event(
+            ChatNotification(payload=ChatPayload(message="x")), "lobby"
+        )
     assert seen[0].groups == "lobby"
-    assert seen[0].event.payload.text == "x"
+    assert seen[0].event.payload.message == "x"

@@ -66,11 +66,11 @@ async def test_quickstart_chat_is_routed_by_fastapi() -> None:
             await one.send_json({"action": "ping"})
             assert await one.receive_text() == '{"action":"pong","payload":null}'
             assert await two.receive_nothing()
-            await two.send_json({"action": "chat", "payload": {"text": "hello"}})
+            await two.send_json({"action": "chat", "payload": {"message": "hello"}})
             for ws in (one, two):
                 assert await ws.receive_json() == {
                     "action": "chat_notification",
-                    "payload": {"text": "hello"},
+                    "payload": {"message": "hello"},
                 }
 
 
@@ -297,11 +297,11 @@ async def test_quickstart_runs_under_uvicorn() -> None:
     ):
         await alice.send('{"action": "ping"}')
         assert await asyncio.wait_for(alice.recv(), 5) == '{"action":"pong","payload":null}'
-        await bob.send('{"action": "chat", "payload": {"text": "hello"}}')
+        await bob.send('{"action": "chat", "payload": {"message": "hello"}}')
         for ws in (alice, bob):
             assert await _recv_json(ws) == {
                 "action": "chat_notification",
-                "payload": {"text": "hello"},
+                "payload": {"message": "hello"},
             }
 
 
@@ -311,6 +311,7 @@ async def test_quickstart_transcript_matches_the_page() -> None:
     import websockets
 
     page = (EXAMPLES.parent / "getting-started.rst").read_text()
+    page = page.split("Quick start: FastAPI", 1)[1].split("Quick start: Django", 1)[0]
     lines = [line.strip() for line in page.splitlines() if line.strip().startswith(("> ", "< "))]
     assert len(lines) >= 6
     async with _Server("chat_app:app") as url, websockets.connect(url) as ws:
@@ -334,10 +335,10 @@ async def test_scaled_app_relays_chat_between_two_processes(redis_url: str) -> N
         websockets.connect(first_url) as alice,
         websockets.connect(second_url) as bob,
     ):
-        expected = {"action": "chat_notification", "payload": {"text": "across"}}
+        expected = {"action": "chat_notification", "payload": {"message": "across"}}
         deadline = time.monotonic() + 10
         while True:  # bob's group membership reaches Redis shortly after his handshake
-            await alice.send('{"action": "chat", "payload": {"text": "across"}}')
+            await alice.send('{"action": "chat", "payload": {"message": "across"}}')
             assert await _recv_json(alice) == expected
             try:
                 assert json.loads(await asyncio.wait_for(bob.recv(), 0.5)) == expected

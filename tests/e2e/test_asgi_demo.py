@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -62,8 +63,15 @@ async def test_demo_chat_over_real_sockets(start_server: Any) -> None:
                 "action": "chat_notification",
                 "payload": {"message": "hi", "username": "alice", "room": "lobby"},
             }
-            assert await recv(alice) == line
-            assert await recv(bob) == line
+            received = [await recv(alice), await recv(bob)]
+            assert received[0] == received[1]
+            sent_at = datetime.fromisoformat(received[0]["payload"].pop("sent_at"))
+            assert received[0] == line
+            assert abs((datetime.now(UTC) - sent_at).total_seconds()) < 60  # server time, UTC
+
+            docs = await http.get("/asyncapi/asyncapi.json")  # the page links its own docs
+            assert docs.status_code == 200
+            assert "chat_notification" in docs.text
 
             response = await http.post("/api/rooms/lobby/announcements", json={"message": "tea"})
             assert response.status_code == 202
@@ -100,3 +108,7 @@ async def test_demo_rejects_bad_tokens_and_rooms(start_server: Any, path: str, s
             await _recv(ws, 5)
         assert closed.value.rcvd is not None
         assert closed.value.rcvd.code == 4000 + status
+    server.stop()  # the demo logs chanx's records on its console
+    assert f"chanx.auth: ChatConsumer refused a connection to {path.split('?')[0]}" in (
+        server.output()
+    )

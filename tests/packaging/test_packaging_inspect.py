@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -129,11 +130,23 @@ def test_siblings_of_a_binding_are_core_only() -> None:
         assert [p.name for p in cp.sibling_closure(packages[name], packages)] == ["chanx-core"]
 
 
+def hatch_executable() -> str:
+    """The hatch the README installs (``.tools/bin/hatch``), else one on PATH.
+
+    The README runs the suite as ``.tools/bin/hatch test`` without putting hatch on PATH, so
+    PATH alone would miss it. Without any hatch the test is skipped, except under CI=true.
+    """
+    for candidate in (cp.ROOT / ".tools" / "bin" / "hatch", shutil.which("hatch")):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    if os.environ.get("CI", "").lower() == "true":  # pragma: no cover - hatch runs this suite
+        pytest.fail("hatch is needed: run `python3 -m venv .tools && .tools/bin/pip install hatch`")
+    pytest.skip("hatch is not installed (.tools/bin/hatch or on PATH)")  # pragma: no cover
+
+
 def test_bumping_one_package_changes_only_its_own_version(tmp_path: Path) -> None:
     """`hatch version minor` in one folder edits only that folder's __about__.py."""
-    hatch = subprocess.run(["hatch", "--version"], capture_output=True, check=False)
-    if hatch.returncode != 0:  # pragma: no cover - hatch runs this suite
-        pytest.skip("hatch is not on PATH")
+    hatch = hatch_executable()
     copy = tmp_path / "packages"
     for pkg in cp.discover().values():
         dest = copy / pkg.folder.name
@@ -144,7 +157,7 @@ def test_bumping_one_package_changes_only_its_own_version(tmp_path: Path) -> Non
         (dest / pkg.about).write_text((pkg.folder / pkg.about).read_text())
     before = {name: p.version for name, p in cp.discover(copy).items()}
     bump = subprocess.run(
-        ["hatch", "version", "minor"],
+        [hatch, "version", "minor"],
         cwd=copy / "chanx-mixins",
         capture_output=True,
         text=True,

@@ -17,6 +17,7 @@ DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 
 INSTALLED_APPS = [
+    "daphne",  # first: its runserver replaces Django's and serves WebSockets too
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

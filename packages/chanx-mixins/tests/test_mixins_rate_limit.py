@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any, Literal
@@ -203,7 +204,10 @@ async def test_user_bucket_is_shared_across_processes_through_redis(
 
 
 async def test_connection_that_keeps_flooding_is_closed(
-    base: type[ChanxConsumer[Any]], clock: ManualClock, connect: Connect
+    base: type[ChanxConsumer[Any]],
+    clock: ManualClock,
+    connect: Connect,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     Room = limited(
         base,
@@ -213,10 +217,18 @@ async def test_connection_that_keeps_flooding_is_closed(
         rate_limit_close_window=10.0,
     )
     async with connect(Room, "flooder") as flooder, connect(Room, "calm") as calm:
-        for _ in range(50):
-            await flooder.send_json({"action": "say"})
-        await flooder.receive_all_json(timeout=5)  # the error frames, up to the close
-        assert await flooder.assert_closed() == RATE_LIMIT_CLOSE_CODE == 4429
+        with caplog.at_level(logging.DEBUG, logger="chanx.mixins.rate_limit"):
+            for _ in range(50):
+                await flooder.send_json({"action": "say"})
+            await flooder.receive_all_json(timeout=5)  # the error frames, up to the close
+            assert await flooder.assert_closed() == RATE_LIMIT_CLOSE_CODE == 4429
+        # both the rejections (DEBUG) and the close (WARNING) are logged, naming the consumer
+        levels = [(r.levelname, r.getMessage()) for r in caplog.records]
+        assert [m for lvl, m in levels if lvl == "DEBUG" and "rejected a frame" in m]
+        closes = [m for lvl, m in levels if lvl == "WARNING" and "closed a connection" in m]
+        assert len(closes) == 1
+        assert "Limited" in closes[0]
+        assert "code 4429" in closes[0]
         assert len(Room.handled) == 2
         await calm.send_json({"action": "say"})
         assert await calm.receive_nothing()

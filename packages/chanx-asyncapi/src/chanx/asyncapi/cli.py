@@ -1,14 +1,17 @@
 """``chanx-asyncapi``: generate, validate and serve AsyncAPI 3.0 docs of a chanx application.
 
-Errors a user can fix (bad import path, nothing routed, unreadable file) end with one
-``Error: ...`` line and exit code 2, never a traceback; an invalid document lists its problems
-and exits with 1.
+Errors a user can fix (bad import path, nothing routed, unreadable file, busy port) end with
+one ``Error: ...`` line that says what to do, and exit code 2, never a traceback; an invalid
+document lists its problems and exits with 1. ``--version`` prints the version. Output is
+coloured on a terminal only (click's convention), and never when ``NO_COLOR`` is set.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 
@@ -22,18 +25,57 @@ from chanx.asyncapi.validate import SpecFileError, load_file, validate_document
 __all__ = ["main"]
 
 
+def _color() -> bool | None:
+    """None lets click colour only a terminal; ``NO_COLOR`` (no-color.org) turns it off."""
+    return False if os.environ.get("NO_COLOR") else None
+
+
+def _echo(message: str, *, err: bool = False, **style: Any) -> None:
+    click.echo(click.style(message, **style) if style else message, err=err, color=_color())
+
+
 class CliError(click.ClickException):
     """A one-line error with exit code 2."""
 
     exit_code = 2
 
+    def show(self, file: IO[Any] | None = None) -> None:
+        """``Error: ...`` on stderr, the prefix in red on a terminal."""
+        prefix = click.style("Error:", fg="red", bold=True)
+        click.echo(f"{prefix} {self.format_message()}", file=file, err=True, color=_color())
+
+
+def _file_path_hint(target: str) -> str | None:
+    """For ``path/to/app.py:app`` the module form that works: ``--app-dir path/to app:app``."""
+    module, _, attr = target.partition(":")
+    if not (module.endswith(".py") or "/" in module or "\\" in module):
+        return None
+    path = Path(module)
+    name = path.stem if path.suffix == ".py" else path.name
+    folder = str(path.parent) if str(path.parent) not in ("", ".") else "."
+    suggestion = f"{name}:{attr}" if attr else name
+    return (
+        f"{target!r} is a file path; give a module path instead: "
+        f"chanx-asyncapi ... --app-dir {folder} {suggestion}"
+    )
+
 
 def _document(target: str, app_dir: str | None, **options: Any) -> AsyncAPI:
+    hint = _file_path_hint(target)
+    if hint is not None:
+        raise CliError(hint)
     try:
         source = load_target(target, app_dir)
         return generate(source, **options)
     except LoadError as exc:
-        raise CliError(str(exc)) from None
+        message = str(exc)
+        if isinstance(exc.__cause__, ModuleNotFoundError) and message.startswith("cannot import"):
+            where = Path(app_dir).resolve() if app_dir else Path.cwd()
+            message += (
+                f" (looked in {where}; run from the folder that contains it, "
+                "or pass --app-dir FOLDER)"
+            )
+        raise CliError(message) from None
     except NoConsumersError:
         raise CliError(f"{target} routes no chanx consumer; nothing to document") from None
     except (TypeError, ValueError) as exc:
@@ -50,7 +92,7 @@ _server = click.option("--server-url", help="A server such as wss://chat.example
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "-V", "--cli-version", prog_name="chanx-asyncapi")
+@click.version_option(__version__, "-V", "--version", prog_name="chanx-asyncapi")
 def main() -> None:
     """Generate, validate and serve AsyncAPI 3.0 docs of chanx WebSocket applications.
 
@@ -90,7 +132,7 @@ def generate_cmd(
         Path(output).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise CliError(f"cannot write {output!r}: {exc.strerror or exc}") from None
-    click.echo(f"wrote {output}", err=True)
+    _echo(f"wrote {output}", err=True, fg="green")
 
 
 @main.command("validate")
@@ -104,13 +146,18 @@ def validate_cmd(file: str) -> None:
     problems = validate_document(data)
     if problems:
         for problem in problems:
-            click.echo(f"{file}: {problem}", err=True)
-        click.echo(
-            f"{file}: {len(problems)} problem(s); not a valid AsyncAPI 3.0.0 document", err=True
+            _echo(f"{file}: {problem}", err=True, fg="yellow")
+        _echo(
+            f"{file}: {len(problems)} problem(s); not a valid AsyncAPI 3.0.0 document",
+            err=True,
+            fg="red",
+            bold=True,
         )
         raise SystemExit(1)
     channels, operations = len(data.get("channels") or {}), len(data.get("operations") or {})
-    click.echo(f"{file}: valid AsyncAPI 3.0.0 ({channels} channels, {operations} operations)")
+    _echo(
+        f"{file}: valid AsyncAPI 3.0.0 ({channels} channels, {operations} operations)", fg="green"
+    )
 
 
 @main.command("serve")
@@ -152,9 +199,15 @@ def serve_cmd(
     try:
         server = make_docs_server(doc, host, port, component=component)
     except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise CliError(
+                f"port {port} on {host} is already in use; pick another with --port N "
+                "(--port 0 picks a free one)"
+            ) from None
         raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     bound_host, bound_port = server.server_address[:2]
-    click.echo(f"Serving AsyncAPI docs at http://{bound_host!s}:{bound_port}/ (Ctrl+C to stop)")
+    url = click.style(f"http://{bound_host!s}:{bound_port}/", fg="cyan", bold=True)
+    click.echo(f"Serving AsyncAPI docs at {url} (Ctrl+C to stop)", color=_color())
     try:
         server.serve_forever()
     except KeyboardInterrupt:

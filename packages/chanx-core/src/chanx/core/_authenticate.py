@@ -56,9 +56,10 @@ async def authenticate_connection(consumer: ChanxConsumer[Any]) -> bool:
         return True
     code = auth.close_code
     logger.info(
-        "%s refused a connection to %s: close code %d",
+        "%s refused a connection to %s: status %d, close code %d",
         type(consumer).__qualname__,
         consumer.scope.get("path"),
+        code - 4000,
         code,
     )
     if frame is not None:

@@ -205,6 +205,10 @@ class RateLimitMixin(_Base):
             retry_after=math.ceil(retry * 1000) / 1000,
         )
         await self.send_message(RateLimitErrorMessage(payload=[detail]), ref=ref)
+        logger.debug(
+            "%s rejected a frame over the rate limit on %s (retry in %.3fs)",
+            type(self).__qualname__, self.scope.get("path"), retry,
+        )  # fmt: skip
         limit = self.rate_limit_close_after
         if limit is None:
             return
@@ -214,4 +218,9 @@ class RateLimitMixin(_Base):
             strikes = self._rl_strikes = collections.deque(maxlen=limit)
         strikes.append(now)
         if len(strikes) >= limit and now - strikes[0] <= self.rate_limit_close_window:
+            logger.warning(
+                "%s closed a connection on %s with code %s: %d frames over the rate limit "
+                "within %ss", type(self).__qualname__, self.scope.get("path"),
+                self.rate_limit_close_code, limit, self.rate_limit_close_window,
+            )  # fmt: skip
             await self.close(code=self.rate_limit_close_code, reason="rate limit exceeded")
