@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Literal
 
 import pytest
@@ -152,3 +153,20 @@ async def test_channels_spellings_and_consumer_detection() -> None:
         with pytest.raises(ValueError, match="exactly one"):
             await ws.send_to()
         assert await ws.receive_nothing(timeout=0.1, interval=0.01)
+
+
+async def test_frames_keep_their_order_after_receive_nothing_saw_one() -> None:
+    """A frame noticed by receive_nothing() stays first, even when more came right behind it."""
+
+    async def burst(scope: Any, receive: Any, send: Any) -> None:
+        assert (await receive())["type"] == "websocket.connect"
+        await send({"type": "websocket.accept"})
+        while (await receive())["type"] == "websocket.receive":
+            await asyncio.sleep(0.05)  # the test is waiting in receive_nothing() by now
+            for n in range(3):  # no await in between that yields: all three land at once
+                await send({"type": "websocket.send", "text": f'{{"n": {n}}}'})
+
+    async with WebsocketHarness(burst, "/") as ws:
+        await ws.send_json({"go": 1})
+        assert not await ws.receive_nothing(1)
+        assert [await ws.receive_json() for _ in range(3)] == [{"n": 0}, {"n": 1}, {"n": 2}]

@@ -133,6 +133,8 @@ class WebsocketHarness(WebsocketCommunicatorMixin):
         self.close_code: int | None = None
         self._to_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._from_app: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        #: A message taken off the queue by receive_nothing(), returned first by the next read.
+        self._held: dict[str, Any] | None = None
         self._task: asyncio.Future[None] | None = None
 
     async def __aenter__(self) -> Self:
@@ -158,6 +160,9 @@ class WebsocketHarness(WebsocketCommunicatorMixin):
         cancelling the application, and re-raises the application's exception if it crashed.
         """
         assert self._task is not None, "call connect() first"
+        held, self._held = self._held, None
+        if held is not None:
+            return held
         limit = self.timeout if timeout is None else timeout
         getter = asyncio.ensure_future(self._from_app.get())
         waiters: set[asyncio.Future[Any]] = {getter, self._task}
@@ -260,11 +265,12 @@ class WebsocketHarness(WebsocketCommunicatorMixin):
         for Channels compatibility; the harness waits on its queue instead of polling.
         """
         await asyncio.sleep(0)
-        if not self._from_app.empty():
+        if self._held is not None or not self._from_app.empty():
             return False
         try:
             message = await asyncio.wait_for(self._from_app.get(), timeout)
         except TimeoutError:
             return True
-        self._from_app.put_nowait(message)  # the queue was empty: it is first again
+        # Held aside, not queued again: messages sent meanwhile must stay behind it.
+        self._held = message
         return False
