@@ -146,3 +146,19 @@ async def test_the_documented_authentication_frames(server: Any, project: dict[s
         "status_text": "Not Found",
         "data": {"detail": "No Room matches the given query."},
     }
+
+
+def test_the_projects_own_test_suite_passes(tmp_path: Path) -> None:
+    """``manage.py test`` runs the project's tests, written with the documented helpers."""
+    env = {
+        "PYTHONPATH": str(PROJECT),
+        "DJANGO_SETTINGS_MODULE": "compat_django.settings",
+        "COMPAT_DB": str(tmp_path / "compat-tests.sqlite3"),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "test", "compat_rooms", "--verbosity", "2"],
+        cwd=PROJECT, env={k: v for k, v in {**os.environ, **env}.items() if k != "COMPAT_REDIS_URL"},
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "Ran 3 tests" in result.stderr
