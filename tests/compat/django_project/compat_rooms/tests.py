@@ -45,7 +45,7 @@ class RoomConsumerTests(WebsocketTestCase):
         await ws.connect()
         await ws.assert_authenticated_status_ok()
         await ws.send_message(PingMessage())
-        self.assertEqual(await ws.receive_all_messages(), [PongMessage()])
+        assert await ws.receive_all_messages() == [PongMessage()]
         await ws.send_message(ChatMessage(payload=ChatPayload(text="hello")))
         line = ChatLineMessage(payload=ChatLinePayload(text="hello", author="alice", room="lobby"))
         self.assertEqual(await ws.receive_all_messages(stop_action=GROUP_ACTION_COMPLETE), [line])
@@ -55,11 +55,12 @@ class RoomConsumerTests(WebsocketTestCase):
         ws = self.create_communicator(headers=[(b"authorization", f"Token {token.key}".encode())])
         await ws.connect()
         auth = await ws.wait_for_auth()
-        self.assertEqual(auth.payload.status_code, 403)
+        assert auth is not None
+        assert auth.payload.status_code == 403
         await ws.assert_closed(4403)
 
     async def test_announcements_are_captured(self):
         event = AnnouncementEvent(payload=AnnouncementPayload(text="closing"))
         with capture_broadcast_events(RoomConsumer) as seen:
             await RoomConsumer.broadcast_event(event, f"room_{self.room.pk}")
-        self.assertEqual([(c.event, c.groups) for c in seen], [(event, f"room_{self.room.pk}")])
+        assert [(c.event, c.groups) for c in seen] == [(event, f"room_{self.room.pk}")]
