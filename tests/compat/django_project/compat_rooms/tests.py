@@ -48,7 +48,7 @@ class RoomConsumerTests(WebsocketTestCase):
         assert await ws.receive_all_messages() == [PongMessage()]
         await ws.send_message(ChatMessage(payload=ChatPayload(text="hello")))
         line = ChatLineMessage(payload=ChatLinePayload(text="hello", author="alice", room="lobby"))
-        self.assertEqual(await ws.receive_all_messages(stop_action=GROUP_ACTION_COMPLETE), [line])
+        assert await ws.receive_all_messages(stop_action=GROUP_ACTION_COMPLETE) == [line]
 
     async def test_a_stranger_is_refused_with_4403(self):
         token = await sync_to_async(Token.objects.create)(user=self.mallory)
