@@ -1,8 +1,8 @@
 """Talk to the example from a script: ``python client.py TOKEN [ROOM_ID]``.
 
 Sends the token the way DRF reads it (``Authorization: Token ...``) and the site's own Origin
-header (``AllowedHostsOriginValidator`` refuses a WebSocket without one, HTTP 403), says hello
-in the room and prints the frames that come back. ``CHAT_URL`` changes the server
+header (``AllowedHostsOriginValidator`` refuses a WebSocket without one, HTTP 403), reads the
+``authentication`` frame the server sends first, says hello in the room and prints the answer. ``CHAT_URL`` changes the server
 (default ``http://127.0.0.1:8000``).
 """
 
@@ -22,6 +22,9 @@ async def main(token: str, room: str) -> None:
     url = site.replace("http", "ws", 1) + f"/ws/rooms/{room}/"
     headers = {"Authorization": f"Token {token}"}
     async with connect(url, origin=Origin(site), additional_headers=headers) as ws:
+        auth = json.loads(await ws.recv())
+        if auth["payload"]["status_code"] != 200:
+            sys.exit(f"refused: {auth['payload']}")
         await ws.send(json.dumps({"action": "chat", "payload": {"message": "hello"}}))
         print("<", await ws.recv())
 

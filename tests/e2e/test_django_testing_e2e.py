@@ -90,6 +90,7 @@ async def test_captured_django_broadcasts_reach_daphne_only_unsuppressed(
     async with connect(
         f"{server.ws}/ws/rooms/{room}/", additional_headers=headers, origin=server.http
     ) as alice:
+        assert (await recv(alice))["payload"]["status_code"] == 200  # the authentication frame
         # once her own chat line comes back, her consumer is in the room's group
         await alice.send(json.dumps({"action": "chat", "payload": {"message": "in"}}))
         assert (await recv(alice))["action"] == "chat_notification"
