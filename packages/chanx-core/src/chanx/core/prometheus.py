@@ -139,9 +139,10 @@ class MetricsObserver(ObserverBase):
         )
         #: ids of accepted connections that have not ended
         self._open: set[int] = set()
-        #: (consumer class, action) -> (ok frames child, duration child): labels() is a
-        #: locked dict lookup; the per-frame path skips it
-        self._frame_children: dict[tuple[type, str], tuple[Any, Any]] = {}
+        #: (consumer class, action) -> labelled children: labels() is a locked dict lookup
+        #: the per-frame path skips
+        self._durations: dict[tuple[type, str], Any] = {}
+        self._ok_frames: dict[tuple[type, str], Any] = {}
 
     # -- connections -------------------------------------------------------------------------
     def connection_event(
@@ -177,16 +178,16 @@ class MetricsObserver(ObserverBase):
         """Count the frame and observe its handler's duration."""
         cls, action, start = token
         elapsed = time.perf_counter() - start
-        children = self._frame_children.get((cls, action))
-        if children is None:
-            name = cls.__qualname__
-            children = self._frame_children[(cls, action)] = (
-                self.frames.labels(name, action, "ok"),
-                self.handler_duration.labels(name, action),
-            )
-        children[1].observe(elapsed)
+        key = (cls, action)
+        duration = self._durations.get(key)
+        if duration is None:
+            duration = self._durations[key] = self.handler_duration.labels(cls.__qualname__, action)
+        duration.observe(elapsed)
         if error_code is None:
-            children[0].inc()
+            ok = self._ok_frames.get(key)
+            if ok is None:
+                ok = self._ok_frames[key] = self.frames.labels(cls.__qualname__, action, "ok")
+            ok.inc()
             return
         name = cls.__qualname__
         self.frames.labels(name, action, outcome).inc()
