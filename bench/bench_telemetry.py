@@ -6,15 +6,20 @@ frames, lockstep and pipelined; microseconds per message, medians of interleaved
 
 * ``off``: this tree, nothing installed (the hot path tests one attribute per hook point);
 * ``metrics``: :class:`~chanx.core.prometheus.MetricsObserver` installed;
-* ``on``: metrics and :class:`~chanx.core.otel.TracingObserver` (OpenTelemetry SDK, 10% of
-  traces sampled, spans batched to an exporter that drops them);
-* ``on_every_span``: the same recording every span. One SDK span costs about what chanx's
-  whole frame costs (``sdk_span_us`` measures a bare one), so this ratio is the SDK's;
-* ``before``: with ``CHANX_BENCH_BASE=<git ref>`` (e.g. ``main``), the same measurement in a
-  child process importing the packages of that commit (``git archive``), i.e. the code
-  without any hook.
+* ``on_1pct`` / ``on_10pct``: metrics and :class:`~chanx.core.otel.TracingObserver` tracing
+  1% / 10% of the frames (``frame_ratio``; OpenTelemetry SDK, spans batched to an exporter
+  that drops them);
+* ``on_every_span``: the same recording a span for every frame. One SDK span costs about
+  what chanx's whole frame costs (``sdk_span_us`` measures a bare one), so this ratio is the
+  SDK's;
+* ``on_sdk_10pct``: every frame handed to the SDK, whose ``TraceIdRatioBased(0.1)`` sampler
+  keeps 10% (an unsampled SDK span still costs much of a span: ``frame_ratio`` is cheaper);
+* ``before``: with ``CHANX_BENCH_BASE=<git ref>`` (e.g. ``main``), the plain measurement in
+  fresh processes importing the packages of that commit (``git archive``), the code without
+  any hook, interleaved with the same measurement of this tree in fresh processes
+  (``off_fresh``): ``off_vs_before`` compares like with like.
 
-Targets: ``on`` <= 1.3x ``off``; ``off`` within noise of ``before``.
+Targets: tracing and metrics on <= 1.3x ``off``; ``off`` within noise of ``before``.
 """
 
 from __future__ import annotations
@@ -39,8 +44,10 @@ from chanx.fast_channels.layers import setup_layers
 
 ROUNDS = size(7, 1)
 MESSAGES = size(2000, 50)
-#: Share of traces recorded in the ``on`` configuration (head sampling, as in production).
+#: Share of traces the SDK's sampler keeps in ``on_sdk_10pct``.
 SAMPLED = 0.1
+#: Fresh processes per tree for the ``before`` comparison.
+CHILDREN = size(3, 1)
 ROOT = Path(__file__).resolve().parents[1]
 CASES = [
     (f"{name}_{mode}", measure, frame)
@@ -65,13 +72,15 @@ def _observers() -> dict[str, tuple[Any, ...]]:
 
     every = TracerProvider()
     every.add_span_processor(BatchSpanProcessor(Drop()))
-    sampled = TracerProvider(sampler=ParentBased(TraceIdRatioBased(SAMPLED)))
-    sampled.add_span_processor(BatchSpanProcessor(Drop()))
+    sdk_sampled = TracerProvider(sampler=ParentBased(TraceIdRatioBased(SAMPLED)))
+    sdk_sampled.add_span_processor(BatchSpanProcessor(Drop()))
     metrics = MetricsObserver(CollectorRegistry())
     return {
         "metrics": (metrics,),
-        "on": (TracingObserver(sampled), metrics),
+        "on_1pct": (TracingObserver(every, frame_ratio=0.01), metrics),
+        "on_10pct": (TracingObserver(every, frame_ratio=0.1), metrics),
         "on_every_span": (TracingObserver(every), metrics),
+        "on_sdk_10pct": (TracingObserver(sdk_sampled), metrics),
     }
 
 
@@ -130,8 +139,30 @@ async def _configurations() -> dict[str, float]:
     return results
 
 
-def _before(ref: str) -> dict[str, float]:
-    """The plain figures of the packages at git ``ref``, measured in a child process."""
+def _child(sources: list[str], where: str) -> dict[str, float]:
+    """The plain figures of the packages in ``sources``, measured in a fresh process."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([*sources, str(ROOT)])}
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.bench_telemetry", "--plain"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    imported, figures_json = out.strip().splitlines()[-2:]
+    if not imported.startswith(where):  # the child must have imported the packages asked for
+        raise RuntimeError(f"the child imported chanx.core from {imported}, not {where}")
+    figures: dict[str, float] = json.loads(figures_json)
+    return figures
+
+
+def _before(ref: str) -> tuple[dict[str, float], dict[str, float]]:
+    """Plain figures of git ``ref`` and of this tree, each in fresh processes, interleaved.
+
+    Both sides run the same way (a fresh process, nothing installed), so their ratio is the
+    cost of the hook points themselves.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         archive = subprocess.run(
             ["git", "archive", "--format=tar", ref, "packages"],
@@ -143,52 +174,43 @@ def _before(ref: str) -> dict[str, float]:
         tar_path.write_bytes(archive)
         with tarfile.open(tar_path) as tar:
             tar.extractall(tmp, filter="data")
-        sources = sorted(str(p) for p in (Path(tmp) / "packages").glob("*/src"))
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([*sources, str(ROOT)])}
-        out = subprocess.run(
-            [sys.executable, "-m", "bench.bench_telemetry", "--plain"],
-            cwd=tmp,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-    where, figures_json = out.strip().splitlines()[-2:]
-    if not where.startswith(tmp):  # the child must have imported the archived packages
-        raise RuntimeError(f"the {ref} child imported chanx.core from {where}")
-    figures: dict[str, float] = json.loads(figures_json)
-    return figures
+        base_src = sorted(str(p) for p in (Path(tmp) / "packages").glob("*/src"))
+        head_src = sorted(str(p) for p in (ROOT / "packages").glob("*/src"))
+        runs: dict[str, list[dict[str, float]]] = {"before": [], "head": []}
+        for _ in range(CHILDREN):
+            runs["before"].append(_child(base_src, tmp))
+            runs["head"].append(_child(head_src, str(ROOT)))
+    before, head = (
+        {key: statistics.median(r[key] for r in runs[side]) for key, _, _ in CASES}
+        for side in ("before", "head")
+    )
+    return before, head
 
 
 def main() -> dict[str, float]:
     """Run and print the figures side by side."""
     results = asyncio.run(_configurations())
     base = os.environ.get("CHANX_BENCH_BASE")
-    before = _before(base) if base else {}
+    before, head = _before(base) if base else ({}, {})
     for key, value in before.items():
         results[f"{key}_before_us"] = value
-        results[f"{key}_off_vs_before"] = results[f"{key}_off_us"] / value
+        results[f"{key}_off_fresh_us"] = head[key]
+        results[f"{key}_off_vs_before"] = head[key] / value
     nan = float("nan")
     print(f"in-process dispatch with telemetry (µs per message, median of {ROUNDS} rounds)")
-    head = ("before", "off", "metrics", "on", "every span", "on/off", "every/off", "off/before")
-    print(f"  {'case':16s}" + "".join(f"{h:>11s}" for h in head))
+    names = ("metrics", "on_1pct", "on_10pct", "on_every_span", "on_sdk_10pct")
+    print("  (before and off/before: fresh processes of each tree, nothing installed)")
+    print(f"  {'case':16s}" + "".join(f"{h:>14s}" for h in ("before", "off", *names)))
     for key, _, _ in CASES:
-        row = (
-            results.get(f"{key}_before_us", nan),
-            results[f"{key}_off_us"],
-            results[f"{key}_metrics_us"],
-            results[f"{key}_on_us"],
-            results[f"{key}_on_every_span_us"],
-            results[f"{key}_on_ratio"],
-            results[f"{key}_on_every_span_ratio"],
-            results.get(f"{key}_off_vs_before", nan),
-        )
-        print(f"  {key:16s}" + "".join(f"{v:11.2f}" for v in row))
+        row = [results.get(f"{key}_before_us", nan), results[f"{key}_off_us"]]
+        row += [results[f"{key}_{name}_us"] for name in names]
+        print(f"  {key:16s}" + "".join(f"{v:14.2f}" for v in row))
+    print(f"  {'ratios':16s}" + "".join(f"{h:>14s}" for h in ("off/before", "", *names)))
+    for key, _, _ in CASES:
+        row = [results.get(f"{key}_off_vs_before", nan), nan]
+        row += [results[f"{key}_{name}_ratio"] for name in names]
+        print(f"  {key:16s}" + "".join(f"{v:14.2f}" for v in row))
     print(f"  one bare OpenTelemetry SDK span here: {results['sdk_span_us']:.2f} µs")
-    print(
-        f"  on = metrics + tracing with {SAMPLED:.0%} of traces sampled; every span = metrics +"
-        " tracing recording every span"
-    )
     print("  targets: on/off <= 1.3; off/before ~ 1.0 (set CHANX_BENCH_BASE=<ref> for before)")
     return results
 

@@ -42,6 +42,7 @@ Publishing an event adds a span event ``chanx.event_sent`` (``chanx.event.key``,
 from __future__ import annotations
 
 from collections.abc import Mapping
+from random import random
 from typing import TYPE_CHECKING, Any, Literal
 
 from opentelemetry import context, propagate, trace
@@ -70,10 +71,22 @@ class TracingObserver(ObserverBase):
     """Spans of connections, frames and events; see the module documentation.
 
     ``tracer_provider``: where spans go (default: the global provider).
+
+    ``frame_ratio``: the share of handled client frames that get a span (1.0: all). A frame
+    span is always the root of its trace, so this is its head sampling decision, taken before
+    the SDK is called: an unsampled frame costs one ``random()`` call instead of an SDK span
+    (which costs about as much as chanx's whole frame). The SDK's own sampler still applies
+    to the frames chosen. Refused frames, events and connections are not affected by it; a
+    handler's own spans in an unsampled frame start traces of their own.
     """
 
-    def __init__(self, tracer_provider: trace.TracerProvider | None = None) -> None:
+    def __init__(
+        self, tracer_provider: trace.TracerProvider | None = None, *, frame_ratio: float = 1.0
+    ) -> None:
+        if not 0.0 <= frame_ratio <= 1.0:
+            raise ValueError(f"frame_ratio must be between 0.0 and 1.0, not {frame_ratio!r}")
         self.tracer = trace.get_tracer("chanx", __version__, tracer_provider=tracer_provider)
+        self.frame_ratio = frame_ratio
         #: Open connections' spans, by consumer id (removed when the connection ends).
         self._connections: dict[int, trace.Span] = {}
 
@@ -146,6 +159,8 @@ class TracingObserver(ObserverBase):
         self, consumer: Connection, action: str, ref: Ref | None, topic: str | None
     ) -> Any:
         """Start the frame's span and make it current for the handler."""
+        if self.frame_ratio < 1.0 and random() >= self.frame_ratio:
+            return None
         attributes = self._frame_attributes(consumer, action, ref)
         if topic is not None:
             attributes["chanx.topic"] = topic
@@ -160,6 +175,8 @@ class TracingObserver(ObserverBase):
 
     def frame_finished(self, token: Any, outcome: FrameOutcome, error_code: str | None) -> None:
         """Set the outcome (and the error status), restore the context, end the span."""
+        if token is None:
+            return  # not sampled
         span, attached = token
         context.detach(attached)
         _finish(span, outcome, error_code)

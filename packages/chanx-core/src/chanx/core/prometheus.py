@@ -51,7 +51,7 @@ from chanx.core.telemetry import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Awaitable, Callable, Mapping
 
     from chanx.core.connection import Connection
     from chanx.core.envelope import Ref
@@ -255,7 +255,9 @@ def metrics_app(registry: CollectorRegistry = REGISTRY) -> ASGIApp:
 
 
 def with_metrics(
-    app: ASGIApp, path: str = "/metrics", registry: CollectorRegistry = REGISTRY
+    app: Callable[[Any, Any, Any], Awaitable[None]],
+    path: str = "/metrics",
+    registry: CollectorRegistry = REGISTRY,
 ) -> ASGIApp:
     """``app``, except that HTTP requests for ``path`` get the metrics.
 

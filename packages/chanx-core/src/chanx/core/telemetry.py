@@ -208,12 +208,14 @@ class _Fanout(ObserverBase):
     def frame_started(
         self, consumer: Connection, action: str, ref: Ref | None, topic: str | None
     ) -> Any:
-        return tuple(o.frame_started(consumer, action, ref, topic) for o in self.observers)
+        # a list comprehension and an index loop: the cheapest loops, this runs per frame
+        return [o.frame_started(consumer, action, ref, topic) for o in self.observers]
 
     def frame_finished(self, token: Any, outcome: FrameOutcome, error_code: str | None) -> None:
         # reverse order: context made current by the first observer is restored last
-        for o, t in reversed(list(zip(self.observers, token, strict=True))):
-            o.frame_finished(t, outcome, error_code)
+        observers = self.observers
+        for i in range(len(observers) - 1, -1, -1):
+            observers[i].frame_finished(token[i], outcome, error_code)
 
     def frame_refused(
         self, consumer: Connection, outcome: FrameOutcome, error_code: str, ref: Ref | None
@@ -232,11 +234,12 @@ class _Fanout(ObserverBase):
     def event_started(
         self, consumer: Connection, key: str, carrier: Mapping[str, str] | None
     ) -> Any:
-        return tuple(o.event_started(consumer, key, carrier) for o in self.observers)
+        return [o.event_started(consumer, key, carrier) for o in self.observers]
 
     def event_finished(self, token: Any, outcome: EventOutcome) -> None:
-        for o, t in reversed(list(zip(self.observers, token, strict=True))):
-            o.event_finished(t, outcome)
+        observers = self.observers
+        for i in range(len(observers) - 1, -1, -1):
+            observers[i].event_finished(token[i], outcome)
 
     def broadcast_sent(self, consumer: Connection, groups: int) -> None:
         for o in self.observers:
