@@ -126,7 +126,7 @@ async def scrape(base: str, stop: float) -> list[Samples]:
 # -- 3. the dashboard's expressions -----------------------------------------------------------
 SEL = r"\{[^}]*\}"
 RNG = r"\[[^\]]*\]"
-SUM_RATE = re.compile(rf"sum(?: by \(([\w, ]+)\))? \(rate\((\w+){SEL}{RNG}\)\)")
+SUM_RATE = re.compile(rf"sum(?: by \(([\w, ]+)\) )?\(rate\((\w+){SEL}{RNG}\)\)")
 SUM_GAUGE = re.compile(rf"sum by \(([\w, ]+)\) \((\w+){SEL}\)")
 QUANTILE = re.compile(
     rf"histogram_quantile\(([\d.]+), sum by \(le, (\w+)\) \(rate\((\w+){SEL}{RNG}\)\)\)"
