@@ -176,9 +176,10 @@ async def test_authentication_results_are_reported() -> None:
     ]
 
 
-async def test_observers_are_combined_tokens_and_carriers_kept_apart() -> None:
+@pytest.mark.parametrize("count", [2, 3])
+async def test_observers_are_combined_tokens_and_carriers_kept_apart(count: int) -> None:
     first, second = Recorder({"a": "1"}), Recorder({"b": "2"})
-    install(first, second)
+    install(first, second, *[Recorder() for _ in range(count - 2)])
     layer = RecordingLayer(fresh_layer())
     LayerConsumer.layer = layer
     async with WebsocketHarness(ChatConsumer, "/chat") as ws:
