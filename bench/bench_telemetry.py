@@ -86,11 +86,15 @@ CASES = [
 ]
 
 
-def _observers() -> dict[str, tuple[Any, ...]]:
-    """The configurations measured against ``off``, by name."""
+def _observers() -> dict[str, tuple[tuple[Any, ...], Any]]:
+    """The configurations measured against ``off``: observers and tracer provider, by name.
+
+    Each configuration has a provider of its own, flushed after each of its measurements
+    (outside the timed part), so no batch of spans is exported while another one is timed.
+    """
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
-    from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+    from opentelemetry.sdk.trace.sampling import ParentBased, Sampler, TraceIdRatioBased
     from prometheus_client import CollectorRegistry
 
     from chanx.core.otel import TracingObserver
@@ -100,18 +104,23 @@ def _observers() -> dict[str, tuple[Any, ...]]:
         def export(self, spans: Sequence[Any]) -> SpanExportResult:
             return SpanExportResult.SUCCESS
 
-    every = TracerProvider()
-    every.add_span_processor(BatchSpanProcessor(Drop()))
-    sdk_sampled = TracerProvider(sampler=ParentBased(TraceIdRatioBased(SAMPLED)))
-    sdk_sampled.add_span_processor(BatchSpanProcessor(Drop()))
+    def provider(sampler: Sampler | None = None) -> TracerProvider:
+        made = TracerProvider(sampler=sampler) if sampler else TracerProvider()
+        made.add_span_processor(BatchSpanProcessor(Drop()))
+        return made
+
     metrics = MetricsObserver(CollectorRegistry())
-    return {
-        "metrics": (metrics,),
-        "on_1pct": (TracingObserver(every, frame_ratio=0.01), metrics),
-        "on_10pct": (TracingObserver(every, frame_ratio=0.1), metrics),
-        "on_every_span": (TracingObserver(every), metrics),
-        "on_sdk_10pct": (TracingObserver(sdk_sampled), metrics),
-    }
+    configurations: dict[str, tuple[tuple[Any, ...], Any]] = {"metrics": ((metrics,), None)}
+    for name, ratio, sampler in (
+        ("on_1pct", 0.01, None),
+        ("on_10pct", 0.1, None),
+        ("on_every_span", 1.0, None),
+        ("on_sdk_10pct", 1.0, ParentBased(TraceIdRatioBased(SAMPLED))),
+    ):
+        tracer_provider = provider(sampler)
+        tracing = TracingObserver(tracer_provider, frame_ratio=ratio)
+        configurations[name] = ((tracing, metrics), tracer_provider)
+    return configurations
 
 
 def _sdk_span_us() -> float:
@@ -157,9 +166,12 @@ async def _configurations() -> dict[str, float]:
         for _ in range(ROUNDS):  # interleaved: machine noise hits every configuration alike
             uninstall()
             samples["off"].append(await measure(app, "/chanx", frame))
-            for name, observers in configurations.items():
+            for name, (observers, tracer_provider) in configurations.items():
                 install(*observers)
                 samples[name].append(await measure(app, "/chanx", frame))
+                if tracer_provider is not None:
+                    uninstall()
+                    tracer_provider.force_flush()
         uninstall()
         off = results[f"{key}_off_us"] = statistics.median(samples["off"]) * 1e6
         for name in configurations:
