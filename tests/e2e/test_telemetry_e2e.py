@@ -63,13 +63,10 @@ async def test_a_span_per_frame_with_attributes_and_status(
     server = start_server(uvicorn_cmd("telemetry_e2e_app:app"))
     async with httpx.AsyncClient() as http:
         async with connect(f"{server.ws}/ws") as ws:
-            assert await ask(ws, {"action": "ping", "ref": "r1"}) == {
-                "action": "pong",
-                "payload": None,
-                "ref": "r1",
-            }
+            pong = await ask(ws, {"action": "ping", "ref": "r1"})
+            assert (pong["action"], pong["ref"]) == ("pong", "r1")
             reply = await ask(ws, {"action": "echo", "payload": "hi", "ref": 7})
-            assert reply == {"action": "echo_reply", "payload": "hi", "ref": 7}
+            assert (reply["action"], reply["payload"], reply["ref"]) == ("echo_reply", "hi", 7)
             assert (await ask(ws, {"action": "boom"}))["action"] == "error"
             assert (await ask(ws, {"action": "slow"}))["action"] == "error"
             assert (await ask(ws, {"action": "nope", "ref": "r2"}))["action"] == "error"

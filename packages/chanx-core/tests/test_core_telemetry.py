@@ -166,7 +166,8 @@ async def test_authentication_results_are_reported() -> None:
     refused = WebsocketHarness(AuthConsumer, "/a", query_string="token=forbidden")
     await refused.connect()  # accepted: the refusal is sent to the client, then it is closed
     assert (await refused.receive_json())["action"] == "authentication"
-    assert await refused.wait_closed() == 4403
+    closing = await refused.receive_output()
+    assert (closing["type"], closing["code"]) == ("websocket.close", 4403)
     assert ("auth", True, None) in recorder.calls
     assert recorder.calls[-4:] == [
         ("connection", "connect", None),

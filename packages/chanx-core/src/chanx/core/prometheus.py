@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_left
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
@@ -53,13 +54,16 @@ from chanx.core.telemetry import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Mapping
+    from collections.abc import Mapping
 
     from chanx.core.connection import Connection
     from chanx.core.envelope import Ref
-    from chanx.core.types import ASGIApp, ASGIReceive, ASGISend, Scope
+    from chanx.core.types import ASGIReceive, ASGISend, Scope
 
-__all__ = ["MetricsObserver", "metrics_app", "with_metrics"]
+#: Any ASGI application (typed loosely: frameworks spell the ASGI callables differently).
+App = Callable[[Any, Any, Any], Awaitable[None]]
+
+__all__ = ["App", "MetricsObserver", "metrics_app", "with_metrics"]
 
 _GROUP_BUCKETS = (1, 2, 5, 10, 50, 100)
 
@@ -250,17 +254,13 @@ class MetricsObserver(ObserverBase):
         self.dropped.labels(type(consumer).__qualname__).inc()
 
 
-def metrics_app(registry: CollectorRegistry = REGISTRY) -> ASGIApp:
+def metrics_app(registry: CollectorRegistry = REGISTRY) -> App:
     """An ASGI application answering every HTTP request with the metrics (text format)."""
-    app: ASGIApp = _make_asgi_app(registry)
+    app: App = _make_asgi_app(registry)
     return app
 
 
-def with_metrics(
-    app: Callable[[Any, Any, Any], Awaitable[None]],
-    path: str = "/metrics",
-    registry: CollectorRegistry = REGISTRY,
-) -> ASGIApp:
+def with_metrics(app: App, path: str = "/metrics", registry: CollectorRegistry = REGISTRY) -> App:
     """``app``, except that HTTP requests for ``path`` get the metrics.
 
     Works for any ASGI application (FastAPI, Starlette, Django's ``get_asgi_application()``
