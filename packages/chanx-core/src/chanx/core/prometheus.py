@@ -10,7 +10,7 @@ are bounded by the code, never by traffic: ``action`` is an action the consumer 
 ``close_code`` an authentication close code (``4000 + HTTP status``). No user, channel,
 group or topic ever becomes a label.
 
-=========================================== ========= =========================================
+============================================ ========= ========================================
 ``chanx_connections_open``                   gauge     open (accepted, not ended) connections
 ``chanx_connections_total``                  counter   connections accepted
 ``chanx_frames_total``                       counter   client frames by ``action`` and ``outcome``
@@ -28,7 +28,7 @@ group or topic ever becomes a label.
 ``chanx_auth_rejections_total``              counter   refused connections, by ``close_code``
 ``chanx_rate_limited_total``                 counter   frames rejected by the rate limiter
 ``chanx_messages_dropped_total``             counter   layer messages dropped for slow clients
-=========================================== ========= =========================================
+============================================ ========= ========================================
 
 The fan-out of broadcasts is ``chanx_broadcast_deliveries_total`` over
 ``chanx_broadcasts_total`` (summed over every process sharing the layer).
