@@ -60,6 +60,8 @@ EXTRAS: dict[str, tuple[str, ...]] = {"chanx-django": ("drf",), "chanx-mixins": 
 EXTRA_MODULES: dict[str, frozenset[str]] = {
     "redis": frozenset({"redis", "channels_redis"}),
     "drf": frozenset({"rest_framework"}),
+    "otel": frozenset({"opentelemetry"}),
+    "prometheus": frozenset({"prometheus_client"}),
 }
 
 #: Import names of test tools: modules like ``pytest_plugin`` need them and may be skipped.

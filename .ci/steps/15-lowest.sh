@@ -13,7 +13,7 @@ py="$work/venv/bin/python"
 
 # 1. The packages (editable) with every direct dependency at its floor, all extras on.
 uv pip install -q --python "$py" --resolution lowest-direct \
-  -e packages/chanx-core \
+  -e "packages/chanx-core[otel,prometheus]" \
   -e "packages/chanx-asgi[redis]" \
   -e "packages/chanx-django[drf,redis]" \
   -e packages/chanx-asyncapi \

@@ -2,8 +2,8 @@
 
 Sends the token the way DRF reads it (``Authorization: Token ...``) and the site's own Origin
 header (``AllowedHostsOriginValidator`` refuses a WebSocket without one, HTTP 403), reads the
-``authentication`` frame the server sends first, says hello in the room and prints the answer. ``CHAT_URL`` changes the server
-(default ``http://127.0.0.1:8000``).
+``authentication`` frame the server sends first, says hello in the room and prints the answer.
+``CHAT_URL`` changes the server (default ``http://127.0.0.1:8000``).
 """
 
 from __future__ import annotations

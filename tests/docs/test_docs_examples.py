@@ -25,6 +25,9 @@ import chat_app  # noqa: E402
 import consumers_guide as guide  # noqa: E402
 import custom_mixin  # noqa: E402
 import events_anywhere  # noqa: E402
+
+os.environ["CHAT_TELEMETRY"] = "0"  # observability_app instruments at import otherwise
+import observability_app  # noqa: E402
 import rooms  # noqa: E402
 import testing_consumers  # noqa: E402
 import testing_messages  # noqa: E402
@@ -487,3 +490,33 @@ def test_authenticator_security_scheme_reaches_the_asyncapi_document() -> None:
     }
     whoami = spec["operations"]["PrivateConsumer.receive.whoami"]
     assert whoami["security"] == [{"$ref": "#/components/securitySchemes/token"}]
+
+
+# -- observability page ---------------------------------------------------------------------
+async def test_observability_app_traces_frames_and_serves_metrics() -> None:
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from chanx.core.telemetry import uninstall
+
+    exporter = InMemorySpanExporter()
+    provider, observer = observability_app.instrument(exporter)
+    try:
+        with isolated_layer():
+            async with WebsocketCommunicator(observability_app.app, "/ws/chat") as ws:
+                await ws.send_json({"action": "ping", "ref": "p1"})
+                assert (await ws.receive_json())["ref"] == "p1"
+        transport = httpx.ASGITransport(app=observability_app.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+            metrics = (await http.get("/metrics")).text
+    finally:
+        uninstall()
+        observer.unregister()
+    provider.force_flush()
+    spans = {span.name: span for span in exporter.get_finished_spans()}
+    assert set(spans) == {"process ping", "websocket ChatConsumer"}
+    attributes = spans["process ping"].attributes or {}
+    assert attributes["chanx.ref"] == "p1"
+    assert attributes["chanx.outcome"] == "ok"
+    assert spans["process ping"].resource.attributes["service.name"] == "chat"
+    assert 'chanx_frames_total{action="ping",consumer="ChatConsumer",outcome="ok"} 1.0' in metrics
+    assert 'chanx_connections_open{consumer="ChatConsumer"} 0.0' in metrics

@@ -50,11 +50,16 @@ async def authenticate_connection(consumer: ChanxConsumer[Any]) -> bool:
         logger.exception("authenticator %s failed", auth_class.__qualname__)
         ok, auth.status_code, auth.detail = False, 500, "Authentication could not complete"
     frame = auth.authentication_message(bool(ok))
+    obs = consumer._chanx_telemetry
     if ok:
         consumer.user = auth.user
         consumer._chanx_greeting = frame  # sent first, once the handshake is accepted
+        if obs is not None:
+            obs.auth_result(consumer, True, None)
         return True
     code = auth.close_code
+    if obs is not None:
+        obs.auth_result(consumer, False, code)
     logger.info(
         "%s refused a connection to %s: status %d, close code %d",
         type(consumer).__qualname__,

@@ -35,6 +35,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from chanx.core.layer_messages import is_broadcast
+from chanx.core.telemetry import report_message_dropped
 
 if TYPE_CHECKING:
     from chanx.core.types import LayerConsumer, LayerMessage
@@ -83,6 +84,7 @@ class Mailbox:
         """Take ``message``; False when it was dropped because the backlog is full."""
         if self._busy:
             if len(self._backlog) >= self.capacity:
+                report_message_dropped(self.consumer)
                 return False
             self._backlog.append(message)
             return True

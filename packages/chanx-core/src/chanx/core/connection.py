@@ -28,6 +28,7 @@ from chanx.core.types import ForgetsChannels
 if TYPE_CHECKING:
     from chanx.core._mailbox import Mailbox
     from chanx.core.layer_reader import LayerReader
+    from chanx.core.telemetry import Observer
     from chanx.core.types import (
         ASGIReceive,
         ASGISend,
@@ -70,6 +71,8 @@ class Connection(ConsumerConfig):
     #: Raised from ``connect``/``post_authentication``: refuse the handshake (the framework's
     #: ``DenyConnection``; bindings set it).
     deny_exceptions: ClassVar[tuple[type[Exception], ...]] = ()
+    #: The installed telemetry observer (:func:`chanx.core.telemetry.install`); None: off.
+    _chanx_telemetry: ClassVar[Observer | None] = None
 
     #: ``extra_groups`` merged over the MRO, most derived first (computed per class).
     _chanx_extra_groups: ClassVar[tuple[str, ...]] = ()
@@ -156,6 +159,9 @@ class Connection(ConsumerConfig):
         An exception of ``accept_exceptions`` raised by it (or by ``post_authentication``)
         accepts the handshake, one of ``deny_exceptions`` refuses it, as in Channels.
         """
+        obs = self._chanx_telemetry
+        if obs is not None:
+            obs.connection_event(self, "connect", None)
         try:
             await self.connect()
         except self.accept_exceptions:
@@ -174,8 +180,12 @@ class Connection(ConsumerConfig):
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         """ASGI ``websocket.disconnect``: stop delivery, leave groups, call :meth:`disconnect`."""
+        code = message.get("code", 1005)
+        obs = self._chanx_telemetry
+        if obs is not None:
+            obs.connection_event(self, "disconnect", code)
         await self._chanx_stop()
-        await self.disconnect(message.get("code", 1005))
+        await self.disconnect(code)
 
     # -- hooks -------------------------------------------------------------------------------
     async def connect(self) -> None:
@@ -208,6 +218,9 @@ class Connection(ConsumerConfig):
         if headers:
             message["headers"] = list(headers)
         self._chanx_state = _OPEN
+        obs = self._chanx_telemetry
+        if obs is not None:
+            obs.connection_event(self, "accept", None)
         await self.base_send(message)
         greeting, self._chanx_greeting = self._chanx_greeting, None
         if greeting is not None:
@@ -218,6 +231,9 @@ class Connection(ConsumerConfig):
         if self._chanx_state is _CLOSED or self._chanx_state is _STOPPED:
             return
         self._chanx_state = _CLOSED
+        obs = self._chanx_telemetry
+        if obs is not None:
+            obs.connection_event(self, "close", code or 1000)
         message: dict[str, Any] = {"type": "websocket.close", "code": code or 1000}
         if reason:
             message["reason"] = reason
@@ -276,6 +292,9 @@ class Connection(ConsumerConfig):
         if self._chanx_state is _STOPPED:
             return
         self._chanx_state = _STOPPED
+        obs = self._chanx_telemetry
+        if obs is not None:
+            obs.connection_ended(self)
         reader, self._chanx_reader = self._chanx_reader, None
         if reader is not None:
             await reader.stop()

@@ -11,19 +11,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, ClassVar, Generic
+from typing import TYPE_CHECKING, ClassVar, Generic, Literal
 
 from asgiref.sync import async_to_sync
 from pydantic import BaseModel, ValidationError
 from typing_extensions import TypeVar
 
-from chanx.core.layer_messages import event_envelope
+from chanx.core.layer_messages import event_envelope, trace_carrier
 from chanx.core.receiving import Receiving
 from chanx.core.registry import event_key_field
 from chanx.core.sending import group_list
 
 if TYPE_CHECKING:
-    from chanx.core.registry import Registry
+    from chanx.core.registry import Registry, Route
+    from chanx.core.telemetry import EventOutcome
     from chanx.core.types import ChannelLayer, LayerMessage
 
 __all__ = ["EventT", "Events"]
@@ -51,11 +52,24 @@ class Events(Receiving, Generic[EventT]):
         if route is None:
             logger.debug("%s ignores event %r", type(self).__qualname__, message.get("key"))
             return
+        obs = self._chanx_telemetry
+        if obs is None:
+            await self._chanx_handle_event(route, message)
+            return
+        token = obs.event_started(self, message["key"], trace_carrier(message))
+        outcome: EventOutcome = "error"
+        try:
+            outcome = await self._chanx_handle_event(route, message)
+        finally:
+            obs.event_finished(token, outcome)
+
+    async def _chanx_handle_event(self, route: Route, message: LayerMessage) -> EventOutcome:
         try:
             event = route.input_type.model_validate_json(message["event"])
         except ValidationError:
             logger.error("invalid %s event for %s", message.get("key"), type(self).__qualname__)
-            return
+            return "invalid"
+        outcome: EventOutcome = "ok"
         try:
             result = await route.func(self, event)
             if result is not None and not isinstance(result, BaseModel):
@@ -65,21 +79,43 @@ class Events(Receiving, Generic[EventT]):
                     route.name,
                     type(result).__name__,
                 )
+                outcome = "error"
             elif result is not None:
                 await self.send_text(self.encode_message(result))
         except Exception:
             logger.exception("event handler %s failed", route.name)
+            outcome = "error"
         if self.send_completion:
             await self.send_text(_COMPLETE_EVENT)
+        return outcome
 
     @classmethod
-    def _chanx_event_envelope(cls, event: BaseModel) -> LayerMessage:
+    def _chanx_event_envelope(
+        cls, event: BaseModel, operation: Literal["send", "broadcast"]
+    ) -> LayerMessage:
         key = getattr(event, event_key_field(type(event), cls.discriminator_field), None)
         if not isinstance(key, str):
             raise TypeError(
                 f"{type(event).__qualname__} has no string discriminator; events need a Literal"
             )
-        return event_envelope(key, event.model_dump_json())
+        obs = cls._chanx_telemetry
+        trace = None if obs is None else obs.event_sent(cls, key, operation)
+        return event_envelope(key, event.model_dump_json(), trace)
+
+    @classmethod
+    async def _chanx_layer_send(
+        cls, layer: ChannelLayer, operation: str, target: str, envelope: LayerMessage
+    ) -> None:
+        try:
+            if operation == "send":
+                await layer.send(target, envelope)
+            else:
+                await layer.group_send(target, envelope)
+        except Exception as exc:
+            obs = cls._chanx_telemetry
+            if obs is not None:
+                obs.layer_send_failed(cls, operation, exc)
+            raise
 
     @classmethod
     def _chanx_require_layer(cls) -> ChannelLayer:
@@ -95,7 +131,8 @@ class Events(Receiving, Generic[EventT]):
     async def send_event(cls, event: EventT, channel_name: str) -> None:
         """Deliver an event to one connection, identified by its ``channel_name``."""
         layer = cls._chanx_require_layer()
-        await layer.send(channel_name, cls._chanx_event_envelope(event))
+        envelope = cls._chanx_event_envelope(event, "send")
+        await cls._chanx_layer_send(layer, "send", channel_name, envelope)
 
     @classmethod
     async def broadcast_event(
@@ -107,10 +144,10 @@ class Events(Receiving, Generic[EventT]):
         ``extra_groups``.
         """
         layer = cls._chanx_require_layer()
-        envelope = cls._chanx_event_envelope(event)
+        envelope = cls._chanx_event_envelope(event, "broadcast")
         default = [*cls.groups, *(g for g in cls._chanx_extra_groups if g not in cls.groups)]
         for group in group_list(groups, default):
-            await layer.group_send(group, envelope)
+            await cls._chanx_layer_send(layer, "group_send", group, envelope)
 
     @classmethod
     def _chanx_refuse_in_loop(cls, method: str) -> None:

@@ -5,8 +5,11 @@ nowhere else:
 
 * ``{"type": "chanx.broadcast", "text": <json>, "exclude"?: <channel>}``: a message serialized
   once by the sender; receivers forward ``text`` to their client as is.
-* ``{"type": "chanx.event", "key": <discriminator value>, "event": <json>}``: a server-side
-  event; the receiver validates ``event`` against the event handler registered for ``key``.
+* ``{"type": "chanx.event", "key": <discriminator value>, "event": <json>, "trace"?: {...}}``:
+  a server-side event; the receiver validates ``event`` against the event handler registered
+  for ``key``. ``trace`` (only while telemetry is installed) is the sender's trace context as
+  a W3C Trace Context carrier (``traceparent``, ``tracestate``); receivers without telemetry
+  ignore it.
 
 Any other ``{"type": "a.b"}`` message runs the consumer's ``a_b(message)`` method, as in
 Channels, so plain Channels-style layer handlers keep working next to chanx's own.
@@ -14,6 +17,7 @@ Channels, so plain Channels-style layer handlers keep working next to chanx's ow
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal, NotRequired, TypedDict
 
 from chanx.core.types import LayerMessage
@@ -27,6 +31,7 @@ __all__ = [
     "event_envelope",
     "handler_name",
     "is_broadcast",
+    "trace_carrier",
 ]
 
 BROADCAST: Literal["chanx.broadcast"] = "chanx.broadcast"
@@ -47,6 +52,7 @@ class EventEnvelope(TypedDict):
     type: Literal["chanx.event"]
     key: str
     event: str
+    trace: NotRequired[dict[str, str]]
 
 
 def broadcast_envelope(text: str, exclude: str | None = None) -> LayerMessage:
@@ -60,12 +66,28 @@ def broadcast_envelope(text: str, exclude: str | None = None) -> LayerMessage:
     return envelope
 
 
-def event_envelope(key: str, event_json: str) -> LayerMessage:
+def event_envelope(
+    key: str, event_json: str, trace: Mapping[str, str] | None = None
+) -> LayerMessage:
     """Wrap a serialized event routed by its discriminator value ``key``.
 
-    Returns an :class:`EventEnvelope`, typed as the plain dict layers accept.
+    ``trace`` is the sender's trace context carrier, if any. Returns an
+    :class:`EventEnvelope`, typed as the plain dict layers accept.
     """
-    return {"type": EVENT, "key": key, "event": event_json}
+    envelope: LayerMessage = {"type": EVENT, "key": key, "event": event_json}
+    if trace:
+        envelope["trace"] = dict(trace)
+    return envelope
+
+
+def trace_carrier(message: LayerMessage) -> Mapping[str, str] | None:
+    """The trace context carrier of an event envelope, or None (absent or malformed)."""
+    trace = message.get("trace")
+    if isinstance(trace, dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in trace.items()
+    ):
+        return trace
+    return None
 
 
 def is_broadcast(message: LayerMessage) -> bool:

@@ -25,6 +25,7 @@ from chanx.core.errors import (
     validation_error_entries,
 )
 from chanx.core.sending import Sending
+from chanx.core.telemetry import observe_frame
 
 if TYPE_CHECKING:
     from chanx.core.registry import Registry, Route
@@ -56,18 +57,21 @@ class Receiving(Sending):
         Mixins may override it to inspect raw frames first; they call ``super().receive``.
         """
         if text_data is None:
+            self._chanx_refused("binary_frame", None)
             await self.send_text(_BINARY)
             return
         if len(text_data) > self.max_message_size:
             entry = error_entry(
                 "message_too_large", f"Frames are limited to {self.max_message_size} characters"
             )
+            self._chanx_refused("message_too_large", None)
             await self.send_text(error_frame([entry]))
             return
         registry = self._chanx
         ref = frame_ref(text_data) if '"ref"' in text_data else None
         incoming = registry.incoming
         if incoming is None:
+            self._chanx_refused("no_handlers", ref)
             await self.send_text(with_ref(_NO_HANDLERS, ref))
             return
         try:
@@ -75,6 +79,7 @@ class Receiving(Sending):
         except ValidationError as exc:
             known = schema_names(tuple(registry.ws_by_type))
             entries = validation_error_entries(exc, registry.discriminator_field, known)
+            self._chanx_refused("invalid_message", ref)
             await self.send_text(with_ref(error_frame(entries), ref))
             # a frame that is not JSON never reached message validation: no completion
             if self.send_completion and entries[0]["type"] != "json_invalid":
@@ -96,6 +101,11 @@ class Receiving(Sending):
         self._chanx_tasks.add(task)
         task.add_done_callback(self._chanx_task_done)
 
+    def _chanx_refused(self, code: str, ref: Ref | None) -> None:
+        obs = self._chanx_telemetry  # only on the refusal paths, never per handled frame
+        if obs is not None:
+            obs.frame_refused(self, "invalid", code, ref)
+
     def _chanx_task_done(self, task: asyncio.Task[None]) -> None:
         self._chanx_tasks.discard(task)
         if self._chanx_slots is not None:
@@ -104,7 +114,12 @@ class Receiving(Sending):
     async def _chanx_run(self, route: Route, message: BaseModel, ref: Ref | None) -> None:
         token = current_ref.set(ref) if ref is not None else None
         try:
-            reply = await self._chanx_call(route, message)
+            obs = self._chanx_telemetry
+            if obs is None:
+                reply = await self._chanx_call(route, message)
+            else:
+                call = self._chanx_call(route, message)
+                reply = await observe_frame(obs, self, route, ref, call)
         finally:
             if token is not None:
                 current_ref.reset(token)

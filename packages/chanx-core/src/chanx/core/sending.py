@@ -122,8 +122,16 @@ class Sending(Connection):
             else to_json(dict(message)).decode()
         )
         envelope = broadcast_envelope(text, exclude)
+        obs = self._chanx_telemetry
+        if obs is not None:
+            obs.broadcast_sent(self, len(targets))
         for group in targets:
-            await layer.group_send(group, envelope)
+            try:
+                await layer.group_send(group, envelope)
+            except Exception as exc:
+                if obs is not None:
+                    obs.layer_send_failed(type(self), "group_send", exc)
+                raise
 
     async def chanx_broadcast(self, message: LayerMessage) -> None:
         """Layer handler: forward a broadcast's text to the client.
@@ -131,6 +139,9 @@ class Sending(Connection):
         ``message`` is a :class:`~chanx.core.layer_messages.BroadcastEnvelope`.
         """
         if message.get("exclude") != self.channel_name:
+            obs = self._chanx_telemetry
+            if obs is not None:
+                obs.broadcast_delivered(self)
             await self.send_text(message["text"])
             if self.send_completion:
                 await self.send_text(_COMPLETE_GROUP)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from chanx.core.consumer import ConsumerMixin
 from chanx.core.decorators import event_handler
 from chanx.core.envelope import Ref, frame_ref
+from chanx.core.telemetry import observed, report_rate_limited
 from chanx.mixins._settings import check_settings, positive
 from chanx.mixins.messages import RateLimitErrorDetail, RateLimitErrorMessage
 from chanx.mixins.room import DEFAULT_STORE
@@ -196,6 +197,8 @@ class RateLimitMixin(_Base):
         if retry <= 0:
             await super().receive(text_data, bytes_data)
             return
+        if observed(self):  # reading the action costs a parse: only for an observer
+            report_rate_limited(self, extract_action(text_data or "", self.discriminator_field))
         await self._rate_limited(retry, frame_ref(text_data))
 
     async def _rate_limited(self, retry: float, ref: Ref | None) -> None:

@@ -1,0 +1,290 @@
+"""Telemetry hooks: what chanx reports about connections, frames and events, and to whom.
+
+chanx itself depends on no telemetry library. It calls an :class:`Observer` at a few points
+of a connection's life; :mod:`chanx.core.otel` (OpenTelemetry traces, extra ``otel``) and
+:mod:`chanx.core.prometheus` (Prometheus metrics, extra ``prometheus``) are observers, and so
+may be a project's own. :func:`install` makes observers active for every consumer of the
+process, :func:`uninstall` removes them.
+
+Cost when nothing is installed: the core tests one class attribute (``None``) at each hook
+point (once per frame, per layer message, per broadcast, per connection event) and does
+nothing else; no hook argument is even computed. Rare paths (refused frames, failed layer
+sends, drops) are only reached when they happen.
+
+Hooks are called synchronously in the task doing the work; they must be quick and must not
+raise (an exception in a hook propagates into chanx's own code path).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Mapping
+from time import perf_counter
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from chanx.core.connection import Connection
+    from chanx.core.envelope import Ref
+    from chanx.core.registry import Route
+
+__all__ = [
+    "ConnectionEvent",
+    "EventOutcome",
+    "FrameOutcome",
+    "Observer",
+    "ObserverBase",
+    "action_label",
+    "active",
+    "install",
+    "observe_frame",
+    "observed",
+    "report_message_dropped",
+    "report_rate_limited",
+    "uninstall",
+]
+
+#: Lifecycle points of a connection: the handshake arrived, it was accepted, the server sent
+#: a close frame, the client disconnected.
+ConnectionEvent = Literal["connect", "accept", "close", "disconnect"]
+#: What became of a client frame: handled (``ok``), handled with an error frame (``error``:
+#: the handler failed or timed out), refused before any handler ran (``invalid``: not JSON
+#: of a known message, binary, too large, or an endpoint without handlers), or rejected by
+#: the rate limiter (``rate_limited``).
+FrameOutcome = Literal["ok", "error", "invalid", "rate_limited"]
+#: How every error frame starts (``chanx.core.errors``).
+_ERROR_PREFIX = '{"action":"error"'
+#: What became of a server-side event a connection received.
+EventOutcome = Literal["ok", "error", "invalid"]
+
+
+class Observer(Protocol):
+    """What chanx reports. ``consumer`` is the connection's consumer instance.
+
+    Subclass :class:`ObserverBase` to implement only some hooks.
+    """
+
+    def connection_event(
+        self, consumer: Connection, event: ConnectionEvent, code: int | None
+    ) -> None:
+        """A lifecycle point; ``code`` is the close code of ``close`` and ``disconnect``."""
+
+    def connection_ended(self, consumer: Connection) -> None:
+        """The connection is over: delivery stopped, groups being left. Called once."""
+
+    def auth_result(self, consumer: Connection, ok: bool, close_code: int | None) -> None:
+        """The authenticator ran; ``close_code`` is the refusal's close code (``4000+status``)."""
+
+    def frame_started(
+        self, consumer: Connection, action: str, ref: Ref | None, topic: str | None
+    ) -> Any:
+        """A validated frame's handler is about to run, in this task; returns a token.
+
+        ``topic`` is the frame's topic when it names one. Context made current here (a span)
+        is current while the handler runs.
+        """
+
+    def frame_finished(self, token: Any, outcome: FrameOutcome, error_code: str | None) -> None:
+        """The handler of ``frame_started``'s frame ended; ``error_code`` names the error frame."""
+
+    def frame_refused(
+        self, consumer: Connection, outcome: FrameOutcome, error_code: str, ref: Ref | None
+    ) -> None:
+        """A frame was answered with an error frame before any handler ran."""
+
+    def event_sent(
+        self, consumer_class: type[Connection], key: str, operation: Literal["send", "broadcast"]
+    ) -> Mapping[str, str] | None:
+        """An event is being published; returns the trace carrier to put in its envelope."""
+
+    def event_started(
+        self, consumer: Connection, key: str, carrier: Mapping[str, str] | None
+    ) -> Any:
+        """A received event's handler is about to run, in this task; returns a token.
+
+        ``carrier`` is what the sender's :meth:`event_sent` returned, if anything.
+        """
+
+    def event_finished(self, token: Any, outcome: EventOutcome) -> None:
+        """The event of ``event_started`` was handled (or failed)."""
+
+    def broadcast_sent(self, consumer: Connection, groups: int) -> None:
+        """``broadcast_message`` sent one message to ``groups`` groups."""
+
+    def broadcast_delivered(self, consumer: Connection) -> None:
+        """A broadcast reached this connection (and is being forwarded to its client)."""
+
+    def layer_send_failed(
+        self, consumer_class: type[Connection], operation: str, error: BaseException
+    ) -> None:
+        """A channel layer ``send``/``group_send`` raised (Redis down, a channel full)."""
+
+    def rate_limited(self, consumer: Connection, action: str | None) -> None:
+        """The rate limiter rejected a frame (``action`` as read from the raw frame)."""
+
+    def message_dropped(self, consumer: Connection) -> None:
+        """A layer message for this slow connection was dropped: its backlog was full."""
+
+
+class ObserverBase:
+    """An :class:`Observer` whose every hook does nothing; override the ones you need."""
+
+    def connection_event(
+        self, consumer: Connection, event: ConnectionEvent, code: int | None
+    ) -> None:
+        """Does nothing."""
+
+    def connection_ended(self, consumer: Connection) -> None:
+        """Does nothing."""
+
+    def auth_result(self, consumer: Connection, ok: bool, close_code: int | None) -> None:
+        """Does nothing."""
+
+    def frame_started(
+        self, consumer: Connection, action: str, ref: Ref | None, topic: str | None
+    ) -> Any:
+        """Does nothing."""
+        return None
+
+    def frame_finished(self, token: Any, outcome: FrameOutcome, error_code: str | None) -> None:
+        """Does nothing."""
+
+    def frame_refused(
+        self, consumer: Connection, outcome: FrameOutcome, error_code: str, ref: Ref | None
+    ) -> None:
+        """Does nothing."""
+
+    def event_sent(
+        self, consumer_class: type[Connection], key: str, operation: Literal["send", "broadcast"]
+    ) -> Mapping[str, str] | None:
+        """Does nothing."""
+        return None
+
+    def event_started(
+        self, consumer: Connection, key: str, carrier: Mapping[str, str] | None
+    ) -> Any:
+        """Does nothing."""
+        return None
+
+    def event_finished(self, token: Any, outcome: EventOutcome) -> None:
+        """Does nothing."""
+
+    def broadcast_sent(self, consumer: Connection, groups: int) -> None:
+        """Does nothing."""
+
+    def broadcast_delivered(self, consumer: Connection) -> None:
+        """Does nothing."""
+
+    def layer_send_failed(
+        self, consumer_class: type[Connection], operation: str, error: BaseException
+    ) -> None:
+        """Does nothing."""
+
+    def rate_limited(self, consumer: Connection, action: str | None) -> None:
+        """Does nothing."""
+
+    def message_dropped(self, consumer: Connection) -> None:
+        """Does nothing."""
+
+
+def _core() -> type[Connection]:
+    from chanx.core.connection import Connection
+
+    return Connection
+
+
+def install(*observers: Observer) -> None:
+    """Report to ``observers`` from now on, for every consumer of this process.
+
+    Replaces what was installed before; with no argument it is :func:`uninstall`. Install
+    at start-up (connections already open report from their next hook on).
+    """
+    from chanx.core._fanout import combine
+
+    core = _core()
+    if not observers:
+        core._chanx_telemetry = None
+    elif len(observers) == 1:
+        core._chanx_telemetry = observers[0]
+    else:
+        core._chanx_telemetry = combine(observers)
+
+
+def uninstall() -> None:
+    """Stop reporting: the hot path is back to one attribute test per hook point."""
+    _core()._chanx_telemetry = None
+
+
+def active() -> tuple[Observer, ...]:
+    """The installed observers, in the order given to :func:`install`."""
+    from chanx.core._fanout import Fanout
+
+    current = _core()._chanx_telemetry
+    if current is None:
+        return ()
+    if isinstance(current, Fanout):
+        return current.observers
+    return (current,)
+
+
+async def observe_frame(
+    obs: Observer,
+    consumer: Connection,
+    route: Route,
+    ref: Ref | None,
+    call: Awaitable[str | None],
+) -> str | None:
+    """Run a frame's handler call (``call``) between ``frame_started`` and ``frame_finished``.
+
+    The outcome is read from the answer: no error frame is ``ok``; the route's failure frame
+    is ``handler_error``, or ``handler_timeout`` when the call lasted the consumer's
+    ``handler_timeout`` (a call is cancelled then, so only a timed-out one lasts that long);
+    another error frame is ``permission_denied`` on a route with permissions, else
+    ``error_message`` (the handler returned an error message itself).
+    """
+    token = obs.frame_started(consumer, route.action, ref, None)
+    start = perf_counter()
+    outcome: FrameOutcome = "error"
+    code: str | None = "handler_error"
+    try:
+        reply = await call
+        if reply is None or not reply.startswith(_ERROR_PREFIX):
+            outcome, code = "ok", None
+        elif reply == route.failure:
+            timeout = consumer.handler_timeout
+            if timeout is not None and perf_counter() - start >= timeout:
+                code = "handler_timeout"
+        elif route.permissions:
+            code = "permission_denied"
+        else:
+            code = "error_message"  # the handler returned an error message itself
+        return reply
+    finally:
+        obs.frame_finished(token, outcome, code)
+
+
+def observed(consumer: Connection | type[Connection]) -> bool:
+    """True when an observer is installed for ``consumer`` (an instance or a class)."""
+    return consumer._chanx_telemetry is not None
+
+
+def action_label(consumer: Any, action: str | None) -> str:
+    """``action`` if ``consumer``'s class routes it, else ``"unknown"``: a bounded label.
+
+    For values read from raw client input (the rate limiter's), which may be anything.
+    """
+    if action is not None and action in consumer.get_registry().actions:
+        return action
+    return "unknown"
+
+
+def report_rate_limited(consumer: Connection, action: str | None) -> None:
+    """Tell the installed observers that the rate limiter rejected a frame of ``consumer``."""
+    obs = consumer._chanx_telemetry
+    if obs is not None:
+        obs.rate_limited(consumer, action)
+
+
+def report_message_dropped(consumer: Any) -> None:
+    """Tell the installed observers that a layer message for ``consumer`` was dropped."""
+    obs = getattr(consumer, "_chanx_telemetry", None)
+    if obs is not None:
+        obs.message_dropped(consumer)
