@@ -54,7 +54,8 @@ async def subscribe(ws: WebsocketHarness, topic: str, **position: Any) -> dict[s
         frame["payload"] = position
     await ws.send_json(frame)
     reply: dict[str, Any] = await ws.receive_json()
-    assert reply["action"] == "subscribed" and reply["ref"] == "s"
+    assert reply["action"] == "subscribed"
+    assert reply["ref"] == "s"
     return reply
 
 
@@ -62,7 +63,8 @@ async def ticks(ws: WebsocketHarness, n: int) -> list[tuple[int, int]]:
     out = []
     for _ in range(n):
         frame = await ws.receive_json()
-        assert frame["action"] == "tick" and "ref" not in frame, frame
+        assert frame["action"] == "tick", frame
+        assert "ref" not in frame
         out.append((frame["seq"], frame["payload"]))
     return out
 
@@ -70,7 +72,8 @@ async def ticks(ws: WebsocketHarness, n: int) -> list[tuple[int, int]]:
 async def test_publishes_are_numbered_and_a_resubscribe_replays_exactly_the_missed() -> None:
     async with WebsocketHarness(FeedHub) as ws:
         first = await subscribe(ws, "feed:a")
-        assert first["payload"]["recovered"] is False and first["payload"]["seq"] == 0
+        assert first["payload"]["recovered"] is False
+        assert first["payload"]["seq"] == 0
         epoch = first["payload"]["epoch"]
         for i in range(3):
             await FeedTopic.broadcast("feed:a", Tick(payload=i))
@@ -105,7 +108,8 @@ async def test_bad_recovery_position_is_a_validation_error() -> None:
     async with WebsocketHarness(FeedHub) as ws:
         await ws.send_json({"topic": "feed:x", "action": "subscribe", "payload": {"seq": -1}})
         frame = await ws.receive_json()
-        assert frame["action"] == "error" and frame["topic"] == "feed:x"
+        assert frame["action"] == "error"
+        assert frame["topic"] == "feed:x"
         assert {tuple(e["loc"]) for e in frame["payload"]} == {("seq",), ("epoch",)}
 
 
@@ -145,7 +149,8 @@ async def test_live_publishes_during_replay_are_held_then_deduplicated() -> None
             await SlowFeed.broadcast("feed:r", Tick(payload=i))
         gate.set()
         reply = await ws.receive_json()
-        assert reply["payload"]["recovered"] is True and reply["payload"]["seq"] == 5
+        assert reply["payload"]["recovered"] is True
+        assert reply["payload"]["seq"] == 5
         assert [s for s, _ in await ticks(ws, 6)] == [3, 4, 5, 6, 7, 8]
         assert await ws.receive_nothing()
 
@@ -168,7 +173,8 @@ async def test_a_new_epoch_is_announced_and_the_stream_continues() -> None:
         STORE.forget("feed:e")  # the history is lost (a restart, a flush)
         await FeedTopic.broadcast("feed:e", Tick(payload=3))
         notice = await ws.receive_json()
-        assert notice["action"] == "subscribed" and "ref" not in notice
+        assert notice["action"] == "subscribed"
+        assert "ref" not in notice
         assert notice["payload"]["recovered"] is False
         assert notice["payload"]["epoch"] != epoch
         assert await ticks(ws, 1) == [(1, 3)]
@@ -195,18 +201,23 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[HistoryStore]:
 
 async def test_store_contract(store: HistoryStore) -> None:
     fresh = await store.read("t:1", 0, None, size=3, ttl=60)
-    assert fresh.position.seq == 0 and fresh.entries == () and not fresh.complete
+    assert fresh.position.seq == 0
+    assert fresh.entries == ()
+    assert not fresh.complete
     epoch = fresh.position.epoch
     positions = [await store.append("t:1", f'"{i}"', size=3, ttl=60) for i in range(5)]
     assert [p.seq for p in positions] == [1, 2, 3, 4, 5]
     assert {p.epoch for p in positions} == {epoch}
     read = await store.read("t:1", 2, epoch, size=3, ttl=60)
-    assert read.complete and read.entries == ((3, '"2"'), (4, '"3"'), (5, '"4"'))
+    assert read.complete
+    assert read.entries == ((3, '"2"'), (4, '"3"'), (5, '"4"'))
     assert not (await store.read("t:1", 1, epoch, size=3, ttl=60)).complete  # seq 2 trimmed
     caught_up = await store.read("t:1", 5, epoch, size=3, ttl=60)
-    assert caught_up.complete and caught_up.entries == ()
+    assert caught_up.complete
+    assert caught_up.entries == ()
     other = await store.read("t:1", 4, "other", size=3, ttl=60)
-    assert other.entries == () and not other.complete
+    assert other.entries == ()
+    assert not other.complete
     assert not (await store.read("t:1", 9, epoch, size=3, ttl=60)).complete  # ahead of it
 
 

@@ -129,9 +129,10 @@ def test_group_names_are_namespaced_and_bounded() -> None:
     assert safe_group_name("a b", "", "c!!d", namespace="N") == "N.a-b.c-d"
     long_a = safe_group_name("x" * 200)
     long_b = safe_group_name("x" * 199 + "y")
-    assert len(long_a) == MAX_GROUP_NAME_LENGTH and long_a != long_b
+    assert len(long_a) == MAX_GROUP_NAME_LENGTH
+    assert long_a != long_b
     assert long_a == safe_group_name("x" * 200)  # deterministic
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no usable group name"):
         safe_group_name("::", "")
 
 
@@ -175,7 +176,10 @@ async def test_multiplexed_topics_with_scoped_actions_and_refs() -> None:
         await RunTopic.broadcast("run:1", Progress(payload=60))
         await ws.send_json({"topic": "run:1", "action": "cancel"})
         frame = await ws.receive_json()  # the publish after leaving was dropped
-        assert frame["payload"] == {"reason": "not_subscribed", "detail": "Not subscribed to 'run:1'"}
+        assert frame["payload"] == {
+            "reason": "not_subscribed",
+            "detail": "Not subscribed to 'run:1'",
+        }
 
 
 async def test_refusals_carry_the_documented_reasons(caplog: pytest.LogCaptureFixture) -> None:
@@ -205,7 +209,8 @@ async def test_topic_limit_per_connection() -> None:
         await ws.send_json({"topic": "doc:9:s", "ref": "x", "action": "subscribe"})
         frame = await ws.receive_json()
         assert frame["payload"]["reason"] == "too_many_topics"
-        assert frame["topic"] == "doc:9:s" and frame["ref"] == "x"
+        assert frame["topic"] == "doc:9:s"
+        assert frame["ref"] == "x"
         await ws.send_json({"topic": "doc:0:s", "action": "unsubscribe"})
         await ws.receive_json()
         await ws.send_json({"topic": "doc:9:s", "action": "subscribe"})
@@ -218,12 +223,15 @@ async def test_bad_topic_frames_get_errors_and_the_connection_stays(
     async with WebsocketHarness(Hub) as ws:
         await ws.send_json({"topic": 5, "action": "subscribe"})
         frame = await ws.receive_json()
-        assert frame["action"] == "error" and frame["payload"][0]["loc"] == ["topic"]
+        assert frame["action"] == "error"
+        assert frame["payload"][0]["loc"] == ["topic"]
         await ws.send_json({"topic": "doc:1:s", "action": "subscribe"})
         await ws.receive_json()
         await ws.send_json({"topic": "doc:1:s", "ref": "v", "action": "nope"})
         frame = await ws.receive_json()
-        assert frame["action"] == "error" and frame["topic"] == "doc:1:s" and frame["ref"] == "v"
+        assert frame["action"] == "error"
+        assert frame["topic"] == "doc:1:s"
+        assert frame["ref"] == "v"
         assert frame["payload"][0]["type"] == "union_tag_invalid"
         await ws.send_json({"action": "say", "payload": "still here"})
         assert (await ws.receive_json())["payload"] == "still here"

@@ -69,6 +69,7 @@ class TopicErrorReason(enum.StrEnum):
     #: The connection already holds ``max_topics`` subscriptions.
     TOO_MANY_TOPICS = "too_many_topics"
 
+
 #: ``ref`` of the client frame being handled; replies to it echo it back.
 current_ref: ContextVar[Ref | None] = ContextVar("chanx_ref", default=None)
 

@@ -1,4 +1,4 @@
-"""Topic history in Redis Streams, shared by every server process (``pip install chanx-core[redis]``).
+"""Topic history in Redis Streams, shared by all server processes (``chanx-core[redis]``).
 
 Per topic, two keys in one hash slot: a hash ``<prefix>:{<topic>}:m`` holding the stream's
 ``seq`` counter and ``epoch``, and a stream ``<prefix>:{<topic>}:s`` whose entry ids are

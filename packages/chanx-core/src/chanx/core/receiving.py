@@ -69,9 +69,12 @@ class Receiving(Sending):
             return
         # -- topic frames (chanx.core.topic_host): one attribute test without topics --------
         topics = self._topic_router
-        if topics is not None and topics.claims(text_data):
-            if await topics.route(cast("TopicHost", self), text_data):
-                return
+        if (
+            topics is not None
+            and topics.claims(text_data)
+            and await topics.route(cast("TopicHost", self), text_data)
+        ):
+            return
         # ----------------------------------------------------------------------------------
         registry = self._chanx
         ref = frame_ref(text_data) if '"ref"' in text_data else None

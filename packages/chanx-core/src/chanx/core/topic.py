@@ -188,8 +188,9 @@ class Topic(Generic[TopicEventT]):
         return cls.history if cls.history is not None else DEFAULT_HISTORY
 
     # -- hooks ---------------------------------------------------------------------------
-    async def authorize(self, **params: str) -> bool:
-        """May this connection subscribe? ``params`` are the pattern's values. Default: yes."""
+    async def authorize(self, *args: Any, **params: Any) -> bool:
+        """May this connection subscribe? Called with the pattern's values as keyword
+        arguments (``async def authorize(self, room_id: str) -> bool``). Default: yes."""
         return True
 
     async def on_subscribe(self) -> None:
@@ -314,8 +315,13 @@ def _layer_lookup(binding: type, alias: str | None) -> type:
     return type(f"{binding.__name__}LayerLookup", (binding,), {"channel_layer_alias": alias})
 
 
-@functools.cache
+_consumers: dict[tuple[type, type], type] = {}
+
+
 def _as_consumer(topic: type[Topic[Any]], base: type) -> type:
+    built = _consumers.get((topic, base))
+    if built is not None:
+        return built
     name = topic.__name__.removesuffix("Topic") + "Consumer"
     namespace: dict[str, Any] = {
         "topics": [topic],
@@ -325,4 +331,5 @@ def _as_consumer(topic: type[Topic[Any]], base: type) -> type:
         "__module__": topic.__module__,
         "__qualname__": name,
     }
-    return type(name, (base,), namespace)
+    built = _consumers[(topic, base)] = type(name, (base,), namespace)
+    return built

@@ -124,7 +124,7 @@ class TopicHost(Sending):
             if not (isinstance(item, type) and issubclass(item, Topic)) or item.pattern is None:
                 raise TypeError(
                     f"{cls.__qualname__}.topics: {item!r} is not a Topic subclass with a "
-                    "pattern; list Topic classes that set `pattern = \"name:{param}\"`"
+                    'pattern; list Topic classes that set `pattern = "name:{param}"`'
                 )
             if cls not in item._hosts:
                 item._hosts.append(cls)
@@ -161,7 +161,7 @@ class TopicHost(Sending):
             assert default.pattern is not None
             name = default.pattern.format(**{p: params[p] for p in default.param_names})
             self._default_topic = name
-        await super().websocket_connect(message)  # type: ignore[misc]
+        await super().websocket_connect(message)
         if name is not None and self._chanx_state is ConnectionState.OPEN:
             await self.subscribe_topic(name, ref=None)
 
@@ -171,10 +171,12 @@ class TopicHost(Sending):
         self._topic_subs.clear()
         for sub in subs:
             await _on_unsubscribe(sub)
-        await super().websocket_disconnect(message)  # type: ignore[misc]
+        await super().websocket_disconnect(message)
 
     # -- subscribe / unsubscribe -----------------------------------------------------------
-    async def subscribe_topic(self, topic: str, *, ref: Ref | None = None, payload: Any = None) -> None:
+    async def subscribe_topic(
+        self, topic: str, *, ref: Ref | None = None, payload: Any = None
+    ) -> None:
         """Subscribe this connection to ``topic`` as if its client asked (replies included)."""
         router = self._topic_router
         existing = self._topic_subs.get(topic)
