@@ -232,6 +232,10 @@ class Topic(Generic[TopicEventT]):
     def _binding(cls) -> type:
         if cls.consumer_base is not None:
             return cls.consumer_base
+        for host in cls._hosts:  # the binding of a consumer that mounts this topic
+            for klass in host.__mro__:
+                if klass in BINDINGS:
+                    return klass
         if len(BINDINGS) == 1:
             return BINDINGS[0]
         names = ", ".join(f"{b.__module__}.{b.__qualname__}" for b in BINDINGS) or "none"
