@@ -74,7 +74,7 @@ def topics(base: Any) -> SimpleNamespace:
         async def on_line(self, event: Line) -> Line:
             return event
 
-    class Hub(base):  # type: ignore[misc, valid-type]
+    class Hub(base):  # type: ignore[misc]
         topics = [RunTopic, ChatTopic]
 
         @ws_handler

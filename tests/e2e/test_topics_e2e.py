@@ -19,6 +19,8 @@ from websockets.asyncio.client import ClientConnection, connect
 pytestmark = [pytest.mark.e2e, pytest.mark.redis]
 
 HERE = Path(__file__).resolve().parent
+#: Where the apps' shared topics live (``topics_e2e_common``).
+PYTHONPATH = f"{HERE}:{HERE.parent / 'reliability'}"
 
 SERVERS = [
     pytest.param("uvicorn", marks=pytest.mark.asgi),
@@ -37,7 +39,7 @@ def server_argv(kind: str) -> list[str]:
 
 
 def env_for(redis_url: str | None, **extra: str) -> dict[str, str]:
-    env = {"PYTHONPATH": str(HERE), "TOPICS_PREFIX": f"chanx-topics-{uuid.uuid4().hex[:10]}"}
+    env = {"PYTHONPATH": PYTHONPATH, "TOPICS_PREFIX": f"chanx-topics-{uuid.uuid4().hex[:10]}"}
     if redis_url:
         env["REDIS_URL"] = redis_url
     return {**env, **extra}

@@ -1,5 +1,7 @@
 """The FastAPI app of the topic end-to-end tests (uvicorn, ``--app-dir tests/e2e``).
 
+``topics_e2e_common`` lives in ``tests/reliability`` (on ``PYTHONPATH``).
+
 ``/ws`` multiplexes every topic of :mod:`topics_e2e_common`; ``/ws/runs/{run_id}`` is
 ``RunTopic``'s dedicated route. ``POST /publish`` publishes from an async view,
 ``POST /publish-sync`` from a sync view (a worker thread), ``n`` lines at once.

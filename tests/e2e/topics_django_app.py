@@ -62,7 +62,7 @@ urlpatterns = [path("publish-sync", publish_sync), path("health", health)]
 # django-stubs types path() for HTTP views only; Channels routes ASGI apps with it
 ws_routes: list[Any] = [
     path("ws", Hub.as_asgi()),  # type: ignore[arg-type]
-    path("ws/runs/<str:run_id>", RunTopic.as_consumer().as_asgi()),  # type: ignore[attr-defined]
+    path("ws/runs/<str:run_id>", RunTopic.as_consumer().as_asgi()),  # type: ignore[arg-type]
 ]
 application = ProtocolTypeRouter(
     {"http": get_asgi_application(), "websocket": URLRouter(ws_routes)}

@@ -66,15 +66,25 @@ class RedisHistoryStore(HistoryStore):
         url: the Redis URL (``redis://host:6379/0``); or pass ``client``.
         prefix: key prefix, to keep applications (and tests) sharing one Redis apart.
         client: a ready ``redis.asyncio.Redis``, used as is (one event loop only).
+        max_connections: connections per event loop; when all are busy, callers wait for one
+            (up to ``timeout`` seconds) instead of failing, as redis-py's default pool would.
     """
 
     def __init__(
-        self, url: str | None = None, *, prefix: str = "chanx:history", client: Redis | None = None
+        self,
+        url: str | None = None,
+        *,
+        prefix: str = "chanx:history",
+        client: Redis | None = None,
+        max_connections: int = 50,
+        timeout: float = 10.0,
     ) -> None:
         if url is None and client is None:
             raise ValueError("RedisHistoryStore needs a Redis url= or client=")
         self.url = url
         self.prefix = prefix
+        self.max_connections = max_connections
+        self.timeout = timeout
         self._client = client
         # redis-py connections belong to the event loop that opened them; sync publishers
         # (async_to_sync from a thread) run their own loop, so clients are kept per loop.
@@ -88,10 +98,13 @@ class RedisHistoryStore(HistoryStore):
         loop = get_running_loop()
         client = self._per_loop.get(loop)
         if client is None:
-            from redis.asyncio import Redis
+            from redis.asyncio import BlockingConnectionPool, Redis
 
             assert self.url is not None
-            client = self._per_loop[loop] = Redis.from_url(self.url)
+            pool = BlockingConnectionPool.from_url(
+                self.url, max_connections=self.max_connections, timeout=self.timeout
+            )
+            client = self._per_loop[loop] = Redis(connection_pool=pool)
         return client
 
     def keys(self, topic: str) -> tuple[str, str]:
@@ -123,7 +136,7 @@ class RedisHistoryStore(HistoryStore):
     async def close(self) -> None:
         """Close the connections this store opened."""
         for client in list(self._per_loop.values()):
-            await client.aclose()
+            await client.aclose(close_connection_pool=True)
         self._per_loop.clear()
 
 

@@ -20,7 +20,7 @@ import logging
 import re
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, cast, overload
 
 from asgiref.sync import async_to_sync
 from pydantic import BaseModel
@@ -35,6 +35,7 @@ from chanx.utils.groups import safe_group_name
 
 if TYPE_CHECKING:
     from chanx.core.config import ConsumerConfig
+    from chanx.core.consumer import ChanxConsumer
     from chanx.core.sending import Sending
     from chanx.core.types import ChannelLayer, Scope
 
@@ -43,6 +44,7 @@ __all__ = ["TOPIC_EVENT", "Topic", "TopicEventT"]
 logger = logging.getLogger("chanx.topic")
 
 TopicEventT = TypeVar("TopicEventT", bound=BaseModel, default=BaseModel)
+_C = TypeVar("_C")
 
 #: ``type`` of the layer message a topic publish sends (wire-compatible with chanx 2.x).
 TOPIC_EVENT = "handle_topic_event"
@@ -296,8 +298,14 @@ class Topic(Generic[TopicEventT]):
         )
 
     # -- a dedicated route ---------------------------------------------------------------
+    @overload
     @classmethod
-    def as_consumer(cls, base: type | None = None) -> type:
+    def as_consumer(cls) -> type[ChanxConsumer[Any]]: ...
+    @overload
+    @classmethod
+    def as_consumer(cls, base: type[_C]) -> type[_C]: ...
+    @classmethod
+    def as_consumer(cls, base: type[Any] | None = None) -> type[Any]:
         """A consumer class serving only this topic: mount ``Topic.as_consumer().as_asgi()``.
 
         The topic string comes from the route's URL parameters (``pattern.format(**params)``)
