@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
 
 from chanx.core.envelope import ENVELOPE_VERSION, Ref, TopicErrorReason, current_ref
-from chanx.core.errors import error_frame, schema_names, validation_error_entries
+from chanx.core.errors import detail_frame, error_frame, schema_names, validation_error_entries
 
 if TYPE_CHECKING:
     from chanx.core.topic import Topic
@@ -39,7 +39,7 @@ current_seq: ContextVar[int | None] = ContextVar("chanx_topic_seq", default=None
 
 _COMPLETE = '{"action":"complete","payload":null}'
 _EVENT_COMPLETE = '{"action":"event_complete","payload":null}'
-_NO_HANDLERS = '{"action":"error","payload":{"detail":"Failed to process message"}}'
+_NO_HANDLERS = detail_frame("Failed to process message")
 
 
 def stamp(text: str, topic: str, ref: Ref | None = None, seq: int | None = None) -> str:
@@ -69,8 +69,8 @@ def topic_error_frame(reason: TopicErrorReason, topic: str) -> str:
 
 
 def failure_frame(action: str) -> str:
-    """A handler of ``action`` (a known, validated action) raised."""
-    return reply_frame("error", {"detail": f"Failed to process message for {action}"})
+    """The error frame of a failed ``action`` (a known action, never client text)."""
+    return detail_frame(f"Failed to process message for {action}")
 
 
 async def run_frame(topic: Topic[Any], data: dict[str, Any], ref: Ref | None) -> None:
@@ -100,7 +100,7 @@ async def run_frame(topic: Topic[Any], data: dict[str, Any], ref: Ref | None) ->
             text = _result_text(topic, route.name, result)
         except Exception:
             logger.exception("topic handler %s.%s failed", type(topic).__qualname__, route.name)
-            text = failure_frame(str(getattr(message, registry.discriminator_field, "")))
+            text = route.failure
         finally:
             current_ref.reset(token)
         if text is not None:
