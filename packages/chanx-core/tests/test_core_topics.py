@@ -318,3 +318,21 @@ async def test_camelizing_host_camelizes_topic_frames() -> None:
         await ws.receive_json()
         await ws.send_json({"topic": "c:1", "action": "detail", "payload": {"a": 1}})
         assert (await ws.receive_json())["payload"] == {"a": 1}
+
+
+async def test_capture_topic_broadcasts_records_instead_of_sending() -> None:
+    from chanx.core.testing_topics import capture_topic_broadcasts
+
+    async with WebsocketHarness(Hub) as ws:
+        await ws.send_json({"topic": "run:5", "action": "subscribe"})
+        await ws.receive_json()
+        await ws.receive_json()
+        with capture_topic_broadcasts(RunTopic) as seen:
+            await RunTopic.broadcast("run:5", Progress(payload=1), seq=9)
+        assert [(c.topic, c.event, c.seq) for c in seen] == [("run:5", Progress(payload=1), 9)]
+        assert await ws.receive_nothing()  # suppressed
+        with capture_topic_broadcasts(RunTopic, suppress=False) as seen:
+            await RunTopic.broadcast("run:5", Progress(payload=2))
+        assert len(seen) == 1
+        assert (await ws.receive_json())["payload"] == 2
+        assert "broadcast" not in vars(RunTopic)  # restored
