@@ -19,6 +19,7 @@ from chanx.core.history import HistoryRead, HistoryStore, Position, is_complete,
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
+    from redis.commands.core import AsyncScript
 
 __all__ = ["RedisHistoryStore"]
 
@@ -91,6 +92,9 @@ class RedisHistoryStore(HistoryStore):
         self._per_loop: weakref.WeakKeyDictionary[AbstractEventLoop, Redis] = (
             weakref.WeakKeyDictionary()
         )
+        self._scripts: weakref.WeakKeyDictionary[Redis, dict[str, AsyncScript]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def _redis(self) -> Redis:
         if self._client is not None:
@@ -107,14 +111,25 @@ class RedisHistoryStore(HistoryStore):
             client = self._per_loop[loop] = Redis(connection_pool=pool)
         return client
 
+    def _script(self, source: str) -> AsyncScript:
+        # EVALSHA: the script body travels once per connection pool, then only its digest
+        client = self._redis()
+        scripts = self._scripts.get(client)
+        if scripts is None:
+            scripts = self._scripts[client] = {}
+        script = scripts.get(source)
+        if script is None:
+            script = scripts[source] = client.register_script(source)
+        return script
+
     def keys(self, topic: str) -> tuple[str, str]:
         """The hash and stream keys of ``topic``."""
         base = f"{self.prefix}:{{{topic}}}"
         return f"{base}:m", f"{base}:s"
 
     async def append(self, topic: str, data: str, *, size: int, ttl: float) -> Position:
-        result: Any = await self._redis().eval(
-            _APPEND, 2, *self.keys(topic), new_epoch(), data, size, _ms(ttl)
+        result: Any = await self._script(_APPEND)(
+            keys=self.keys(topic), args=[new_epoch(), data, size, _ms(ttl)]
         )
         seq, epoch = result
         return Position(_text(epoch), int(seq))
@@ -122,8 +137,8 @@ class RedisHistoryStore(HistoryStore):
     async def read(
         self, topic: str, after: int, epoch: str | None, *, size: int, ttl: float
     ) -> HistoryRead:
-        result: Any = await self._redis().eval(
-            _READ, 2, *self.keys(topic), new_epoch(), after + 1, epoch or "", _ms(ttl), size + 1
+        result: Any = await self._script(_READ)(
+            keys=self.keys(topic), args=[new_epoch(), after + 1, epoch or "", _ms(ttl), size + 1]
         )
         position = Position(_text(result[1]), int(result[0] or 0))
         rows = result[2:]
