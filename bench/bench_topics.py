@@ -144,8 +144,7 @@ async def run() -> dict[str, float]:
             results["publish_recovery_redis_us"] = (
                 await _publish_cost(RecoveringFeed, "rfeed:r") * 1e6
             )
-            hash_key, stream_key = store.keys("rfeed:r")
-            await store._redis().delete(hash_key, stream_key)
+            await store.delete("rfeed:r")
         finally:
             await store.close()
     except (ImportError, OSError) as exc:

@@ -148,6 +148,10 @@ class RedisHistoryStore(HistoryStore):
         )
         return HistoryRead(position, entries, is_complete(after, epoch, position, entries))
 
+    async def delete(self, topic: str) -> None:
+        """Drop ``topic``'s history and counter (its next publish starts a new epoch)."""
+        await self._redis().delete(*self.keys(topic))
+
     async def close(self) -> None:
         """Close the connections this store opened."""
         for client in list(self._per_loop.values()):
