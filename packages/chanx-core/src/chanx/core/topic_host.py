@@ -151,7 +151,7 @@ class TopicHost(Sending):
         default = self.default_topic
         name = None
         if default is not None:
-            params = dict(self.scope.get("path_params") or {})
+            params = self.url_params
             missing = [p for p in default.param_names if p not in params]
             if missing:
                 raise ValueError(
