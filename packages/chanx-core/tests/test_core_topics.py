@@ -48,6 +48,7 @@ class ProgressShown(BaseMessage):
 
 class RunTopic(Topic[Progress]):
     pattern = "run:{run_id}"
+    emits = [Said]  # sent by on_subscribe
     seen: ClassVar[list[str]] = []
 
     async def authorize(self, run_id: str) -> bool:
@@ -321,7 +322,7 @@ async def test_camelizing_host_camelizes_topic_frames() -> None:
 
 
 async def test_capture_topic_broadcasts_records_instead_of_sending() -> None:
-    from chanx.core.testing_topics import capture_topic_broadcasts
+    from chanx.core.testing import capture_topic_broadcasts
 
     async with WebsocketHarness(Hub) as ws:
         await ws.send_json({"topic": "run:5", "action": "subscribe"})
@@ -336,3 +337,14 @@ async def test_capture_topic_broadcasts_records_instead_of_sending() -> None:
         assert len(seen) == 1
         assert (await ws.receive_json())["payload"] == 2
         assert "broadcast" not in vars(RunTopic)  # restored
+
+
+async def test_harness_topic_helpers_read_topic_frames() -> None:
+    async with WebsocketHarness(Hub) as ws:
+        reply = await ws.subscribe("run:6", ref="r1")
+        assert reply["action"] == "subscribed"
+        assert reply["ref"] == "r1"
+        assert await ws.receive_topic_message(RunTopic) == Said(payload="welcome 6")
+        await RunTopic.broadcast("run:6", Progress(payload=3), seq=1)
+        assert await ws.receive_topic_message(RunTopic) == ProgressShown(payload=3)
+        assert (await ws.unsubscribe("run:6"))["action"] == "unsubscribed"

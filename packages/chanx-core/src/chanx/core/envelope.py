@@ -19,6 +19,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
+from chanx.constants import ENVELOPE_FIELDS
+
 __all__ = [
     "ENVELOPE_FIELDS",
     "ENVELOPE_VERSION",
@@ -38,9 +40,6 @@ ENVELOPE_VERSION = 1
 MAX_REF_LENGTH = 128
 
 Ref = str | int
-
-#: Keys that belong to the envelope, never to the message next to them.
-ENVELOPE_FIELDS = frozenset({"version", "topic", "ref", "seq"})
 
 
 class Envelope(BaseModel):

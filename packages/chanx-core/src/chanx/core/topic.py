@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, cast, overload
 
 from asgiref.sync import async_to_sync
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from typing_extensions import TypeVar
 
 from chanx.core._checks import check_consumer_class
@@ -31,6 +31,7 @@ from chanx.core.envelope import current_ref
 from chanx.core.history import HistoryStore, InMemoryHistoryStore
 from chanx.core.registry import Registry, build_registry
 from chanx.core.topic_frames import current_seq, stamp
+from chanx.messages.topic import SubscribedMessage, UnsubscribedMessage
 from chanx.utils.groups import safe_group_name
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
     from chanx.core.sending import Sending
     from chanx.core.types import ChannelLayer, Scope
 
-__all__ = ["TOPIC_EVENT", "Topic", "TopicEventT"]
+__all__ = ["TOPIC_EVENT", "Topic", "TopicEventT", "TopicMeta"]
 
 logger = logging.getLogger("chanx.topic")
 
@@ -79,7 +80,17 @@ def compile_pattern(pattern: str, owner: str) -> tuple[re.Pattern[str], tuple[st
     return re.compile(regex), tuple(names)
 
 
-class Topic(Generic[TopicEventT]):
+class TopicMeta(type):
+    """Metaclass of topics: class-level read-only views of a topic's routing table."""
+
+    @property
+    def outgoing_message_adapter(cls) -> TypeAdapter[Any]:
+        """Validates any frame the topic sends, envelope keys removed (tests, clients)."""
+        registry: Registry = cls.get_registry()  # type: ignore[attr-defined]
+        return registry.outgoing
+
+
+class Topic(Generic[TopicEventT], metaclass=TopicMeta):
     """A subscribable stream; one instance per subscription of one connection.
 
     Instances see ``consumer`` (the host connection), ``topic`` (the concrete string),
@@ -102,8 +113,9 @@ class Topic(Generic[TopicEventT]):
     camelize: ClassVar[bool] = False
     passthrough_events: ClassVar[Sequence[type[BaseModel]]] = ()
     passthrough_method_prefix: ClassVar[str] = "handle_passthrough_"
-    #: Messages this topic sends outside any handler (documentation only).
-    emits: ClassVar[Sequence[type[BaseModel]]] = ()
+    #: Messages this topic sends outside any handler (merged across the MRO; the protocol's
+    #: replies are always among them).
+    emits: ClassVar[Sequence[type[BaseModel]]] = (SubscribedMessage, UnsubscribedMessage)
     #: Number publishes, keep a history and replay missed ones to resubscribing clients.
     recovery: ClassVar[bool] = False
     #: Where the history lives (None: a per-process :class:`InMemoryHistoryStore`).

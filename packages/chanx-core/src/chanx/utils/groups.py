@@ -10,10 +10,9 @@ from __future__ import annotations
 import hashlib
 import re
 
-__all__ = ["MAX_GROUP_NAME_LENGTH", "safe_group_name"]
+from chanx.constants import MAX_GROUP_NAME_LENGTH
 
-#: Longest group name produced (channel layers refuse 100 characters and more).
-MAX_GROUP_NAME_LENGTH = 99
+__all__ = ["MAX_GROUP_NAME_LENGTH", "safe_group_name"]
 #: Characters kept before the digest of a name that is too long.
 _KEPT = 86
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
