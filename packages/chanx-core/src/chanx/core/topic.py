@@ -15,7 +15,6 @@ that numbers it, so reconnecting clients get what they missed.
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import sys
@@ -30,7 +29,9 @@ from chanx.core._checks import check_consumer_class
 from chanx.core.envelope import current_ref
 from chanx.core.history import HistoryStore, InMemoryHistoryStore
 from chanx.core.registry import Registry, build_registry
+from chanx.core.topic_binding import as_consumer_class, binding_for, layer_lookup
 from chanx.core.topic_frames import current_seq, stamp
+from chanx.core.topic_pattern import compile_pattern
 from chanx.messages.topic import SubscribedMessage, UnsubscribedMessage
 from chanx.utils.groups import safe_group_name
 
@@ -49,35 +50,8 @@ _C = TypeVar("_C")
 
 #: ``type`` of the layer message a topic publish sends (wire-compatible with chanx 2.x).
 TOPIC_EVENT = "handle_topic_event"
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 #: History of topics with recovery that set no ``history`` store (one per process).
 DEFAULT_HISTORY: HistoryStore = InMemoryHistoryStore()
-#: Binding consumer base classes loaded in this process (registered by chanx.core.topic_host).
-BINDINGS: list[type] = []
-
-
-def compile_pattern(pattern: str, owner: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
-    """An anchored regex for ``pattern`` and its placeholder names, in order."""
-    names: list[str] = []
-    literals: list[str] = []
-    regex = ""
-    pos = 0
-    for match in _PLACEHOLDER.finditer(pattern):
-        literals.append(pattern[pos : match.start()])
-        name = match.group(1)
-        if name in names:
-            raise TypeError(f"{owner}.pattern {pattern!r} repeats the placeholder {{{name}}}")
-        names.append(name)
-        regex += re.escape(literals[-1]) + f"(?P<{name}>[^:]+)"
-        pos = match.end()
-    literals.append(pattern[pos:])
-    regex += re.escape(literals[-1])
-    if any("{" in part or "}" in part for part in literals):
-        raise TypeError(
-            f"{owner}.pattern {pattern!r}: placeholders are written {{name}} with a Python "
-            "identifier inside; other braces are not allowed"
-        )
-    return re.compile(regex), tuple(names)
 
 
 class TopicMeta(type):
@@ -238,25 +212,13 @@ class Topic(Generic[TopicEventT], metaclass=TopicMeta):
             if getattr(host, "channel_layer_alias", None) == wanted:
                 layer: ChannelLayer | None = host.get_channel_layer()  # type: ignore[attr-defined]
                 return layer
-        lookup = _layer_lookup(cls._binding(), wanted)
+        lookup = layer_lookup(cls._binding(), wanted)
         found: ChannelLayer | None = lookup.get_channel_layer()  # type: ignore[attr-defined]
         return found
 
     @classmethod
     def _binding(cls) -> type:
-        if cls.consumer_base is not None:
-            return cls.consumer_base
-        for host in cls._hosts:  # the binding of a consumer that mounts this topic
-            for klass in host.__mro__:
-                if klass in BINDINGS:
-                    return klass
-        if len(BINDINGS) == 1:
-            return BINDINGS[0]
-        names = ", ".join(f"{b.__module__}.{b.__qualname__}" for b in BINDINGS) or "none"
-        raise LookupError(
-            f"{cls.__qualname__}: cannot tell which framework to use (bindings imported: "
-            f"{names}); mount the topic on a consumer or set {cls.__qualname__}.consumer_base"
-        )
+        return binding_for(cls, cls.consumer_base, cls._hosts)
 
     @classmethod
     async def broadcast(cls, topic: str, event: TopicEventT, *, seq: int | None = None) -> None:
@@ -324,36 +286,8 @@ class Topic(Generic[TopicEventT], metaclass=TopicMeta):
         and is subscribed after authentication; frames without ``topic`` address it. ``base``
         defaults to the active binding's ``AsyncJsonWebsocketConsumer``.
         """
-        return _as_consumer(cls, base if base is not None else cls._binding())
+        return as_consumer_class(cls, base if base is not None else cls._binding())
 
 
 class _NoMixins:
     """Topics have no consumer mixins; stands in for the mixin base in the class checks."""
-
-
-@functools.cache
-def _layer_lookup(binding: type, alias: str | None) -> type:
-    """A subclass of ``binding`` whose ``get_channel_layer`` looks ``alias`` up."""
-    if getattr(binding, "channel_layer_alias", None) == alias:
-        return binding
-    return type(f"{binding.__name__}LayerLookup", (binding,), {"channel_layer_alias": alias})
-
-
-_consumers: dict[tuple[type, type], type] = {}
-
-
-def _as_consumer(topic: type[Topic[Any]], base: type) -> type:
-    built = _consumers.get((topic, base))
-    if built is not None:
-        return built
-    name = topic.__name__.removesuffix("Topic") + "Consumer"
-    namespace: dict[str, Any] = {
-        "topics": [topic],
-        "default_topic": topic,
-        "channel_layer_alias": topic.channel_layer_alias,
-        "__doc__": topic.__doc__,
-        "__module__": topic.__module__,
-        "__qualname__": name,
-    }
-    built = _consumers[(topic, base)] = type(name, (base,), namespace)
-    return built

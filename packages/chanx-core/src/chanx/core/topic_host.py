@@ -29,7 +29,8 @@ from chanx.core.connection import ConnectionState
 from chanx.core.envelope import ENVELOPE_FIELDS, Envelope, Ref, TopicErrorReason, current_ref
 from chanx.core.errors import error_frame, validation_error_entries
 from chanx.core.sending import Sending
-from chanx.core.topic import BINDINGS, Topic
+from chanx.core.topic import Topic
+from chanx.core.topic_binding import BINDINGS
 from chanx.core.topic_frames import (
     failure_frame,
     reply_frame,
@@ -162,7 +163,7 @@ class TopicHost(Sending):
             name = default.pattern.format(**{p: params[p] for p in default.param_names})
             self._default_topic = name
         await super().websocket_connect(message)
-        if name is not None and self._chanx_state is ConnectionState.OPEN:
+        if name is not None and self.state is ConnectionState.OPEN:
             await self.subscribe_topic(name, ref=None)
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
@@ -219,7 +220,7 @@ class TopicHost(Sending):
             self._topic_subs.pop(topic, None)
             await self.send_text(stamp(failure_frame("subscribe"), topic, ref))
             return
-        if self._chanx_state is _STOPPED:
+        if self.state is _STOPPED:
             self._topic_subs.pop(topic, None)
             return
         if cls.recovery:
