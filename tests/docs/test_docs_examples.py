@@ -520,3 +520,45 @@ async def test_observability_app_traces_frames_and_serves_metrics() -> None:
     assert spans["process ping"].resource.attributes["service.name"] == "chat"
     assert 'chanx_frames_total{action="ping",consumer="ChatConsumer",outcome="ok"} 1.0' in metrics
     assert 'chanx_connections_open{consumer="ChatConsumer"} 0.0' in metrics
+
+
+# -- topics ---------------------------------------------------------------------------------
+async def test_topics_example_multiplexes_and_recovers() -> None:
+    import topics_app
+
+    with isolated_layer():
+        async with WebsocketCommunicator(topics_app.app, "/ws") as ws:
+            await ws.send_json({"topic": "room:lobby", "ref": "1", "action": "subscribe"})
+            reply = await ws.receive_json()
+            assert reply["action"] == "subscribed"
+            assert reply["ref"] == "1"
+            epoch, seen = reply["payload"]["epoch"], reply["payload"]["seq"]
+            await ws.send_json({"topic": "job:7", "ref": "2", "action": "subscribe"})
+            assert (await ws.receive_json())["ref"] == "2"
+            assert await ws.receive_json() == {
+                "action": "progress", "payload": 0, "version": 1, "topic": "job:7",
+            }  # fmt: skip
+            await ws.send_json({"topic": "job:7", "ref": "3", "action": "cancel"})
+            assert (await ws.receive_json())["payload"] == "7"
+            assert "7" in topics_app.JobTopic.cancelled
+            await ws.send_json({"topic": "room:staff-only", "action": "subscribe"})
+            assert (await ws.receive_json())["payload"]["reason"] == "unauthorized"
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=topics_app.app), base_url="http://t"
+        ) as http:
+            for text in ("missed one", "missed two"):
+                await http.post("/rooms/lobby", params={"text": text})
+        async with WebsocketCommunicator(topics_app.app, "/ws") as ws:
+            await ws.send_json(
+                {
+                    "topic": "room:lobby",
+                    "action": "subscribe",
+                    "payload": {"seq": seen, "epoch": epoch},
+                }
+            )
+            assert (await ws.receive_json())["payload"]["recovered"] is True
+            replayed = [await ws.receive_json() for _ in range(2)]
+            assert [f["payload"] for f in replayed] == ["missed one", "missed two"]
+            assert [f["seq"] for f in replayed] == [seen + 1, seen + 2]
+        async with WebsocketCommunicator(topics_app.app, "/ws/jobs/9") as ws:
+            assert (await ws.receive_json())["topic"] == "job:9"

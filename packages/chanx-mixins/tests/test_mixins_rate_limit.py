@@ -334,3 +334,39 @@ def test_wrongly_typed_settings_are_refused_at_class_creation(
 ) -> None:
     with pytest.raises(TypeError, match=message):
         type("Bad", (RateLimitMixin, base), dict(attrs))
+
+
+async def test_topic_frames_are_rate_limited_per_action(
+    base: type[ChanxConsumer[Any]], clock: ManualClock, connect: Connect
+) -> None:
+    """Topic frames pass the same buckets; ``subscribe`` may get one of its own."""
+    from chanx.core.topic import Topic
+
+    class FeedTopic(Topic[Any]):
+        pattern = "feed:{name}"
+
+        @ws_handler
+        async def nudge(self, message: Nudge) -> None:
+            Room.handled.append(f"{self.topic}:nudge")
+
+    Limited = limited(
+        base,
+        MemoryStore(clock),
+        rate_limit=BucketSpec(capacity=3, refill_rate=1),
+        rate_limit_actions={"subscribe": BucketSpec(capacity=2, refill_rate=1)},
+    )
+
+    class Room(Limited):  # type: ignore[misc, valid-type]
+        topics = [FeedTopic]
+
+    async with connect(Room, "churner") as ws:
+        for i in range(3):
+            await ws.send_json({"topic": f"feed:{i}", "action": "subscribe"})
+        frames = [await ws.receive_json() for _ in range(3)]
+        assert [f["action"] for f in frames] == ["subscribed", "subscribed", "error"]
+        assert frames[2]["payload"][0]["type"] == "rate_limited"
+        for _ in range(4):
+            await ws.send_json({"topic": "feed:0", "action": "nudge"})
+        limited_frame = await ws.receive_json()
+        assert limited_frame["payload"][0]["type"] == "rate_limited"
+        assert Room.handled == ["feed:0:nudge"] * 3

@@ -11,6 +11,7 @@ from chanx.core.consumer import ChanxConsumer, ConsumerMixin
 from chanx.core.decorators import ChannelInfo, HandlerInfo, channel, event_handler, ws_handler
 from chanx.core.layers import ChannelFull, InMemoryChannelLayer
 from chanx.core.registry import Registry, Route, build_registry, channel_info
+from chanx.core.topic import Topic
 
 __all__ = [
     "BaseAuthenticator",
@@ -23,6 +24,7 @@ __all__ = [
     "InMemoryChannelLayer",
     "Registry",
     "Route",
+    "Topic",
     "__version__",
     "build_registry",
     "channel",

@@ -8,12 +8,13 @@ the ``CHANX`` setting, which the Django binding applies to its own base class.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
     from chanx.core.authenticator import BaseAuthenticator
+    from chanx.core.topic import Topic
 
 __all__ = ["Config", "ConsumerConfig", "config"]
 
@@ -54,6 +55,12 @@ class ConsumerConfig:
     max_concurrent_handlers: int = 1
     #: Seconds a handler may run before it is cancelled with an error frame; None: no limit.
     handler_timeout: float | None = None
+    #: Topic classes clients may subscribe to over this connection (chanx.core.topic).
+    topics: Sequence[type[Topic[Any]]] = ()
+    #: A topic subscribed on connect from the URL parameters; frames without ``topic`` go to it.
+    default_topic: type[Topic[Any]] | None = None
+    #: Subscriptions one connection may hold; one more gets a ``too_many_topics`` error.
+    max_topics: int = 100
 
 
 class Config:

@@ -26,6 +26,7 @@ from chanx.core.events import Events, EventT
 from chanx.core.layer_reader import LayerReader
 from chanx.core.permissions import PermissionCheck, compile_permission
 from chanx.core.registry import Registry, build_registry, merged_attribute
+from chanx.core.topic_host import TopicHost
 from chanx.core.types import DirectDeliveryLayer
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ class ConsumerMixin:
     """
 
 
-class ChanxConsumer(Events[EventT]):
+class ChanxConsumer(TopicHost, Events[EventT]):
     """Decorator-routed JSON WebSocket consumer, independent of any web framework.
 
     The optional type parameter (``Consumer[MyEvent]``) only types ``send_event`` and

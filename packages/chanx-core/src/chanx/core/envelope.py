@@ -1,18 +1,37 @@
 """The envelope keys of client frames that chanx reads and writes next to a message's fields.
 
-Today that is ``ref``: a client may put a correlation id on a frame, and every frame the server
-writes while handling it (reply, errors, completion, the handler's own ``send_message`` calls)
-carries the same ``ref`` back, with the envelope version (``"version": 1``) beside it.
-Broadcasts and event output never carry one: they answer no frame.
+A client may put a correlation id, ``ref``, on a frame, and every frame the server writes while
+handling it (reply, errors, completion, the handler's own ``send_message`` calls) carries the
+same ``ref`` back, with the envelope version (``"version": 1``) beside it. Broadcasts and event
+output never carry one: they answer no frame.
+
+Topic frames (:mod:`chanx.core.topic`) also carry ``version`` and ``topic``, and topic pushes a
+``seq``: :class:`Envelope` validates those keys, :class:`TopicErrorReason` names the ways a
+topic frame can be refused.
 """
 
 from __future__ import annotations
 
+import enum
 import json
 from contextvars import ContextVar
-from typing import Any
+from typing import Annotated, Any
 
-__all__ = ["ENVELOPE_VERSION", "MAX_REF_LENGTH", "Ref", "current_ref", "frame_ref", "with_ref"]
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+
+from chanx.constants import ENVELOPE_FIELDS
+
+__all__ = [
+    "ENVELOPE_FIELDS",
+    "ENVELOPE_VERSION",
+    "MAX_REF_LENGTH",
+    "Envelope",
+    "Ref",
+    "TopicErrorReason",
+    "current_ref",
+    "frame_ref",
+    "with_ref",
+]
 
 #: Version written in the envelope of frames that carry envelope keys.
 ENVELOPE_VERSION = 1
@@ -21,6 +40,34 @@ ENVELOPE_VERSION = 1
 MAX_REF_LENGTH = 128
 
 Ref = str | int
+
+
+class Envelope(BaseModel):
+    """The envelope keys of a client frame, validated before the message itself.
+
+    ``seq`` is only ever written by the server; a client's is ignored.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    version: StrictInt = ENVELOPE_VERSION
+    topic: Annotated[StrictStr, Field(max_length=512)] | None = None
+    ref: Annotated[StrictStr, Field(max_length=MAX_REF_LENGTH)] | StrictInt | None = None
+    seq: Any = None
+
+
+class TopicErrorReason(enum.StrEnum):
+    """``payload.reason`` of a topic error frame."""
+
+    #: No topic class of the consumer matches the topic string.
+    UNKNOWN_TOPIC = "unknown_topic"
+    #: The topic's ``authorize`` refused the subscription (or failed).
+    UNAUTHORIZED = "unauthorized"
+    #: A frame for a topic this connection is not subscribed to.
+    NOT_SUBSCRIBED = "not_subscribed"
+    #: The connection already holds ``max_topics`` subscriptions.
+    TOO_MANY_TOPICS = "too_many_topics"
+
 
 #: ``ref`` of the client frame being handled; replies to it echo it back.
 current_ref: ContextVar[Ref | None] = ContextVar("chanx_ref", default=None)

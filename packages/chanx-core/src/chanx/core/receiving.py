@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -29,6 +29,7 @@ from chanx.core.telemetry import observe_frame
 
 if TYPE_CHECKING:
     from chanx.core.registry import Registry, Route
+    from chanx.core.topic_host import TopicHost, TopicRouter
 
 __all__ = ["Receiving"]
 
@@ -46,6 +47,8 @@ class Receiving(Sending):
 
     _chanx: ClassVar[Registry]
     _chanx_ignored: ClassVar[frozenset[str]] = frozenset()
+    #: Topic frame routing (chanx.core.topic_host); None on consumers without topics.
+    _topic_router: ClassVar[TopicRouter | None] = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -67,6 +70,15 @@ class Receiving(Sending):
             self._chanx_refused("message_too_large", None)
             await self.send_text(error_frame([entry]))
             return
+        # -- topic frames (chanx.core.topic_host): one attribute test without topics --------
+        topics = self._topic_router
+        if (
+            topics is not None
+            and topics.claims(text_data)
+            and await topics.route(cast("TopicHost", self), text_data)
+        ):
+            return
+        # ----------------------------------------------------------------------------------
         registry = self._chanx
         ref = frame_ref(text_data) if '"ref"' in text_data else None
         incoming = registry.incoming

@@ -1,1 +1,1 @@
-"""Small helpers chanx 2.x documents under ``chanx.utils`` (tasks, the ``chanx`` logger)."""
+"""Small helpers chanx 2.x documents under ``chanx.utils``: tasks, the logger, group names."""

@@ -1,0 +1,164 @@
+"""Topics: fan-out of one topic publish, and the cost of a publish with recovery on and off.
+
+Run: ``hatch run bench:run topics``. In process (the driver of
+:mod:`bench.bench_asgi_dispatch`), N connections to a FastAPI app subscribe to one topic;
+the clock stops when every connection has its frame. Reference, measured in the same run: the
+hand-written endpoint of :mod:`bench._asgi_apps`, whose broadcast is a plain loop over its
+sockets (``bench.bench_fanout``). Each topic subscriber validates the event, runs the topic's
+``@event_handler`` and stamps its own frame, as ``broadcast_event`` receivers do.
+
+Publish cost: microseconds per ``Topic.broadcast`` to a topic with one subscriber, recovery off
+(layer only), on with the in-memory history, and on with the Redis history (at
+``CHANX_BENCH_REDIS_URL``, default ``redis://127.0.0.1:6379/0``; keys under a unique prefix,
+deleted afterwards).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import statistics
+import time
+import uuid
+from typing import Any, ClassVar, Literal
+
+from fastapi import FastAPI
+
+from bench._asgi_apps import build_app
+from bench._knobs import size
+from bench.bench_asgi_dispatch import Driver
+from bench.bench_fanout import _fanout
+from chanx.core.decorators import event_handler
+from chanx.core.history import HistoryStore, InMemoryHistoryStore
+from chanx.core.topic import Topic
+from chanx.fast_channels.layers import setup_layers
+from chanx.fast_channels.websocket import AsyncJsonWebsocketConsumer
+from chanx.messages.base import BaseMessage
+
+SIZES = (size(200, 10), size(1000, 20))
+ROUNDS = size(5, 1)
+REPEAT = size(5, 1)
+PUBLISHES = size(2000, 20)
+REDIS_URL = os.environ.get("CHANX_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+class Item(BaseMessage):
+    action: Literal["item"] = "item"
+    payload: int
+
+
+class FeedTopic(Topic[Item]):
+    pattern = "feed:{name}"
+
+    @event_handler
+    async def on_item(self, event: Item) -> Item:
+        return event
+
+
+class RecoveringFeed(FeedTopic):
+    pattern = "rfeed:{name}"
+    recovery = True
+    history: ClassVar[HistoryStore | None] = InMemoryHistoryStore()
+
+
+class TopicBench(AsyncJsonWebsocketConsumer):
+    topics = [FeedTopic, RecoveringFeed]
+
+
+def topic_app() -> FastAPI:
+    app = FastAPI()
+    app.add_api_websocket_route("/topics", TopicBench.as_asgi())
+    return app
+
+
+async def _subscribed(app: Any, count: int, topic: str) -> list[Driver]:
+    drivers = [Driver(app, "/topics") for _ in range(count)]
+    for driver in drivers:
+        await driver.__aenter__()
+        await driver.send_text(f'{{"topic":"{topic}","action":"subscribe"}}')
+    for driver in drivers:
+        await driver.receive_text()
+    return drivers
+
+
+async def _topic_fanout(app: Any, count: int) -> float:
+    drivers = await _subscribed(app, count, "feed:1")
+    try:
+
+        async def once() -> float:
+            gc.collect()
+            gc.disable()
+            try:
+                start = time.perf_counter()
+                await FeedTopic.broadcast("feed:1", Item(payload=1))
+                for driver in drivers:
+                    await driver.receive_text()
+                return time.perf_counter() - start
+            finally:
+                gc.enable()
+
+        await once()  # warm-up
+        return statistics.median([await once() for _ in range(REPEAT)])
+    finally:
+        for driver in drivers:
+            await driver.__aexit__()
+
+
+async def _publish_cost(topic_class: type[FeedTopic], topic: str) -> float:
+    drivers = await _subscribed(topic_app(), 1, topic)
+    try:
+        start = time.perf_counter()
+        for i in range(PUBLISHES):  # lockstep: a subscriber's backlog is bounded
+            await topic_class.broadcast(topic, Item(payload=i))
+            await drivers[0].receive_text()
+        return (time.perf_counter() - start) / PUBLISHES
+    finally:
+        await drivers[0].__aexit__()
+
+
+async def run() -> dict[str, float]:
+    """Every figure of this benchmark."""
+    setup_layers(None)
+    results: dict[str, float] = {}
+    app, hand_app = topic_app(), build_app()
+    for count in SIZES:
+        chanx, hand = [], []
+        for _ in range(ROUNDS):
+            chanx.append(await _topic_fanout(app, count))
+            hand.append(await _fanout(hand_app, "/hand", count))
+        results[f"topic_publish_memory_{count}_chanx_ms"] = statistics.median(chanx) * 1e3
+        results[f"topic_publish_memory_{count}_loop_ms"] = statistics.median(hand) * 1e3
+        results[f"topic_publish_memory_{count}_ratio"] = statistics.median(
+            chanx
+        ) / statistics.median(hand)
+    results["publish_recovery_off_us"] = await _publish_cost(FeedTopic, "feed:p") * 1e6
+    results["publish_recovery_memory_us"] = await _publish_cost(RecoveringFeed, "rfeed:p") * 1e6
+    try:
+        from chanx.core.history_redis import RedisHistoryStore
+
+        store = RedisHistoryStore(REDIS_URL, prefix=f"chanx-bench-{uuid.uuid4().hex[:8]}")
+        RecoveringFeed.history = store
+        try:
+            results["publish_recovery_redis_us"] = (
+                await _publish_cost(RecoveringFeed, "rfeed:r") * 1e6
+            )
+            await store.delete("rfeed:r")
+        finally:
+            await store.close()
+    except (ImportError, OSError) as exc:
+        print(f"  (Redis history figure skipped: {exc})")
+    return results
+
+
+def main() -> dict[str, float]:
+    """Run and print the table."""
+    results = asyncio.run(run())
+    print(f"topics, in process (median of {ROUNDS} interleaved rounds)")
+    for key, value in results.items():
+        print(f"  {key:48s} {value:10.2f}")
+    return results
+
+
+if __name__ == "__main__":
+    main()
