@@ -3,7 +3,8 @@
 ``/ws/room/{room}`` needs ``?token=secret`` (or header ``x-token: secret``; ``nope`` gets 403):
 request/reply (``echo``), a broadcast to the room (``say``), a server event to the room
 (``announce``), ping/pong (the heartbeat), and ``identify``/``whoami`` for first-frame data.
-``/ws/camel`` camelizes the wire. ``POST /announce`` broadcasts an event from outside.
+``/ws/camel`` camelizes the wire. ``POST /announce`` broadcasts an event from outside;
+``/docs/asyncapi.json`` serves the document the checked-in clients are generated from.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Literal
 from fastapi import FastAPI
 from pydantic import BaseModel
 
+from chanx.asyncapi.routes import asyncapi_router
 from chanx.core.authenticator import BaseAuthenticator
 from chanx.core.decorators import channel, event_handler, ws_handler
 from chanx.fast_channels.layers import setup_layers
@@ -177,6 +179,7 @@ class CamelConsumer(AsyncJsonWebsocketConsumer):
 app = FastAPI()
 app.add_api_websocket_route("/ws/room/{room}", RoomConsumer.as_asgi())
 app.add_api_websocket_route("/ws/camel", CamelConsumer.as_asgi())
+app.mount("/docs", asyncapi_router(title="Client test API", version="1.0.0"))
 
 
 @app.post("/announce")

@@ -35,16 +35,15 @@ class Pending:
     def set_frame(self, ref: str, frame: str) -> None:
         self._open[ref].frame = frame
 
-    def mark_sent(self, frame: str, connection: int) -> None:
-        """Record that ``frame`` went out on ``connection`` (if it is a pending request)."""
-        for request in self._open.values():
-            if request.frame == frame:
-                request.sent_on = connection
-                return
+    def mark_sent(self, ref: str | None, connection: int) -> None:
+        """Record that request ``ref`` went out on ``connection`` (no-op for other frames)."""
+        request = self._open.get(ref) if ref is not None else None
+        if request is not None:
+            request.sent_on = connection
 
-    def unanswered(self, before: int) -> list[str]:
-        """Frames of requests sent on a connection older than ``before`` (to send again)."""
-        return [r.frame for r in self._open.values() if 0 < r.sent_on < before]
+    def unanswered(self, before: int) -> list[tuple[str, str]]:
+        """(ref, frame) of requests sent on a connection older than ``before`` (to resend)."""
+        return [(ref, r.frame) for ref, r in self._open.items() if 0 < r.sent_on < before]
 
     def forget(self, ref: str) -> None:
         self._open.pop(ref, None)

@@ -14,9 +14,10 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping
 from enum import Enum
-from typing import Any, ClassVar, Generic, TypeVar, cast
+from typing import Any, ClassVar, Generic, Self, TypeVar, cast
 from urllib.parse import urlencode
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -104,11 +105,13 @@ class BaseClient(Generic[IncomingT]):
         self.heartbeat_interval = heartbeat_interval
         self.open_timeout = open_timeout
         self.state = ClientState.IDLE
+        self._state_changed = asyncio.Event()
         #: Successful connections so far (1 after the first connect, 2 after one reconnect).
         self.connections = 0
         self.error: BaseException | None = None
         self._ws: ClientConnection | None = None
-        self._queue: list[str] = []
+        #: Frames waiting for a connection, with the ref of the request each one carries.
+        self._queue: deque[tuple[str, str | None]] = deque()
         self._pending = Pending()
         self._listeners = Listeners()
         self._send_lock = asyncio.Lock()
@@ -121,13 +124,24 @@ class BaseClient(Generic[IncomingT]):
         """True after ``disconnect()`` or a permanent failure."""
         return self.state is ClientState.CLOSED
 
+    def _set_state(self, state: ClientState) -> None:
+        self.state = state
+        changed, self._state_changed = self._state_changed, asyncio.Event()
+        changed.set()
+
+    async def wait_for_state(self, *states: ClientState, timeout: float | None = None) -> None:
+        """Return once the client is in one of ``states`` (``TimeoutError`` after ``timeout``)."""
+        async with asyncio.timeout(timeout):
+            while self.state not in states:
+                await self._state_changed.wait()
+
     # -- lifecycle -------------------------------------------------------------------------
 
     async def connect(self) -> None:
         """Start the connection and return once it is open (or raise why it never opened)."""
         if self._supervisor is None:
             await self.before_handle()
-            self.state = ClientState.CONNECTING
+            self._set_state(ClientState.CONNECTING)
             self._supervisor = asyncio.create_task(self._supervise())
         opened = asyncio.create_task(self._opened.wait())
         await asyncio.wait({opened, self._supervisor}, return_when=asyncio.FIRST_COMPLETED)
@@ -146,7 +160,7 @@ class BaseClient(Generic[IncomingT]):
         """Close for good: pending requests and streams end with ``ClientClosedError``."""
         if self.state is ClientState.CLOSED:
             return
-        self.state = ClientState.CLOSED
+        self._set_state(ClientState.CLOSED)
         if self._ws is not None:
             await self._ws.close(code, reason)
         if self._supervisor is not None:
@@ -154,7 +168,7 @@ class BaseClient(Generic[IncomingT]):
                 await self._supervisor
         self._finish(ClientClosedError("the client was disconnected"))
 
-    async def __aenter__(self) -> BaseClient[IncomingT]:
+    async def __aenter__(self) -> Self:
         await self.connect()
         return self
 
@@ -173,14 +187,18 @@ class BaseClient(Generic[IncomingT]):
 
     async def send_raw(self, text: str) -> None:
         """Send a text frame; without a connection it waits in the bounded queue."""
+        await self._send(text, None)
+
+    async def _send(self, text: str, ref: str | None) -> None:
         if self.state is ClientState.CLOSED:
             raise ClientClosedError("the client is closed")
         async with self._send_lock:
             if self._ws is not None and await self._try_send(self._ws, text):
+                self._pending.mark_sent(ref, self.connections)
                 return
             if len(self._queue) >= self.queue_limit:
                 raise QueueFullError(f"{self.queue_limit} frames already wait for a connection")
-            self._queue.append(text)
+            self._queue.append((text, ref))
 
     async def request(self, message: BaseModel, *, timeout: float | None = None) -> IncomingT:
         """Send ``message`` with a fresh ``ref`` and return the validated reply with that ref.
@@ -215,9 +233,9 @@ class BaseClient(Generic[IncomingT]):
         try:
             if direct:
                 await self._send_now(text)
-                self._pending.mark_sent(text, self.connections)
+                self._pending.mark_sent(ref, self.connections)
             else:
-                await self.send_raw(text)
+                await self._send(text, ref)
         except BaseException:
             self._pending.forget(ref)
             raise
@@ -319,7 +337,7 @@ class BaseClient(Generic[IncomingT]):
                 error = ReconnectGaveUpError(attempt - 1, last)
                 self._finish(error)
                 raise error
-            self.state = ClientState.RECONNECTING
+            self._set_state(ClientState.RECONNECTING)
             await asyncio.sleep(self.reconnect.delay(attempt))
         await self.after_handle()
 
@@ -332,7 +350,7 @@ class BaseClient(Generic[IncomingT]):
         try:
             async with self._send_lock:
                 await self._after_connect(ws)
-            self.state = ClientState.OPEN
+            self._set_state(ClientState.OPEN)
             self._opened.set()
             self._spawn(self.send_init_message())
             await reader
@@ -340,6 +358,8 @@ class BaseClient(Generic[IncomingT]):
             pass
         finally:
             self._ws = None
+            if self.state is ClientState.OPEN:
+                self._set_state(ClientState.RECONNECTING)
             heartbeat.cancel()
             reader.cancel()
         return error_for_close(ws.close_code, ws.close_reason or "")
@@ -349,12 +369,14 @@ class BaseClient(Generic[IncomingT]):
         if self.init_frame is not None:
             await ws.send(json.dumps(self.init_frame))
         await self.on_open()
-        for frame in self._pending.unanswered(before=self.connections):
+        for ref, frame in self._pending.unanswered(before=self.connections):
             await ws.send(frame)
-            self._pending.mark_sent(frame, self.connections)
+            self._pending.mark_sent(ref, self.connections)
         while self._queue:
-            await ws.send(self._queue[0])
-            self._pending.mark_sent(self._queue.pop(0), self.connections)
+            text, queued_ref = self._queue[0]
+            await ws.send(text)
+            self._queue.popleft()
+            self._pending.mark_sent(queued_ref, self.connections)
 
     async def _send_now(self, text: str) -> None:
         """Send on the open socket, bypassing the queue (used while connecting)."""
@@ -396,8 +418,11 @@ class BaseClient(Generic[IncomingT]):
             try:
                 await self.request(self.heartbeat_message, timeout=self.heartbeat_interval)
             except TimeoutError:
-                logger.warning("no heartbeat reply within %ss: reconnecting", self.heartbeat_interval)
-                await ws.close(1011, "heartbeat timeout")
+                logger.warning(
+                    "no heartbeat reply within %ss: reconnecting", self.heartbeat_interval
+                )
+                # A silent peer would not answer a close handshake either: drop the socket.
+                ws.transport.abort()
                 return
             except Exception:  # the connection ended; the supervisor takes over
                 return
@@ -409,7 +434,7 @@ class BaseClient(Generic[IncomingT]):
 
     def _finish(self, error: BaseException) -> None:
         self.error = self.error or error
-        self.state = ClientState.CLOSED
+        self._set_state(ClientState.CLOSED)
         self._opened.clear()
         self._pending.fail_all(error)
         self._listeners.end(None if isinstance(error, ClientClosedError) else error)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -105,7 +105,9 @@ class BaseTopicHandle(Generic[TopicIncomingT]):
         await self.connection.send_json(data)
 
     def parse(self, data: dict[str, Any]) -> TopicIncomingT:
-        body = {k: v for k, v in data.items() if k not in (wire.REF, wire.VERSION, wire.TOPIC, wire.SEQ)}
+        body = {
+            k: v for k, v in data.items() if k not in (wire.REF, wire.VERSION, wire.TOPIC, wire.SEQ)
+        }
         return cast("TopicIncomingT", self.incoming_message.validate_python(body))
 
     def on(self, kind: type[M], callback: Callback[M]) -> Callable[[], None]:

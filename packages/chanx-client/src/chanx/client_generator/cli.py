@@ -21,7 +21,9 @@ def cli() -> None:
 
 @cli.command("generate-client")
 @click.option("--schema", "-s", required=True, help="AsyncAPI file, http(s) URL or MODULE:APP.")
-@click.option("--output", "-o", required=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option(
+    "--output", "-o", required=True, type=click.Path(file_okay=False), help="Output folder."
+)
 @click.option("--formatter", "-f", default=None, help="Format command (folder appended).")
 @click.option("--no-format", is_flag=True, help="Do not format the generated code.")
 @click.option("--no-readme", is_flag=True, help="Do not write README.md.")

@@ -100,9 +100,13 @@ class ClientGenerator:
         assert self.formatter is not None
         command = [*self.formatter, str(self.output_dir)]
         try:
-            result = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+            result = subprocess.run(
+                command, capture_output=True, text=True, timeout=30, check=False
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             warnings.warn(f"formatter {command[0]!r} failed: {exc}", stacklevel=2)
             return
         if result.returncode != 0:
-            warnings.warn(f"formatter exited with {result.returncode}: {result.stderr[-500:]}", stacklevel=2)
+            warnings.warn(
+                f"formatter exited with {result.returncode}: {result.stderr[-500:]}", stacklevel=2
+            )

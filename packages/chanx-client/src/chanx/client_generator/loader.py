@@ -29,7 +29,9 @@ def _parse(text: str, hint: str) -> dict[str, Any]:
             error = exc
             continue
         if not isinstance(data, dict):
-            raise LoadError(f"the document's top level must be an object, got {type(data).__name__}")
+            raise LoadError(
+                f"the document's top level must be an object, got {type(data).__name__}"
+            )
         return data
     raise LoadError(f"neither JSON nor YAML: {error}")
 

@@ -38,8 +38,10 @@ def refs_of(schema: Any) -> set[str]:
 
 def is_model(schema: dict[str, Any]) -> bool:
     """Whether ``schema`` becomes a class (an object with properties) rather than an alias."""
-    return schema.get("type") == "object" and "properties" in schema or (
-        "properties" in schema and "type" not in schema
+    return (
+        (schema.get("type") == "object"
+        and "properties" in schema)
+        or ("properties" in schema and "type" not in schema)
     )
 
 
@@ -83,7 +85,9 @@ def annotation(schema: Any) -> str:
             prefix = items
         if isinstance(prefix, list):
             if schema.get("maxItems") == len(prefix):
-                return f"tuple[{', '.join(annotation(s) for s in prefix)}]" if prefix else "tuple[()]"
+                return (
+                    f"tuple[{', '.join(annotation(s) for s in prefix)}]" if prefix else "tuple[()]"
+                )
             return "list[Any]"
         return f"list[{annotation(items)}]"
     if kind == "object":
@@ -104,7 +108,12 @@ def field_name(wire_name: str) -> str:
     ):
         return wire_name
     name = snake(wire_name) or "field"
-    if name[0].isdigit() or keyword.iskeyword(name) or name.startswith("model_") or name in _RESERVED:
+    if (
+        name[0].isdigit()
+        or keyword.iskeyword(name)
+        or name.startswith("model_")
+        or name in _RESERVED
+    ):
         name = f"f_{name}"
     return name
 
@@ -122,7 +131,12 @@ def _docstring(text: str, indent: str) -> list[str]:
     lines = text.splitlines()
     if len(lines) == 1:
         return [f'{indent}"""{lines[0]}"""', ""]
-    return [f'{indent}"""{lines[0]}', *[f"{indent}{ln}".rstrip() for ln in lines[1:]], f'{indent}"""', ""]
+    return [
+        f'{indent}"""{lines[0]}',
+        *[f"{indent}{ln}".rstrip() for ln in lines[1:]],
+        f'{indent}"""',
+        "",
+    ]
 
 
 def model_source(name: str, schema: dict[str, Any]) -> str:
@@ -167,4 +181,8 @@ def model_source(name: str, schema: dict[str, Any]) -> str:
 def uses(sources: list[str]) -> set[str]:
     """The typing/pydantic names a set of generated sources needs imported."""
     text = "\n".join(sources)
-    return {n for n in ("Any", "Literal", "Field", "ConfigDict", "Annotated") if re.search(rf"\b{n}\b", text)}
+    return {
+        n
+        for n in ("Any", "Literal", "Field", "ConfigDict", "Annotated")
+        if re.search(rf"\b{n}\b", text)
+    }

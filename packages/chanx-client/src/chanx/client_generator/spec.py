@@ -94,7 +94,7 @@ def pascal(name: str) -> str:
 
 
 def class_name(schema_key: str) -> str:
-    """A schema key as a class name (``Other__Payload`` -> ``Other__Payload``; ``a.b`` -> ``A_b``)."""
+    """A schema key as a class name (``a.b`` -> ``A_b``; a leading digit gets ``M``)."""
     name = re.sub(r"[^0-9A-Za-z_]", "_", schema_key)
     if not name or name[0].isdigit():
         name = f"M{name}"
@@ -203,7 +203,9 @@ def _message(
 def _const(doc: _Doc, schema: dict[str, Any], field_name: str) -> str | None:
     prop = doc.resolve((schema.get("properties") or {}).get(field_name))
     if isinstance(prop, dict):
-        value = prop.get("const", (prop.get("enum") or [None])[0] if len(prop.get("enum") or []) == 1 else None)
+        value = prop.get(
+            "const", (prop.get("enum") or [None])[0] if len(prop.get("enum") or []) == 1 else None
+        )
         if isinstance(value, str):
             return value
     return None
@@ -216,7 +218,8 @@ def _discriminator(api: Api) -> str:
         for op in channel.operations:
             for msg in [*op.messages, *op.replies]:
                 props = {
-                    k for k, v in (msg.schema.get("properties") or {}).items()
+                    k
+                    for k, v in (msg.schema.get("properties") or {}).items()
                     if isinstance(v, dict) and isinstance(v.get("const"), str)
                 }
                 names = props if names is None else names & props
