@@ -9,10 +9,11 @@ request/reply (``echo``), a broadcast to the room (``say``), a server event to t
 
 from __future__ import annotations
 
-from typing import Literal
+from enum import StrEnum
+from typing import Annotated, Literal
 
 from fastapi import FastAPI
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from chanx.asyncapi.routes import asyncapi_router
 from chanx.core.authenticator import BaseAuthenticator
@@ -176,9 +177,98 @@ class CamelConsumer(AsyncJsonWebsocketConsumer):
         return ShoutReply(payload=ShoutPayload(user_text=text, times_repeated=2))
 
 
+class Color(StrEnum):
+    """An enum becomes a literal alias."""
+
+    RED = "red"
+    GREEN = "green"
+
+
+class Circle(BaseModel):
+    kind: Literal["circle"] = "circle"
+    radius: float
+
+
+class Square(BaseModel):
+    kind: Literal["square"] = "square"
+    side: float
+
+
+class Tree(BaseModel):
+    """A recursive model."""
+
+    label: str
+    children: list[Tree] = []
+
+
+class Shape(BaseModel):
+    """Every awkward schema shape in one payload."""
+
+    shape: Annotated[Circle | Square, Field(discriminator="kind")]
+    color: Color = Color.RED
+    tags: list[str] = []
+    counts: dict[str, int] = {}
+    pair: tuple[str, int] | None = None
+    schema_: str = Field("s", alias="schema")
+    from_: int = Field(0, alias="from")
+    dashed: str | None = Field(None, alias="x-dashed")
+    tree: Tree | None = None
+    mode: Literal["fast", "slow"] = "fast"
+
+
+class ShapeMessage(BaseMessage):
+    action: Literal["shape"] = "shape"
+    payload: Shape
+
+
+class ShapeSummary(BaseModel):
+    """What the server read from a ``Shape`` (replies carry no aliased fields: the server
+    writes field names, not aliases)."""
+
+    kind: str
+    color: Color
+    schema_seen: str
+    from_seen: int
+    dashed_seen: str | None
+    leaves: list[str]
+    pair: tuple[str, int] | None
+
+
+class ShapeReply(BaseMessage):
+    action: Literal["shape_reply"] = "shape_reply"
+    payload: ShapeSummary
+
+
+class ShapeRefused(BaseMessage):
+    action: Literal["shape_refused"] = "shape_refused"
+    payload: str
+
+
+@channel(name="edge")
+class EdgeConsumer(AsyncJsonWebsocketConsumer):
+    """Awkward schemas: enums, tagged unions, recursion, keyword and dashed names."""
+
+    @ws_handler
+    async def handle_shape(self, message: ShapeMessage) -> ShapeReply | ShapeRefused:
+        if message.payload.color is Color.GREEN:
+            return ShapeRefused(payload="no green")
+        shape = message.payload
+        summary = ShapeSummary(
+            kind=shape.shape.kind,
+            color=shape.color,
+            schema_seen=shape.schema_,
+            from_seen=shape.from_,
+            dashed_seen=shape.dashed,
+            leaves=[c.label for c in shape.tree.children] if shape.tree else [],
+            pair=shape.pair,
+        )
+        return ShapeReply(payload=summary)
+
+
 app = FastAPI()
 app.add_api_websocket_route("/ws/room/{room}", RoomConsumer.as_asgi())
 app.add_api_websocket_route("/ws/camel", CamelConsumer.as_asgi())
+app.add_api_websocket_route("/ws/edge/{slug}", EdgeConsumer.as_asgi())
 app.mount("/docs", asyncapi_router(title="Client test API", version="1.0.0"))
 
 

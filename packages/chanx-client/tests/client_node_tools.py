@@ -49,7 +49,13 @@ def compile_driver(out: Path) -> subprocess.CompletedProcess[str]:
     """Run ``tsc --strict`` over the generated client and the driver, emitting into ``out``."""
     modules = ensure_node_modules()
     result = subprocess.run(
-        [str(modules / ".bin" / "tsc"), "-p", str(NODE_DIR / "tsconfig.json"), "--outDir", str(out)],
+        [
+            str(modules / ".bin" / "tsc"),
+            "-p",
+            str(NODE_DIR / "tsconfig.json"),
+            "--outDir",
+            str(out),
+        ],
         capture_output=True,
         text=True,
         timeout=300,

@@ -12,6 +12,14 @@ import httpx
 import pytest
 from client_servers import AppServer
 from room_client.camel import CamelClient, ShoutPayload, ShoutReply
+from room_client.edge import (
+    Circle,
+    EdgeClient,
+    Shape,
+    ShapeRefused,
+    ShapeReply,
+    Tree,
+)
 from room_client.room import (
     Announcement,
     EchoPayload,
@@ -147,3 +155,27 @@ async def test_heartbeat_notices_a_frozen_server_and_reconnects(server: AppServe
         assert client.connections >= 2
         reply = await client.echo(EchoPayload(seq=7, text="after"))
     assert reply.payload.seq == 7
+
+
+async def test_awkward_schemas_round_trip_through_generated_models(server: AppServer) -> None:
+    shape = Shape(
+        shape=Circle(radius=2.5),
+        tags=["a"],
+        counts={"x": 1},
+        pair=("p", 2),
+        f_schema="kept",
+        f_from=3,
+        x_dashed="dash",
+        tree=Tree(label="root", children=[Tree(label="leaf")]),
+        mode="slow",
+    )
+    async with EdgeClient(server.base, path_params={"slug": "s"}) as client:
+        reply = await client.shape(shape)
+        refused = await client.shape(shape.model_copy(update={"color": "green"}))
+    assert isinstance(reply, ShapeReply)
+    summary = reply.payload
+    assert (summary.kind, summary.color, summary.pair) == ("circle", "red", ("p", 2))
+    assert (summary.schema_seen, summary.from_seen, summary.dashed_seen) == ("kept", 3, "dash")
+    assert summary.leaves == ["leaf"]
+    assert isinstance(refused, ShapeRefused)
+    assert refused.payload == "no green"

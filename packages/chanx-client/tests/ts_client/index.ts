@@ -4,3 +4,4 @@ export * from "./runtime.js";
 export type * from "./messages.js";
 export * from "./room.js";
 export * from "./camel.js";
+export * from "./edge.js";

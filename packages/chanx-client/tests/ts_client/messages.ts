@@ -34,6 +34,16 @@ export interface AuthenticationPayload {
   data?: Record<string, unknown> | null;
 }
 
+export interface Circle {
+  kind: "circle";
+  radius: number;
+}
+
+/**
+ * An enum becomes a literal alias.
+ */
+export type Color = "red" | "green";
+
 /**
  * Ask the server to answer with the same payload.
  */
@@ -126,6 +136,51 @@ export interface SayMessage {
   payload: string;
 }
 
+/**
+ * Every awkward schema shape in one payload.
+ */
+export interface Shape {
+  shape: Circle | Square;
+  color?: Color;
+  tags?: Array<string>;
+  counts?: Record<string, number>;
+  pair?: [string, number] | null;
+  schema?: string;
+  from?: number;
+  "x-dashed"?: string | null;
+  tree?: Tree | null;
+  mode?: "fast" | "slow";
+}
+
+export interface ShapeMessage {
+  action: "shape";
+  payload: Shape;
+}
+
+export interface ShapeRefused {
+  action: "shape_refused";
+  payload: string;
+}
+
+export interface ShapeReply {
+  action: "shape_reply";
+  payload: ShapeSummary;
+}
+
+/**
+ * What the server read from a ``Shape`` (replies carry no aliased fields: the server
+ * writes field names, not aliases).
+ */
+export interface ShapeSummary {
+  kind: string;
+  color: Color;
+  schema_seen: string;
+  from_seen: number;
+  dashed_seen: string | null;
+  leaves: Array<string>;
+  pair: [string, number] | null;
+}
+
 export interface ShoutMessage {
   action: "shout";
   payload: ShoutPayload;
@@ -142,6 +197,19 @@ export interface ShoutPayload {
 export interface ShoutReply {
   action: "shout_reply";
   payload: ShoutPayload;
+}
+
+export interface Square {
+  kind: "square";
+  side: number;
+}
+
+/**
+ * A recursive model.
+ */
+export interface Tree {
+  label: string;
+  children?: Array<Tree>;
 }
 
 /**

@@ -38,10 +38,8 @@ def refs_of(schema: Any) -> set[str]:
 
 def is_model(schema: dict[str, Any]) -> bool:
     """Whether ``schema`` becomes a class (an object with properties) rather than an alias."""
-    return (
-        (schema.get("type") == "object"
-        and "properties" in schema)
-        or ("properties" in schema and "type" not in schema)
+    return (schema.get("type") == "object" and "properties" in schema) or (
+        "properties" in schema and "type" not in schema
     )
 
 
@@ -154,7 +152,8 @@ def model_source(name: str, schema: dict[str, Any]) -> str:
         args: list[str] = []
         if attr != wire_name:
             aliased = True
-            args += [f"validation_alias={wire_name!r}", f"serialization_alias={wire_name!r}"]
+            alias = json.dumps(wire_name)
+            args += [f"validation_alias={alias}", f"serialization_alias={alias}"]
         default: str | None = None
         if isinstance(prop, dict) and "default" in prop:
             default = _default(prop["default"])

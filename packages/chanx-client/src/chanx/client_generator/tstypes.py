@@ -9,7 +9,13 @@ from typing import Any
 from chanx.client_generator.spec import class_name
 
 _SCHEMA_REF = "#/components/schemas/"
-_SIMPLE = {"string": "string", "integer": "number", "number": "number", "boolean": "boolean", "null": "null"}
+_SIMPLE = {
+    "string": "string",
+    "integer": "number",
+    "number": "number",
+    "boolean": "boolean",
+    "null": "null",
+}
 _IDENT = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
 
@@ -30,7 +36,9 @@ def ts_type(schema: Any) -> str:
         return "unknown"
     ref = schema.get("$ref")
     if isinstance(ref, str):
-        return class_name(ref.removeprefix(_SCHEMA_REF)) if ref.startswith(_SCHEMA_REF) else "unknown"
+        if not ref.startswith(_SCHEMA_REF):
+            return "unknown"
+        return class_name(ref.removeprefix(_SCHEMA_REF))
     if "const" in schema:
         return json.dumps(schema["const"])
     if "enum" in schema:
@@ -86,7 +94,8 @@ def _comment(text: str, indent: str = "") -> list[str]:
     text = text.strip().replace("*/", "* /")
     if not text:
         return []
-    return [f"{indent}/**", *[f"{indent} * {ln}".rstrip() for ln in text.splitlines()], f"{indent} */"]
+    body = [f"{indent} * {line}".rstrip() for line in text.splitlines()]
+    return [f"{indent}/**", *body, f"{indent} */"]
 
 
 def declaration(name: str, schema: dict[str, Any]) -> str:

@@ -1,4 +1,8 @@
-"""Emit the TypeScript client: ``runtime.ts``, ``messages.ts``, one ``<channel>.ts`` each, ``index.ts``."""
+"""Emit the TypeScript client.
+
+Files: ``runtime.ts`` (copied), ``messages.ts`` (every type), one ``<channel>.ts`` per
+channel (its unions and client class) and ``index.ts`` re-exporting them.
+"""
 
 from __future__ import annotations
 
@@ -87,10 +91,15 @@ def _methods(api: Api, op: Operation, message: Message, used: set[str]) -> list[
 
 def _heartbeat(api: Api, channel: Channel) -> str | None:
     for op in channel.operations:
-        if op.action == "receive" and any(r.tag == "pong" for r in op.replies):
-            if any(m.tag == "ping" for m in op.messages):
-                return "{ " + f'{json.dumps(api.discriminator)}: "ping"' + " }"
+        pong = any(r.tag == "pong" for r in op.replies)
+        if op.action == "receive" and pong and any(m.tag == "ping" for m in op.messages):
+            return "{ " + f'{json.dumps(api.discriminator)}: "ping"' + " }"
     return None
+
+
+def _summary(channel: Channel) -> str:
+    text = (channel.description or f"Client of the {channel.key} channel.").strip()
+    return text.splitlines()[0].replace("*/", "* /")
 
 
 def channel_module(api: Api, channel: Channel) -> str:
@@ -120,7 +129,7 @@ def channel_module(api: Api, channel: Channel) -> str:
         f"/** Every message a client may send on {channel.key}. */",
         f"export type {prefix}Outgoing = {_union(channel.outgoing)};",
         "",
-        f"/** {(channel.description or f'Client of the {channel.key} channel.').strip().splitlines()[0]} */",
+        f"/** {_summary(channel)} */",
         f"export class {cls} extends BaseClient<{prefix}Incoming, {prefix}Outgoing> {{",
         f"  static readonly path = {json.dumps(channel.address)};",
         "",
@@ -136,7 +145,7 @@ def channel_module(api: Api, channel: Channel) -> str:
             "  }",
         ]
     lines += [*methods, "}", ""]
-    return "\n".join(line for line in lines if line != "" or True).replace("\n\n\n", "\n\n")
+    return "\n".join(line for line in lines if True).replace("\n\n\n", "\n\n")
 
 
 def emit(api: Api) -> dict[str, str]:
