@@ -144,8 +144,8 @@ class BaseTopicHandle(Generic[TopicIncomingT]):
 class BaseTopicConnection(BaseClient[IncomingT]):
     """A connection that carries topic subscriptions next to its own messages."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def _setup(self) -> None:
+        super()._setup()
         self.handles: dict[str, BaseTopicHandle[Any]] = {}
 
     def topic(self, handle_cls: type[H], **params: object) -> H:
