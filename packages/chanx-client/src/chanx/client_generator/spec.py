@@ -6,6 +6,7 @@ JSON pointers into the document and are followed here, never by the emitters.
 
 from __future__ import annotations
 
+import keyword
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,6 +87,14 @@ def snake(name: str) -> str:
     """``CamelConsumer`` / ``chat-room`` -> ``camel_consumer`` / ``chat_room``."""
     text = _CAMEL_BOUNDARY.sub("_", name)
     return re.sub(r"[^0-9A-Za-z]+", "_", text).strip("_").lower() or "channel"
+
+
+def package_name(channel: Channel) -> str:
+    """The channel's folder name (a valid, non-keyword Python identifier)."""
+    name = snake(channel.key)
+    if name[0].isdigit() or keyword.iskeyword(name) or name in {"base", "shared"}:
+        name = f"channel_{name}"
+    return name
 
 
 def pascal(name: str) -> str:
