@@ -6,6 +6,7 @@ Regenerate after changing ``client_app.py`` or the generator::
         --app-dir packages/chanx-client/tests -o packages/chanx-client/tests/room_client --no-format
     python -m chanx.client_generator generate-client -s client_app:app -l typescript \
         --app-dir packages/chanx-client/tests -o packages/chanx-client/tests/ts_client
+    (and the same from topic_spec.json into topic_client and ts_topic_client)
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def test_checked_in_client_is_fresh(tmp_path: Path, folder: str, language: str) 
 
 
 def test_generated_code_has_no_type_ignores() -> None:
-    for folder in ("room_client", "ts_client"):
+    for folder in ("room_client", "ts_client", "topic_client", "ts_topic_client"):
         for name, text in tree(HERE / folder).items():
             assert "type: ignore" not in text, name
             assert "@ts-ignore" not in text, name

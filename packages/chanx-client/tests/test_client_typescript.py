@@ -112,3 +112,16 @@ def test_restart_mid_stream_loses_and_duplicates_no_reply(driver: Path, server: 
     assert result["matched"] is True
     assert result["connections"] == 2
     assert result["name"] == "ts"  # the first frame went out again on the new connection
+
+
+def test_topics_resubscribe_and_recover(driver: Path, server: AppServer) -> None:
+    result = run(driver, "topics", server.base)
+    assert result == {
+        "seen": list(range(1, 12)),
+        "last": 5,
+        "after": 11,
+        "recovered": True,
+        "epoch": "epoch-1",
+        "connections": 2,
+        "same": True,
+    }

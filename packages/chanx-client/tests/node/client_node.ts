@@ -14,6 +14,7 @@ import {
   type SaidMessage,
   type WebSocketLike,
 } from "../ts_client/index.js";
+import { HubClient } from "../ts_topic_client/index.js";
 
 const [scenario = "", base = ""] = process.argv.slice(2);
 
@@ -154,6 +155,42 @@ async function deadServer(): Promise<unknown> {
   }
 }
 
+async function topics(): Promise<unknown> {
+  const post = async (path: string) => {
+    const response = await fetch(`http://${base}${path}`, { method: "POST" });
+    if (!response.ok) throw new Error(`${path}: ${response.status}`);
+  };
+  const hub = new HubClient(options());
+  await hub.connect();
+  const ticker = hub.tickerTopic("TS");
+  const seen: number[] = [];
+  const ten = waitFor<void>((done) =>
+    ticker.on("tick", (tick) => {
+      seen.push(tick.payload);
+      if (seen.length === 10) done();
+    }),
+  );
+  await ticker.subscribe();
+  for (let value = 1; value <= 5; value++) await post(`/tick?topic=ticker:TS&value=${value}`);
+  const last = await ticker.last();
+  await post("/drop");
+  await hub.waitForState("reconnecting");
+  for (let value = 6; value <= 10; value++) await post(`/tick?topic=ticker:TS&value=${value}`);
+  await ten;
+  await post("/tick?topic=ticker:TS&value=11");
+  const after = await ticker.last();
+  hub.disconnect();
+  return {
+    seen,
+    last: last.payload,
+    after: after.payload,
+    recovered: ticker.recovered,
+    epoch: ticker.epoch,
+    connections: hub.connections,
+    same: hub.tickerTopic("TS") === ticker,
+  };
+}
+
 const scenarios: Record<string, () => Promise<unknown>> = {
   request_reply: requestReply,
   broadcast_events: broadcastAndEvents,
@@ -163,6 +200,7 @@ const scenarios: Record<string, () => Promise<unknown>> = {
   camel,
   restart,
   dead_server: deadServer,
+  topics,
 };
 
 const run = scenarios[scenario];

@@ -503,13 +503,12 @@ function defaultFactory(url: string): WebSocketLike {
 }
 
 /** One topic subscription on a ``TopicConnection``; remembers the last ``seq``/``epoch``. */
-export class TopicHandle<In extends Tagged> {
+export class TopicSubscription {
   lastSeq: number | null = null;
   epoch: string | null = null;
   /** Whether the latest ``subscribed`` reply said missed pushes were replayed. */
   recovered: boolean | null = null;
   subscribed = false;
-  private readonly listeners = new Set<(message: In) => void>();
 
   constructor(
     readonly connection: TopicConnection<Tagged, Tagged>,
@@ -527,7 +526,8 @@ export class TopicHandle<In extends Tagged> {
   /** Subscribe (or confirm); rejects with ``RequestError`` when the server refuses. */
   async subscribe(): Promise<void> {
     this.subscribed = true;
-    this.acceptSubscribed((await this.connection.request(this.subscribeFrame())) as unknown as Frame);
+    const reply = await this.connection.request(this.subscribeFrame());
+    this.acceptSubscribed(reply as unknown as Frame);
   }
 
   async unsubscribe(): Promise<void> {
@@ -535,14 +535,9 @@ export class TopicHandle<In extends Tagged> {
     await this.connection.request({ [WIRE.action]: WIRE.unsubscribe, [WIRE.topic]: this.topic });
   }
 
-  /** Send ``message`` on this topic and resolve with its reply. */
-  request(message: Tagged, timeoutMs?: number): Promise<In> {
-    return this.connection.request({ ...message, [WIRE.topic]: this.topic }, timeoutMs) as Promise<unknown> as Promise<In>;
-  }
-
-  onMessage(callback: (message: In) => void): () => void {
-    this.listeners.add(callback);
-    return () => this.listeners.delete(callback);
+  /** Send ``message`` on this topic without waiting for a reply. */
+  send(message: Tagged): void {
+    this.connection.sendFrame({ ...message, [WIRE.version]: 1, [WIRE.topic]: this.topic });
   }
 
   acceptSubscribed(reply: Frame): void {
@@ -560,29 +555,66 @@ export class TopicHandle<In extends Tagged> {
     this.recovered = typeof recovered === "boolean" ? recovered : null;
   }
 
-  /** Drop a replayed duplicate, record ``seq`` and hand the push to the listeners. */
+  /** Drop a replayed duplicate, record ``seq`` and hand the push on. */
   deliver(frame: Frame): void {
     const seq = frame[WIRE.seq];
     if (typeof seq === "number") {
       if (this.lastSeq !== null && seq <= this.lastSeq) return;
       this.lastSeq = seq;
     }
+    this.handlePush(frame);
+  }
+
+  /** Called for each new push (``TopicHandle`` passes it to its typed listeners). */
+  protected handlePush(_frame: Frame): void {}
+}
+
+/** A typed topic handle: generated handles extend it with one method per topic action. */
+export class TopicHandle<In extends Tagged> extends TopicSubscription {
+  private readonly listeners = new Set<(message: In) => void>();
+
+  /** Send ``message`` on this topic and resolve with its reply. */
+  request(message: Tagged, timeoutMs?: number): Promise<In> {
+    const frame = { ...message, [WIRE.topic]: this.topic };
+    return this.connection.request(frame, timeoutMs) as Promise<unknown> as Promise<In>;
+  }
+
+  /** Call ``callback`` for every push whose action is ``action``. */
+  on<A extends In["action"]>(action: A, callback: (message: Extract<In, { action: A }>) => void): () => void {
+    return this.onMessage((message) => {
+      if (message.action === action) callback(message as Extract<In, { action: A }>);
+    });
+  }
+
+  onMessage(callback: (message: In) => void): () => void {
+    this.listeners.add(callback);
+    return () => this.listeners.delete(callback);
+  }
+
+  protected override handlePush(frame: Frame): void {
     for (const listener of this.listeners) listener(frame as unknown as In);
   }
 }
 
 /** A connection carrying topic subscriptions; resubscribes them after every reconnect. */
 export class TopicConnection<In extends Tagged, Out extends Tagged> extends BaseClient<In, Out> {
-  readonly handles = new Map<string, TopicHandle<Tagged>>();
+  readonly handles = new Map<string, TopicSubscription>();
 
-  /** The handle of ``topic`` (created once, then reused). */
-  handle<T extends Tagged>(topic: string): TopicHandle<T> {
-    let handle = this.handles.get(topic);
-    if (handle === undefined) {
-      handle = new TopicHandle<Tagged>(this as unknown as TopicConnection<Tagged, Tagged>, topic);
-      this.handles.set(topic, handle);
-    }
-    return handle as unknown as TopicHandle<T>;
+  /** The handle of ``topic`` (created once with ``ctor``, then reused). */
+  handle<H extends TopicSubscription>(
+    ctor: new (connection: TopicConnection<Tagged, Tagged>, topic: string) => H,
+    topic: string,
+  ): H {
+    const existing = this.handles.get(topic);
+    if (existing instanceof ctor) return existing;
+    const handle = new ctor(this as unknown as TopicConnection<Tagged, Tagged>, topic);
+    this.handles.set(topic, handle);
+    return handle;
+  }
+
+  /** Send a raw frame (queued while disconnected). */
+  sendFrame(frame: Frame): void {
+    this.send(frame as unknown as Out);
   }
 
   protected override onOpen(): void {

@@ -82,7 +82,10 @@ class ClientGenerator:
             for child in out.iterdir():
                 if child.name == base:
                     continue
-                shutil.rmtree(child) if child.is_dir() else child.unlink()
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
         written: list[Path] = []
         base_exists = (out / base).exists()
         for rel, text in sorted(files.items()):

@@ -124,13 +124,40 @@ def channel_module(api: Api, channel: Channel) -> str:
     mentioned = {w for line in methods for w in re.findall(r"[A-Za-z_]\w*", line)} & known
     names = sorted({m.name for m in [*channel.incoming, *channel.outgoing]} | mentioned)
     heartbeat = _heartbeat(api, channel)
-    runtime = ["BaseClient", "type ClientOptions"]
+    accessors: list[str] = []
+    imports: list[str] = []
+    for other in api.channels:
+        if channel.topic or other.topic is None or other.address != channel.address:
+            continue
+        other_cls = f"{pascal(other.key)}Client"
+        imports.append(f'import {{ {other_cls} }} from "./{package_name(other)}.js";')
+        pattern = str(other.topic.get("pattern", ""))
+        params = re.findall(r"{(\w+)}", pattern)
+        args = ", ".join(f"{p}: string" for p in params)
+        template = re.sub(r"{(\w+)}", lambda m: "${" + m.group(1) + "}", pattern)
+        accessors += [
+            "",
+            f"  /** The handle of topic {pattern}. */",
+            f"  {_name(str(other.topic.get('name') or other.key), used)}({args}): {other_cls} {{",
+            f"    return this.handle({other_cls}, `{template}`);",
+            "  }",
+        ]
+    if channel.topic:
+        base = "TopicHandle"
+        runtime = ["TopicHandle"]
+    elif accessors:
+        base = "TopicConnection"
+        runtime = ["TopicConnection", "type ClientOptions"]
+    else:
+        base = "BaseClient"
+        runtime = ["BaseClient", "type ClientOptions"]
     if any("UnexpectedReplyError" in m for m in methods):
         runtime.append("UnexpectedReplyError")
     lines = [
         HEADER,
         f'import {{ {", ".join(runtime)} }} from "./runtime.js";',
         f'import type {{ {", ".join(names)} }} from "./messages.js";' if names else "",
+        *imports,
         "",
         f"/** Every message the server may send on {channel.key}. */",
         f"export type {prefix}Incoming = {_union(channel.incoming)};",
@@ -138,13 +165,23 @@ def channel_module(api: Api, channel: Channel) -> str:
         f"export type {prefix}Outgoing = {_union(channel.outgoing)};",
         "",
         f"/** {_summary(channel)} */",
-        f"export class {cls} extends BaseClient<{prefix}Incoming, {prefix}Outgoing> {{",
-        f"  static readonly path = {json.dumps(channel.address)};",
-        "",
-        "  constructor(options: ClientOptions) {",
-        f"    super(options, {cls}.path);",
-        "  }",
     ]
+    if channel.topic:
+        pattern = json.dumps(str(channel.topic.get("pattern", "")))
+        lines += [
+            f"export class {cls} extends TopicHandle<{prefix}Incoming> {{",
+            f"  static readonly pattern = {pattern};",
+        ]
+        heartbeat = None
+    else:
+        lines += [
+            f"export class {cls} extends {base}<{prefix}Incoming, {prefix}Outgoing> {{",
+            f"  static readonly path = {json.dumps(channel.address)};",
+            "",
+            "  constructor(options: ClientOptions) {",
+            f"    super(options, {cls}.path);",
+            "  }",
+        ]
     if heartbeat is not None:
         lines += [
             "",
@@ -152,7 +189,7 @@ def channel_module(api: Api, channel: Channel) -> str:
             f"    return {heartbeat};",
             "  }",
         ]
-    lines += [*methods, "}", ""]
+    lines += [*methods, *accessors, "}", ""]
     return "\n".join(line for line in lines if True).replace("\n\n\n", "\n\n")
 
 
