@@ -233,7 +233,7 @@ def client_module(api: Api, channel: Channel, shared: set[str]) -> str:
         *accessors,
         "",
         "",
-        f'__all__ = ["IncomingMessage", "OutgoingMessage", "{cls}"]',
+        f"__all__ = {json.dumps(sorted(['IncomingMessage', 'OutgoingMessage', cls]))}",
         "",
     ]
     return "\n".join(lines)

@@ -7,6 +7,8 @@ channel ``<channel>/{__init__,client,messages}.py``.
 
 from __future__ import annotations
 
+import json
+
 from chanx.client_generator.python_client import client_module
 from chanx.client_generator.pytypes import model_source, refs_of, uses
 from chanx.client_generator.spec import Api, class_name, package_name, pascal
@@ -112,7 +114,7 @@ def emit(api: Api) -> dict[str, str]:
         )
     files["__init__.py"] = (
         f'{HEADER}"""{api.title}: generated chanx client."""\n\n'
-        f"__version__ = {api.version!r}\n__title__ = {api.title!r}\n"
+        f"__version__ = {json.dumps(api.version)}\n__title__ = {json.dumps(api.title)}\n"
     )
     return files
 

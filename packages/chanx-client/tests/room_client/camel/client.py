@@ -38,4 +38,4 @@ class CamelClient(BaseClient[IncomingMessage]):
         await self.send_message(ShoutMessage(payload=payload))
 
 
-__all__ = ["IncomingMessage", "OutgoingMessage", "CamelClient"]
+__all__ = ["CamelClient", "IncomingMessage", "OutgoingMessage"]

@@ -38,4 +38,4 @@ class EdgeClient(BaseClient[IncomingMessage]):
         await self.send_message(ShapeMessage(payload=payload))
 
 
-__all__ = ["IncomingMessage", "OutgoingMessage", "EdgeClient"]
+__all__ = ["EdgeClient", "IncomingMessage", "OutgoingMessage"]
