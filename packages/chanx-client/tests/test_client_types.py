@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from chanx.client_generator import SchemaError
-from chanx.client_generator.pytypes import annotation, field_name
-from chanx.client_generator.spec import read_api
-from chanx.client_generator.tstypes import ts_type
+from chanx.client_generator._pytypes import annotation, field_name
+from chanx.client_generator._spec import read_api
+from chanx.client_generator._tstypes import ts_type
 
 CASES: list[tuple[dict[str, Any], str, str]] = [
     ({"type": "string"}, "str", "string"),

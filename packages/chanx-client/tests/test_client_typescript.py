@@ -21,7 +21,7 @@ def driver(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("tsbuild")
     result = compile_driver(out)
     assert result.returncode == 0, result.stdout + result.stderr
-    return out / "node" / "client_node.js"
+    return out / "packages" / "chanx-client" / "tests" / "node" / "client_node.js"
 
 
 def run(driver: Path, scenario: str, base: str) -> Any:
@@ -39,7 +39,8 @@ def run(driver: Path, scenario: str, base: str) -> Any:
 def test_generated_client_compiles_with_tsc_strict(tmp_path: Path) -> None:
     result = compile_driver(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert (tmp_path / "ts_client" / "room.js").exists()
+    assert (tmp_path / "packages" / "chanx-client" / "tests" / "ts_client" / "room.js").exists()
+    assert (tmp_path / "docs" / "examples" / "clients_typescript.js").exists()
 
 
 def test_typed_request_reply(driver: Path, server: AppServer) -> None:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+__all__ = [
+    "Backoff",
+]
+
 
 @dataclass(frozen=True)
 class Backoff:

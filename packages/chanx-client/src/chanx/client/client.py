@@ -30,7 +30,7 @@ M = TypeVar("M")
 #: Envelope keys removed before a frame is validated as a message (as the server does).
 _ENVELOPE = (wire.REF, wire.VERSION, wire.TOPIC, wire.SEQ)
 
-__all__ = ["BaseClient", "ClientState", "IncomingT"]
+__all__ = ["BaseClient"]
 
 
 class BaseClient(Connection, Generic[IncomingT]):

@@ -36,6 +36,10 @@ from chanx.client.errors import (
 )
 from chanx.client.state import ClientState
 
+__all__ = [
+    "Connection",
+]
+
 logger = logging.getLogger("chanx.client")
 
 

@@ -12,6 +12,24 @@ from typing import Any
 
 from chanx.client.wire import CLOSE_FORBIDDEN, CLOSE_UNAUTHENTICATED
 
+__all__ = [
+    "AuthError",
+    "ChanxClientError",
+    "ClientClosedError",
+    "ConnectionClosedError",
+    "ForbiddenError",
+    "NoReplyError",
+    "QueueFullError",
+    "ReconnectGaveUpError",
+    "RejectedError",
+    "RequestError",
+    "UnauthenticatedError",
+    "UnexpectedReplyError",
+    "error_for_close",
+    "error_for_status",
+    "is_retryable",
+]
+
 #: Standard close codes that say the frames themselves were wrong: retrying repeats the fault.
 _PERMANENT_STANDARD = frozenset({1002, 1003, 1007, 1008, 1009, 1010})
 

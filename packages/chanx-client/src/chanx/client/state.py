@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from enum import Enum
 
+__all__ = [
+    "ClientState",
+]
+
 
 class ClientState(Enum):
     """Where the client is in its life; one value instead of several flags."""

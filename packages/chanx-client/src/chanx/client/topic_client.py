@@ -20,6 +20,12 @@ from chanx.client import wire
 from chanx.client._listeners import Callback, Listeners, MessageStream
 from chanx.client.client import BaseClient, IncomingT
 
+__all__ = [
+    "BaseTopicConnection",
+    "BaseTopicHandle",
+    "ProtocolMessage",
+]
+
 logger = logging.getLogger("chanx.client")
 
 TopicIncomingT = TypeVar("TopicIncomingT")

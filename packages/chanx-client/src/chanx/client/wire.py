@@ -9,6 +9,25 @@ from __future__ import annotations
 
 from typing import Final
 
+__all__ = [
+    "ACTION",
+    "CLOSE_FORBIDDEN",
+    "CLOSE_UNAUTHENTICATED",
+    "COMPLETE_ACTIONS",
+    "ENVELOPE_VERSION",
+    "EPOCH",
+    "ERROR",
+    "RECOVERED",
+    "REF",
+    "SEQ",
+    "SUBSCRIBE",
+    "SUBSCRIBED",
+    "TOPIC",
+    "UNSUBSCRIBE",
+    "UNSUBSCRIBED",
+    "VERSION",
+]
+
 #: Discriminator of chanx frames unless the schema names another one.
 ACTION: Final = "action"
 #: Correlation id the client puts on a request; the server echoes it on every reply frame.

@@ -6,8 +6,8 @@
 """
 
 from chanx.client_generator.__about__ import __version__
+from chanx.client_generator._loader import LoadError
+from chanx.client_generator._spec import SchemaError
 from chanx.client_generator.generator import ClientGenerator
-from chanx.client_generator.loader import LoadError
-from chanx.client_generator.spec import SchemaError
 
 __all__ = ["ClientGenerator", "LoadError", "SchemaError", "__version__"]

@@ -9,9 +9,11 @@ import warnings
 
 import click
 
+from chanx.client_generator._loader import LoadError
+from chanx.client_generator._spec import SchemaError
+
+__all__ = ["cli", "generate_client", "main"]
 from chanx.client_generator.generator import ClientGenerator
-from chanx.client_generator.loader import LoadError
-from chanx.client_generator.spec import SchemaError
 
 
 @click.group()

@@ -9,9 +9,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from chanx.client_generator import python_emitter, typescript_emitter
-from chanx.client_generator.loader import load
-from chanx.client_generator.spec import Api, read_api
+from chanx.client_generator import _python_emitter as python_emitter
+from chanx.client_generator import _typescript_emitter as typescript_emitter
+from chanx.client_generator._loader import load
+from chanx.client_generator._spec import Api, read_api
+
+__all__ = [
+    "ClientGenerator",
+]
 
 
 class ClientGenerator:

@@ -11,13 +11,12 @@ import json
 import keyword
 import re
 
-from chanx.client_generator.pytypes import annotation, field_name
-from chanx.client_generator.spec import (
+from chanx.client_generator._pytypes import annotation, field_name
+from chanx.client_generator._spec import (
     Api,
     Channel,
     Message,
     Operation,
-    class_name,
     package_name,
     pascal,
     snake,
@@ -175,7 +174,7 @@ def client_module(api: Api, channel: Channel, shared: set[str]) -> str:
     base = (
         "BaseTopicHandle" if channel.topic else "BaseTopicConnection" if accessors else "BaseClient"
     )
-    known = {class_name(k) for k in api.schemas}
+    known = api.models.keys()
     mentioned = {
         w for line in methods if " def " in line for w in re.findall(r"[A-Za-z_]\w*", line)
     }

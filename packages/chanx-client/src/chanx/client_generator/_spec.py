@@ -6,6 +6,7 @@ JSON pointers into the document and are followed here, never by the emitters.
 
 from __future__ import annotations
 
+import functools
 import keyword
 import re
 from dataclasses import dataclass, field
@@ -81,6 +82,9 @@ class Api:
     channels: list[Channel]
     schemas: dict[str, dict[str, Any]]
     discriminator: str = "action"
+    #: Schemas by class name, and the class names each one refers to (computed once).
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    refs: dict[str, set[str]] = field(default_factory=dict)
 
 
 def snake(name: str) -> str:
@@ -102,6 +106,7 @@ def pascal(name: str) -> str:
     return "".join(p[:1].upper() + p[1:] for p in re.split(r"[^0-9A-Za-z]+", snake(name)) if p)
 
 
+@functools.cache
 def class_name(schema_key: str) -> str:
     """A schema key as a class name (``a.b`` -> ``A_b``; a leading digit gets ``M``)."""
     name = re.sub(r"[^0-9A-Za-z_]", "_", schema_key)
@@ -179,6 +184,10 @@ def read_api(data: dict[str, Any]) -> Api:
         schemas=schemas,
     )
     api.discriminator = _discriminator(api)
+    from chanx.client_generator._pytypes import refs_of  # the reference walk lives with types
+
+    api.models = {class_name(k): v for k, v in api.schemas.items()}
+    api.refs = {name: refs_of(schema) for name, schema in api.models.items()}
     for channel in api.channels:
         for op in channel.operations:
             for msg in [*op.messages, *op.replies]:

@@ -7,7 +7,7 @@ import keyword
 import re
 from typing import Any
 
-from chanx.client_generator.spec import class_name, snake
+from chanx.client_generator._spec import class_name, snake
 
 _SCHEMA_REF = "#/components/schemas/"
 _SIMPLE = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}

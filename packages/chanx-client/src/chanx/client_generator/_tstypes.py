@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from chanx.client_generator.spec import class_name
+from chanx.client_generator._spec import class_name
 
 _SCHEMA_REF = "#/components/schemas/"
 _SIMPLE = {
