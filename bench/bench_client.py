@@ -17,7 +17,6 @@ from pathlib import Path
 
 from bench._knobs import size
 from bench.bench_asyncapi import HANDLERS, _consumer
-
 from chanx.asyncapi import generate, to_json
 from chanx.client_generator import ClientGenerator
 

@@ -20,7 +20,6 @@ from websockets.asyncio.client import ClientConnection
 from chanx.client import wire
 from chanx.client._listeners import Callback, MessageStream
 from chanx.client.connection import Connection
-from chanx.client.state import ClientState
 
 logger = logging.getLogger("chanx.client")
 
@@ -30,7 +29,7 @@ M = TypeVar("M")
 #: Envelope keys removed before a frame is validated as a message (as the server does).
 _ENVELOPE = (wire.REF, wire.VERSION, wire.TOPIC, wire.SEQ)
 
-__all__ = ["BaseClient"]
+__all__ = ["BaseClient", "IncomingT"]
 
 
 class BaseClient(Connection, Generic[IncomingT]):

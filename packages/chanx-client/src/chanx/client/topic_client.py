@@ -23,14 +23,15 @@ from chanx.client.client import BaseClient, IncomingT
 __all__ = [
     "BaseTopicConnection",
     "BaseTopicHandle",
+    "HandleT",
     "ProtocolMessage",
+    "TopicIncomingT",
 ]
 
 logger = logging.getLogger("chanx.client")
 
 TopicIncomingT = TypeVar("TopicIncomingT")
 M = TypeVar("M")
-H = TypeVar("H", bound="BaseTopicHandle[Any]")
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,10 @@ class BaseTopicHandle(Generic[TopicIncomingT]):
         await self._listeners.deliver(message)
 
 
+#: A handle class (``BaseTopicConnection.topic`` returns an instance of the class it is given).
+HandleT = TypeVar("HandleT", bound=BaseTopicHandle[Any])
+
+
 class BaseTopicConnection(BaseClient[IncomingT]):
     """A connection that carries topic subscriptions next to its own messages."""
 
@@ -154,11 +159,11 @@ class BaseTopicConnection(BaseClient[IncomingT]):
         super()._setup()
         self.handles: dict[str, BaseTopicHandle[Any]] = {}
 
-    def topic(self, handle_cls: type[H], **params: object) -> H:
+    def topic(self, handle_cls: type[HandleT], **params: object) -> HandleT:
         """The handle of ``handle_cls`` for ``params`` (created once, then reused)."""
         handle = handle_cls(self, **params)
         existing = self.handles.setdefault(handle.topic, handle)
-        return cast("H", existing)
+        return cast("HandleT", existing)
 
     async def send_topic(self, topic: str, data: dict[str, Any], ref: str | None = None) -> None:
         """Send a raw frame on ``topic``."""
