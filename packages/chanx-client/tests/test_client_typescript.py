@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -36,11 +38,12 @@ def run(driver: Path, scenario: str, base: str) -> Any:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_generated_client_compiles_with_tsc_strict(tmp_path: Path) -> None:
-    result = compile_driver(tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert (tmp_path / "packages" / "chanx-client" / "tests" / "ts_client" / "room.js").exists()
-    assert (tmp_path / "docs" / "examples" / "clients_typescript.js").exists()
+def test_generated_client_compiles_with_tsc_strict(driver: Path) -> None:
+    # The driver fixture ran tsc --strict (tsconfig.json) and asserted a clean exit.
+    root = driver.parents[4]
+    assert (root / "packages" / "chanx-client" / "tests" / "ts_client" / "room.js").exists()
+    assert (root / "packages" / "chanx-client" / "tests" / "ts_topic_client" / "hub.js").exists()
+    assert (root / "docs" / "examples" / "clients_typescript.js").exists()
 
 
 def test_typed_request_reply(driver: Path, server: AppServer) -> None:
@@ -126,3 +129,37 @@ def test_topics_resubscribe_and_recover(driver: Path, server: AppServer) -> None
         "connections": 2,
         "same": True,
     }
+
+
+def test_heartbeat_notices_a_frozen_server(driver: Path, server: AppServer) -> None:
+    assert server.process is not None
+    pid = server.process.pid
+    with subprocess.Popen(
+        ["node", str(driver), "heartbeat", server.base],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        assert process.stdin is not None
+        assert process.stdout is not None
+        assert process.stderr is not None
+        lines: list[str] = []
+        try:
+            for raw in process.stdout:
+                line = raw.strip()
+                lines.append(line)
+                if line == "FREEZE":
+                    os.kill(pid, signal.SIGSTOP)
+                elif line == "THAW":
+                    os.kill(pid, signal.SIGCONT)
+                    process.stdin.write("THAWED\n")
+                    process.stdin.flush()
+                elif line.startswith("{"):
+                    break
+            assert process.wait(60) == 0, process.stderr.read()
+        finally:
+            os.kill(pid, signal.SIGCONT)  # never leave the server stopped
+            if process.poll() is None:
+                process.kill()
+    assert json.loads(lines[-1]) == {"seq": 7, "reconnected": True}

@@ -191,6 +191,23 @@ async function topics(): Promise<unknown> {
   };
 }
 
+async function heartbeat(): Promise<unknown> {
+  const lines = createInterface({ input: process.stdin });
+  const thawed = waitFor<void>((done) => lines.on("line", (line) => line === "THAWED" && done()), 30_000);
+  // The server is frozen (SIGSTOP): the socket stays open and silent, only pings notice.
+  const client = new RoomClient(options({ heartbeatIntervalMs: 300 }));
+  await client.connect();
+  console.log("FREEZE");
+  await client.waitForState("reconnecting");
+  console.log("THAW");
+  await thawed;
+  await client.waitForState("open");
+  const reply = await client.echo({ seq: 7, text: "after" });
+  client.disconnect();
+  lines.close();
+  return { seq: reply.payload.seq, reconnected: client.connections >= 2 };
+}
+
 const scenarios: Record<string, () => Promise<unknown>> = {
   request_reply: requestReply,
   broadcast_events: broadcastAndEvents,
@@ -201,6 +218,7 @@ const scenarios: Record<string, () => Promise<unknown>> = {
   restart,
   dead_server: deadServer,
   topics,
+  heartbeat,
 };
 
 const run = scenarios[scenario];
