@@ -17,7 +17,7 @@ export interface Announcement {
 }
 
 /**
- * Sent when authentication fails, just before the server closes with ``4000 + status``.
+ * The outcome of authentication; on failure the server closes with ``4000 + status``.
  */
 export interface AuthenticationMessage {
   action: "authentication";
@@ -25,13 +25,12 @@ export interface AuthenticationMessage {
 }
 
 /**
- * Outcome of the authentication of a connection.
+ * Outcome of the authentication of a connection: the status and a body (``data``).
  */
 export interface AuthenticationPayload {
   status_code: number;
   status_text: string;
-  detail?: string | null;
-  data?: Record<string, unknown> | null;
+  data?: unknown;
 }
 
 export interface Circle {
@@ -82,10 +81,14 @@ export interface ErrorDetail {
 
 /**
  * Sent when a frame cannot be processed; the connection stays open.
+ *
+ * The payload is a list of :class:`ErrorDetail` entries for a frame that failed validation,
+ * ``{"detail": ...}`` when its handler failed, ``{"reason": ..., "detail": ...}`` for topic
+ * errors.
  */
 export interface ErrorMessage {
   action: "error";
-  payload: Array<ErrorDetail>;
+  payload?: unknown;
 }
 
 /**

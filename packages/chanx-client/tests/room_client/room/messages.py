@@ -24,16 +24,15 @@ class Announcement(BaseModel):
 
 
 class AuthenticationPayload(BaseModel):
-    """Outcome of the authentication of a connection."""
+    """Outcome of the authentication of a connection: the status and a body (``data``)."""
 
     status_code: int
     status_text: str
-    detail: str | None = None
-    data: dict[str, Any] | None = None
+    data: Any = None
 
 
 class AuthenticationMessage(BaseModel):
-    """Sent when authentication fails, just before the server closes with ``4000 + status``."""
+    """The outcome of authentication; on failure the server closes with ``4000 + status``."""
 
     action: Literal["authentication"] = "authentication"
     payload: AuthenticationPayload

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -22,10 +22,15 @@ class ErrorDetail(BaseModel):
 
 
 class ErrorMessage(BaseModel):
-    """Sent when a frame cannot be processed; the connection stays open."""
+    """Sent when a frame cannot be processed; the connection stays open.
+
+    The payload is a list of :class:`ErrorDetail` entries for a frame that failed validation,
+    ``{"detail": ...}`` when its handler failed, ``{"reason": ..., "detail": ...}`` for topic
+    errors.
+    """
 
     action: Literal["error"] = "error"
-    payload: list[ErrorDetail]
+    payload: Any = None
 
 
 __all__ = ["ErrorDetail", "ErrorMessage"]
