@@ -11,6 +11,7 @@ from room_client.room import EchoPayload, RoomClient
 
 from chanx.client import (
     Backoff,
+    ClientClosedError,
     ClientState,
     QueueFullError,
     ReconnectGaveUpError,
@@ -116,3 +117,15 @@ def test_backoff_grows_is_capped_and_jittered() -> None:
     assert Backoff(max_retries=None).exhausted(10**6) is False
     with pytest.raises(ValueError, match="jitter"):
         Backoff(jitter=2)
+
+
+async def test_disconnect_between_attempts_does_not_wait_out_the_backoff() -> None:
+    # A 60 s backoff: disconnect() must cancel the wait, not sit through it.
+    client = client_for(f"127.0.0.1:{free_port()}", Backoff(initial=60.0, max_retries=None))
+    connecting = asyncio.create_task(client.connect())
+    await client.wait_for_state(ClientState.RECONNECTING, timeout=10)
+    async with asyncio.timeout(5):
+        await client.disconnect()
+    assert client.state is ClientState.CLOSED
+    with pytest.raises(ClientClosedError):
+        await connecting

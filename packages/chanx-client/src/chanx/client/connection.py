@@ -135,7 +135,8 @@ class Connection(ConnectionHooks):
         await asyncio.wait({opened, self._supervisor}, return_when=asyncio.FIRST_COMPLETED)
         opened.cancel()
         if not self._opened.is_set():
-            self._supervisor.result()  # raises the supervisor's error
+            if self._supervisor.done() and not self._supervisor.cancelled():
+                self._supervisor.result()  # raises the supervisor's error
             raise ClientClosedError("the client closed before it connected")
 
     async def handle(self) -> None:
@@ -149,12 +150,16 @@ class Connection(ConnectionHooks):
         if self.state is ClientState.CLOSED:
             return
         self._set_state(ClientState.CLOSED)
+        supervisor = self._supervisor
         if self._ws is not None:
             await self._ws.close(code, reason)
-        if self._supervisor is not None:
-            with contextlib.suppress(Exception):
-                await self._supervisor
+        elif supervisor is not None:
+            supervisor.cancel()  # between attempts: do not wait out the backoff delay
+        if supervisor is not None:
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await supervisor
         self._finish(ClientClosedError("the client was disconnected"))
+        await self.after_handle()
 
     async def __aenter__(self) -> Self:
         await self.connect()
@@ -213,7 +218,6 @@ class Connection(ConnectionHooks):
                 raise error
             self._set_state(ClientState.RECONNECTING)
             await asyncio.sleep(self.reconnect.delay(attempt))
-        await self.after_handle()
 
     async def _serve(self, ws: ClientConnection) -> ConnectionClosedError:
         """Run one connection until it closes; returns why it closed."""
