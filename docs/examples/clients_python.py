@@ -32,7 +32,7 @@ async def listen(base: str) -> list[str]:
     ) as client:
         client.on(Announcement, lambda message: seen.append(message.payload))
         said = client.messages(SaidMessage)
-        await client.send_say("hi all")  # the broadcast comes back to every member
+        await client.say("hi all")  # the broadcast comes back to every member
         async for message in said:
             seen.append(message.payload)
             break

@@ -14,7 +14,7 @@ export async function chat(baseUrl: string): Promise<number> {
 
   client.on("said", (message) => console.log("said", message.payload)); // typed SaidMessage
   const reply = await client.echo({ seq: 1, text: "hello" }); // Promise<EchoReply>
-  client.sendSay("hi all");
+  client.say("hi all");
 
   for await (const message of client.messages()) {
     const incoming: RoomIncoming = message;

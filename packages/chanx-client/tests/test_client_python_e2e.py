@@ -57,7 +57,7 @@ async def test_broadcast_reaches_every_member_as_a_typed_message(server: AppServ
     async with room(server) as alice, room(server) as bob:
         bob_said = bob.messages(SaidMessage)
         alice_said = alice.messages(SaidMessage)
-        await alice.send_say("hello room")
+        await alice.say("hello room")
         async with asyncio.timeout(10):
             heard = await anext(bob_said)
             echoed = await anext(alice_said)
@@ -88,7 +88,7 @@ async def test_server_events_reach_typed_callbacks(server: AppServer) -> None:
 async def test_iterating_the_client_yields_the_incoming_union(server: AppServer) -> None:
     async with room(server) as client:
         stream = aiter(client)
-        await client.send_say("typed")
+        await client.say("typed")
         async with asyncio.timeout(10):
             message = await anext(stream)
     assert isinstance(message, SaidMessage)

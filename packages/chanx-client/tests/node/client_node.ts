@@ -60,7 +60,7 @@ async function broadcastAndEvents(): Promise<unknown> {
   const bob = new RoomClient(options());
   await Promise.all([alice.connect(), bob.connect()]);
   const heard = waitFor<SaidMessage>((done) => bob.on("said", done));
-  alice.sendSay("hello room");
+  alice.say("hello room");
   const said = await heard;
   const announced = waitFor<Announcement>((done) => bob.on("announcement", done));
   alice.announce("from a handler");

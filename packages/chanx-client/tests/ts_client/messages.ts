@@ -43,6 +43,11 @@ export interface Circle {
  */
 export type Color = "red" | "green";
 
+export interface CorrelationRef {
+  version: 1;
+  ref?: string | number;
+}
+
 /**
  * Ask the server to answer with the same payload.
  */

@@ -44,15 +44,8 @@ export class RoomClient extends BaseClient<RoomIncoming, RoomOutgoing> {
     this.send({ "action": "echo", payload });
   }
 
-  /** Say a line to the room. Resolves with the reply; rejects on an error reply or timeout. */
-  async say(payload: string, timeoutMs?: number): Promise<SaidMessage> {
-    const reply = await this.request({ "action": "say", payload }, timeoutMs);
-    if (reply.action === "said") return reply;
-    throw new UnexpectedReplyError(reply);
-  }
-
-  /** Say a line to the room. Does not wait for the reply. */
-  sendSay(payload: string): void {
+  /** Say a line to the room. */
+  say(payload: string): void {
     this.send({ "action": "say", payload });
   }
 

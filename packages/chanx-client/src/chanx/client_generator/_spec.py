@@ -206,7 +206,7 @@ def _message(
     if cached is not None:
         return cached
     key = str(ref).rsplit("/", 1)[-1] or str(message.get("name") or "message")
-    payload = message.get("payload") or {}
+    payload = _message_part(doc, message.get("payload") or {})
     payload_ref = payload.get("$ref") if isinstance(payload, dict) else None
     if isinstance(payload_ref, str) and payload_ref.startswith("#/components/schemas/"):
         schema_key = payload_ref.removeprefix("#/components/schemas/")
@@ -216,6 +216,28 @@ def _message(
     found = Message(key=key, name=class_name(schema_key), schema=doc.resolve(payload))
     seen[id(message)] = found
     return found
+
+
+#: Envelope fields the runtimes handle themselves (``ref``, ``version``, topic fields).
+_ENVELOPE_FIELDS = frozenset({"ref", "version", "topic", "seq", "epoch"})
+
+
+def _message_part(doc: _Doc, payload: Any) -> Any:
+    """The message's own schema out of ``allOf: [message, envelope fields]``.
+
+    Documents may compose a payload with the correlation envelope (``CorrelationRef``); the
+    client's models are the message part, the runtime adds the envelope.
+    """
+    parts = payload.get("allOf") if isinstance(payload, dict) else None
+    if not isinstance(parts, list):
+        return payload
+    own = []
+    for part in parts:
+        resolved = doc.resolve(part)
+        props = set((resolved.get("properties") or {}) if isinstance(resolved, dict) else {})
+        if not props or not props <= _ENVELOPE_FIELDS:
+            own.append(part)
+    return own[0] if len(own) == 1 else payload
 
 
 def _const(doc: _Doc, schema: dict[str, Any], field_name: str) -> str | None:

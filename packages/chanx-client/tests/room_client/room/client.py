@@ -49,15 +49,8 @@ class RoomClient(BaseClient[IncomingMessage]):
         """Echo a numbered line. Does not wait for the reply."""
         await self.send_message(EchoMessage(payload=payload))
 
-    async def say(self, payload: str, *, timeout: float | None = None) -> SaidMessage:
-        """Say a line to the room. Returns the reply; raises on an error reply or timeout."""
-        reply = await self.request(SayMessage(payload=payload), timeout=timeout)
-        if isinstance(reply, SaidMessage):
-            return reply
-        raise UnexpectedReplyError(reply)
-
-    async def send_say(self, payload: str) -> None:
-        """Say a line to the room. Does not wait for the reply."""
+    async def say(self, payload: str) -> None:
+        """Say a line to the room."""
         await self.send_message(SayMessage(payload=payload))
 
     async def announce(self, payload: str) -> None:
