@@ -29,16 +29,25 @@ ROOT = DOCS.parent
 API = DOCS / "api"
 
 #: Reading order of the distributions in the reference.
-ORDER = ["chanx-core", "chanx-asgi", "chanx-django", "chanx-asyncapi", "chanx-mixins"]
+ORDER = [
+    "chanx-core",
+    "chanx-asgi",
+    "chanx-django",
+    "chanx-asyncapi",
+    "chanx-mixins",
+    "chanx-client",
+]
 
 #: Extras the install line of each distribution's page names.
-EXTRAS = {"chanx-django": "[drf]", "chanx-mixins": "[redis]"}
+EXTRAS = {"chanx-django": "[drf]", "chanx-mixins": "[redis]", "chanx-client": "[cli]"}
 
 
 def install_line(name: str) -> str:
     """How to install ``name``: from a clone (the packages are not on an index yet), and later."""
     extra = EXTRAS.get(name, "")
     local = ["./chanx/packages/chanx-core"]
+    if name == "chanx-client":  # its cli extra needs chanx-asyncapi, not on an index yet
+        local.append("./chanx/packages/chanx-asyncapi")
     if name != "chanx-core":
         local.append(f'"./chanx/packages/{name}{extra}"' if extra else f"./chanx/packages/{name}")
     return (

@@ -1,4 +1,4 @@
-"""Build the five chanx distributions and prove that each one stands on its own.
+"""Build the chanx distributions and prove that each one stands on its own.
 
 Usage (from the repository root)::
 
@@ -50,10 +50,15 @@ FORBIDDEN: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "chanx-django": (ASGI_DISTS, ASGI_MODULES),
     "chanx-asyncapi": (DJANGO_DISTS | ASGI_DISTS, DJANGO_MODULES | ASGI_MODULES),
     "chanx-mixins": (DJANGO_DISTS | ASGI_DISTS, DJANGO_MODULES | ASGI_MODULES),
+    "chanx-client": (DJANGO_DISTS | ASGI_DISTS, DJANGO_MODULES | ASGI_MODULES),
 }
 
 #: Extras installed in the isolation check: the ones the docs tell users to install.
-EXTRAS: dict[str, tuple[str, ...]] = {"chanx-django": ("drf",), "chanx-mixins": ("redis",)}
+EXTRAS: dict[str, tuple[str, ...]] = {
+    "chanx-django": ("drf",),
+    "chanx-mixins": ("redis",),
+    "chanx-client": ("cli",),
+}
 
 #: Import names provided by each extra; a module needing an extra that is not installed may be
 #: skipped (it is an optional integration), any other import failure is an error.

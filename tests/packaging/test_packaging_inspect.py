@@ -111,6 +111,7 @@ def test_discover_reads_every_package_of_the_repo() -> None:
         "chanx-django",
         "chanx-asyncapi",
         "chanx-mixins",
+        "chanx-client",
     }
     assert packages["chanx-core"].subpackages == (
         "constants",
@@ -120,6 +121,7 @@ def test_discover_reads_every_package_of_the_repo() -> None:
         "utils",
     )
     assert packages["chanx-asgi"].subpackages == ("fast_channels",)
+    assert packages["chanx-client"].subpackages == ("client", "client_generator")
     for pkg in packages.values():
         assert pkg.version == cp.read_version(pkg.folder / pkg.about)
 

@@ -14,7 +14,7 @@ from chanx.core.telemetry import (
 )
 
 if TYPE_CHECKING:
-    from chanx.core.connection import Connection
+    from chanx.core.connection import Connection as CoreConnection
     from chanx.core.envelope import Ref
 
 __all__ = ["Fanout", "Pair", "combine"]
@@ -27,21 +27,21 @@ class Fanout(ObserverBase):
         self.observers = observers
 
     def connection_event(
-        self, consumer: Connection, event: ConnectionEvent, code: int | None
+        self, consumer: CoreConnection, event: ConnectionEvent, code: int | None
     ) -> None:
         for o in self.observers:
             o.connection_event(consumer, event, code)
 
-    def connection_ended(self, consumer: Connection) -> None:
+    def connection_ended(self, consumer: CoreConnection) -> None:
         for o in self.observers:
             o.connection_ended(consumer)
 
-    def auth_result(self, consumer: Connection, ok: bool, close_code: int | None) -> None:
+    def auth_result(self, consumer: CoreConnection, ok: bool, close_code: int | None) -> None:
         for o in self.observers:
             o.auth_result(consumer, ok, close_code)
 
     def frame_started(
-        self, consumer: Connection, action: str, ref: Ref | None, topic: str | None
+        self, consumer: CoreConnection, action: str, ref: Ref | None, topic: str | None
     ) -> Any:
         # a list comprehension and an index loop: the cheapest loops, this runs per frame
         return [o.frame_started(consumer, action, ref, topic) for o in self.observers]
@@ -53,13 +53,16 @@ class Fanout(ObserverBase):
             observers[i].frame_finished(token[i], outcome, error_code)
 
     def frame_refused(
-        self, consumer: Connection, outcome: FrameOutcome, error_code: str, ref: Ref | None
+        self, consumer: CoreConnection, outcome: FrameOutcome, error_code: str, ref: Ref | None
     ) -> None:
         for o in self.observers:
             o.frame_refused(consumer, outcome, error_code, ref)
 
     def event_sent(
-        self, consumer_class: type[Connection], key: str, operation: Literal["send", "broadcast"]
+        self,
+        consumer_class: type[CoreConnection],
+        key: str,
+        operation: Literal["send", "broadcast"],
     ) -> Mapping[str, str] | None:
         carrier: dict[str, str] = {}
         for o in self.observers:
@@ -67,7 +70,7 @@ class Fanout(ObserverBase):
         return carrier or None
 
     def event_started(
-        self, consumer: Connection, key: str, carrier: Mapping[str, str] | None
+        self, consumer: CoreConnection, key: str, carrier: Mapping[str, str] | None
     ) -> Any:
         return [o.event_started(consumer, key, carrier) for o in self.observers]
 
@@ -76,25 +79,25 @@ class Fanout(ObserverBase):
         for i in range(len(observers) - 1, -1, -1):
             observers[i].event_finished(token[i], outcome)
 
-    def broadcast_sent(self, consumer: Connection, groups: int) -> None:
+    def broadcast_sent(self, consumer: CoreConnection, groups: int) -> None:
         for o in self.observers:
             o.broadcast_sent(consumer, groups)
 
-    def broadcast_delivered(self, consumer: Connection) -> None:
+    def broadcast_delivered(self, consumer: CoreConnection) -> None:
         for o in self.observers:
             o.broadcast_delivered(consumer)
 
     def layer_send_failed(
-        self, consumer_class: type[Connection], operation: str, error: BaseException
+        self, consumer_class: type[CoreConnection], operation: str, error: BaseException
     ) -> None:
         for o in self.observers:
             o.layer_send_failed(consumer_class, operation, error)
 
-    def rate_limited(self, consumer: Connection, action: str | None) -> None:
+    def rate_limited(self, consumer: CoreConnection, action: str | None) -> None:
         for o in self.observers:
             o.rate_limited(consumer, action)
 
-    def message_dropped(self, consumer: Connection) -> None:
+    def message_dropped(self, consumer: CoreConnection) -> None:
         for o in self.observers:
             o.message_dropped(consumer)
 
@@ -107,7 +110,7 @@ class Pair(Fanout):
         self.first, self.second = observers
 
     def frame_started(
-        self, consumer: Connection, action: str, ref: Ref | None, topic: str | None
+        self, consumer: CoreConnection, action: str, ref: Ref | None, topic: str | None
     ) -> Any:
         return (
             self.first.frame_started(consumer, action, ref, topic),

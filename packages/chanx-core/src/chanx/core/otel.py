@@ -58,7 +58,7 @@ from chanx.core.telemetry import (
 )
 
 if TYPE_CHECKING:
-    from chanx.core.connection import Connection
+    from chanx.core.connection import Connection as CoreConnection
     from chanx.core.envelope import Ref
 
 __all__ = ["TracingObserver"]
@@ -92,7 +92,7 @@ class TracingObserver(ObserverBase):
 
     # -- connections -------------------------------------------------------------------------
     def connection_event(
-        self, consumer: Connection, event: ConnectionEvent, code: int | None
+        self, consumer: CoreConnection, event: ConnectionEvent, code: int | None
     ) -> None:
         """Start the connection's span at ``connect``; record every point as a span event."""
         span = self._connections.get(id(consumer))
@@ -116,7 +116,7 @@ class TracingObserver(ObserverBase):
         else:
             span.add_event(event, {"chanx.close_code": code if code is not None else 1005})
 
-    def auth_result(self, consumer: Connection, ok: bool, close_code: int | None) -> None:
+    def auth_result(self, consumer: CoreConnection, ok: bool, close_code: int | None) -> None:
         """Record the authenticator's verdict on the connection's span."""
         span = self._connections.get(id(consumer))
         if span is None:
@@ -127,19 +127,19 @@ class TracingObserver(ObserverBase):
             span.set_status(Status(StatusCode.ERROR, f"authentication refused ({close_code})"))
         span.add_event("auth", attributes)
 
-    def connection_ended(self, consumer: Connection) -> None:
+    def connection_ended(self, consumer: CoreConnection) -> None:
         """End the connection's span."""
         span = self._connections.pop(id(consumer), None)
         if span is not None:
             span.end()
 
-    def _links(self, consumer: Connection) -> list[Link]:
+    def _links(self, consumer: CoreConnection) -> list[Link]:
         span = self._connections.get(id(consumer))
         return [] if span is None else [Link(span.get_span_context())]
 
     # -- frames ------------------------------------------------------------------------------
     def _frame_attributes(
-        self, consumer: Connection, action: str, ref: Ref | None
+        self, consumer: CoreConnection, action: str, ref: Ref | None
     ) -> dict[str, Any]:
         attributes: dict[str, Any] = {
             "messaging.system": "chanx",
@@ -156,7 +156,7 @@ class TracingObserver(ObserverBase):
         return attributes
 
     def frame_started(
-        self, consumer: Connection, action: str, ref: Ref | None, topic: str | None
+        self, consumer: CoreConnection, action: str, ref: Ref | None, topic: str | None
     ) -> Any:
         """Start the frame's span and make it current for the handler."""
         if self.frame_ratio < 1.0 and random() >= self.frame_ratio:
@@ -182,12 +182,12 @@ class TracingObserver(ObserverBase):
         _finish(span, outcome, error_code)
 
     def frame_refused(
-        self, consumer: Connection, outcome: FrameOutcome, error_code: str, ref: Ref | None
+        self, consumer: CoreConnection, outcome: FrameOutcome, error_code: str, ref: Ref | None
     ) -> None:
         """A span for a frame no handler saw (its action is not known: ``unknown``)."""
         self._refused(consumer, "unknown", outcome, error_code, ref)
 
-    def rate_limited(self, consumer: Connection, action: str | None) -> None:
+    def rate_limited(self, consumer: CoreConnection, action: str | None) -> None:
         """A span for a frame the rate limiter rejected."""
         self._refused(
             consumer, action_label(consumer, action), "rate_limited", "rate_limited", None
@@ -195,7 +195,7 @@ class TracingObserver(ObserverBase):
 
     def _refused(
         self,
-        consumer: Connection,
+        consumer: CoreConnection,
         action: str,
         outcome: FrameOutcome,
         error_code: str,
@@ -212,7 +212,10 @@ class TracingObserver(ObserverBase):
 
     # -- events ------------------------------------------------------------------------------
     def event_sent(
-        self, consumer_class: type[Connection], key: str, operation: Literal["send", "broadcast"]
+        self,
+        consumer_class: type[CoreConnection],
+        key: str,
+        operation: Literal["send", "broadcast"],
     ) -> Mapping[str, str] | None:
         """Inject the current context into the envelope; note the publish on the current span."""
         current = trace.get_current_span()
@@ -226,7 +229,7 @@ class TracingObserver(ObserverBase):
         return carrier
 
     def event_started(
-        self, consumer: Connection, key: str, carrier: Mapping[str, str] | None
+        self, consumer: CoreConnection, key: str, carrier: Mapping[str, str] | None
     ) -> Any:
         """Start the event's span, the child of (and linked to) the sender's context."""
         links = self._links(consumer)

@@ -56,7 +56,7 @@ from chanx.core.telemetry import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from chanx.core.connection import Connection
+    from chanx.core.connection import Connection as CoreConnection
     from chanx.core.envelope import Ref
     from chanx.core.types import ASGIReceive, ASGISend, Scope
 
@@ -157,7 +157,7 @@ class MetricsObserver(ObserverBase):
 
     # -- connections -------------------------------------------------------------------------
     def connection_event(
-        self, consumer: Connection, event: ConnectionEvent, code: int | None
+        self, consumer: CoreConnection, event: ConnectionEvent, code: int | None
     ) -> None:
         """Count accepted connections as open."""
         if event == "accept":
@@ -166,13 +166,13 @@ class MetricsObserver(ObserverBase):
             self.connections_open.labels(name).inc()
             self.connections.labels(name).inc()
 
-    def connection_ended(self, consumer: Connection) -> None:
+    def connection_ended(self, consumer: CoreConnection) -> None:
         """An accepted connection is open no more."""
         if id(consumer) in self._open:
             self._open.discard(id(consumer))
             self.connections_open.labels(type(consumer).__qualname__).dec()
 
-    def auth_result(self, consumer: Connection, ok: bool, close_code: int | None) -> None:
+    def auth_result(self, consumer: CoreConnection, ok: bool, close_code: int | None) -> None:
         """Count refusals by close code."""
         if not ok:
             name = type(consumer).__qualname__
@@ -180,7 +180,7 @@ class MetricsObserver(ObserverBase):
 
     # -- frames ------------------------------------------------------------------------------
     def frame_started(
-        self, consumer: Connection, action: str, ref: Ref | None, topic: str | None
+        self, consumer: CoreConnection, action: str, ref: Ref | None, topic: str | None
     ) -> Any:
         """Note the start time."""
         return type(consumer), action, time.perf_counter()
@@ -199,14 +199,14 @@ class MetricsObserver(ObserverBase):
         self.error_frames.labels(cls.__qualname__, error_code).inc()
 
     def frame_refused(
-        self, consumer: Connection, outcome: FrameOutcome, error_code: str, ref: Ref | None
+        self, consumer: CoreConnection, outcome: FrameOutcome, error_code: str, ref: Ref | None
     ) -> None:
         """Count a frame refused before routing (its action is ``unknown``)."""
         stats = self._frames.get(type(consumer), "unknown")
         stats.outcomes[outcome] = stats.outcomes.get(outcome, 0) + 1
         self.error_frames.labels(type(consumer).__qualname__, error_code).inc()
 
-    def rate_limited(self, consumer: Connection, action: str | None) -> None:
+    def rate_limited(self, consumer: CoreConnection, action: str | None) -> None:
         """Count a frame rejected by the rate limiter (it was answered with an error frame)."""
         name = type(consumer).__qualname__
         label = action_label(consumer, action)
@@ -217,14 +217,17 @@ class MetricsObserver(ObserverBase):
 
     # -- events and broadcasts ---------------------------------------------------------------
     def event_sent(
-        self, consumer_class: type[Connection], key: str, operation: Literal["send", "broadcast"]
+        self,
+        consumer_class: type[CoreConnection],
+        key: str,
+        operation: Literal["send", "broadcast"],
     ) -> Mapping[str, str] | None:
         """Count a published event."""
         self.events_published.labels(consumer_class.__qualname__, key, operation).inc()
         return None
 
     def event_started(
-        self, consumer: Connection, key: str, carrier: Mapping[str, str] | None
+        self, consumer: CoreConnection, key: str, carrier: Mapping[str, str] | None
     ) -> Any:
         """Remember which event it is."""
         return type(consumer).__qualname__, key
@@ -233,23 +236,23 @@ class MetricsObserver(ObserverBase):
         """Count the handled event."""
         self.events.labels(token[0], token[1], outcome).inc()
 
-    def broadcast_sent(self, consumer: Connection, groups: int) -> None:
+    def broadcast_sent(self, consumer: CoreConnection, groups: int) -> None:
         """Count a broadcast and how many groups it targets."""
         name = type(consumer).__qualname__
         self.broadcasts.labels(name).inc()
         self.broadcast_groups.labels(name).observe(groups)
 
-    def broadcast_delivered(self, consumer: Connection) -> None:
+    def broadcast_delivered(self, consumer: CoreConnection) -> None:
         """Count a broadcast reaching a connection."""
         self.broadcast_deliveries.labels(type(consumer).__qualname__).inc()
 
     def layer_send_failed(
-        self, consumer_class: type[Connection], operation: str, error: BaseException
+        self, consumer_class: type[CoreConnection], operation: str, error: BaseException
     ) -> None:
         """Count a failed layer send."""
         self.layer_send_failures.labels(consumer_class.__qualname__, operation).inc()
 
-    def message_dropped(self, consumer: Connection) -> None:
+    def message_dropped(self, consumer: CoreConnection) -> None:
         """Count a message dropped for a slow client."""
         self.dropped.labels(type(consumer).__qualname__).inc()
 

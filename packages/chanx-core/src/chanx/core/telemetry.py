@@ -22,7 +22,8 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 if TYPE_CHECKING:
-    from chanx.core.connection import Connection
+    # aliased: the client package has a Connection too, and the docs must link this one
+    from chanx.core.connection import Connection as CoreConnection
     from chanx.core.envelope import Ref
     from chanx.core.registry import Route
 
@@ -63,18 +64,18 @@ class Observer(Protocol):
     """
 
     def connection_event(
-        self, consumer: Connection, event: ConnectionEvent, code: int | None
+        self, consumer: CoreConnection, event: ConnectionEvent, code: int | None
     ) -> None:
         """A lifecycle point; ``code`` is the close code of ``close`` and ``disconnect``."""
 
-    def connection_ended(self, consumer: Connection) -> None:
+    def connection_ended(self, consumer: CoreConnection) -> None:
         """The connection is over: delivery stopped, groups being left. Called once."""
 
-    def auth_result(self, consumer: Connection, ok: bool, close_code: int | None) -> None:
+    def auth_result(self, consumer: CoreConnection, ok: bool, close_code: int | None) -> None:
         """The authenticator ran; ``close_code`` is the refusal's close code (``4000+status``)."""
 
     def frame_started(
-        self, consumer: Connection, action: str, ref: Ref | None, topic: str | None
+        self, consumer: CoreConnection, action: str, ref: Ref | None, topic: str | None
     ) -> Any:
         """A validated frame's handler is about to run, in this task; returns a token.
 
@@ -86,17 +87,20 @@ class Observer(Protocol):
         """The handler of ``frame_started``'s frame ended; ``error_code`` names the error frame."""
 
     def frame_refused(
-        self, consumer: Connection, outcome: FrameOutcome, error_code: str, ref: Ref | None
+        self, consumer: CoreConnection, outcome: FrameOutcome, error_code: str, ref: Ref | None
     ) -> None:
         """A frame was answered with an error frame before any handler ran."""
 
     def event_sent(
-        self, consumer_class: type[Connection], key: str, operation: Literal["send", "broadcast"]
+        self,
+        consumer_class: type[CoreConnection],
+        key: str,
+        operation: Literal["send", "broadcast"],
     ) -> Mapping[str, str] | None:
         """An event is being published; returns the trace carrier to put in its envelope."""
 
     def event_started(
-        self, consumer: Connection, key: str, carrier: Mapping[str, str] | None
+        self, consumer: CoreConnection, key: str, carrier: Mapping[str, str] | None
     ) -> Any:
         """A received event's handler is about to run, in this task; returns a token.
 
@@ -106,21 +110,21 @@ class Observer(Protocol):
     def event_finished(self, token: Any, outcome: EventOutcome) -> None:
         """The event of ``event_started`` was handled (or failed)."""
 
-    def broadcast_sent(self, consumer: Connection, groups: int) -> None:
+    def broadcast_sent(self, consumer: CoreConnection, groups: int) -> None:
         """``broadcast_message`` sent one message to ``groups`` groups."""
 
-    def broadcast_delivered(self, consumer: Connection) -> None:
+    def broadcast_delivered(self, consumer: CoreConnection) -> None:
         """A broadcast reached this connection (and is being forwarded to its client)."""
 
     def layer_send_failed(
-        self, consumer_class: type[Connection], operation: str, error: BaseException
+        self, consumer_class: type[CoreConnection], operation: str, error: BaseException
     ) -> None:
         """A channel layer ``send``/``group_send`` raised (Redis down, a channel full)."""
 
-    def rate_limited(self, consumer: Connection, action: str | None) -> None:
+    def rate_limited(self, consumer: CoreConnection, action: str | None) -> None:
         """The rate limiter rejected a frame (``action`` as read from the raw frame)."""
 
-    def message_dropped(self, consumer: Connection) -> None:
+    def message_dropped(self, consumer: CoreConnection) -> None:
         """A layer message for this slow connection was dropped: its backlog was full."""
 
 
@@ -128,18 +132,18 @@ class ObserverBase:
     """An :class:`Observer` whose every hook does nothing; override the ones you need."""
 
     def connection_event(
-        self, consumer: Connection, event: ConnectionEvent, code: int | None
+        self, consumer: CoreConnection, event: ConnectionEvent, code: int | None
     ) -> None:
         """Does nothing."""
 
-    def connection_ended(self, consumer: Connection) -> None:
+    def connection_ended(self, consumer: CoreConnection) -> None:
         """Does nothing."""
 
-    def auth_result(self, consumer: Connection, ok: bool, close_code: int | None) -> None:
+    def auth_result(self, consumer: CoreConnection, ok: bool, close_code: int | None) -> None:
         """Does nothing."""
 
     def frame_started(
-        self, consumer: Connection, action: str, ref: Ref | None, topic: str | None
+        self, consumer: CoreConnection, action: str, ref: Ref | None, topic: str | None
     ) -> Any:
         """Does nothing."""
         return None
@@ -148,18 +152,21 @@ class ObserverBase:
         """Does nothing."""
 
     def frame_refused(
-        self, consumer: Connection, outcome: FrameOutcome, error_code: str, ref: Ref | None
+        self, consumer: CoreConnection, outcome: FrameOutcome, error_code: str, ref: Ref | None
     ) -> None:
         """Does nothing."""
 
     def event_sent(
-        self, consumer_class: type[Connection], key: str, operation: Literal["send", "broadcast"]
+        self,
+        consumer_class: type[CoreConnection],
+        key: str,
+        operation: Literal["send", "broadcast"],
     ) -> Mapping[str, str] | None:
         """Does nothing."""
         return None
 
     def event_started(
-        self, consumer: Connection, key: str, carrier: Mapping[str, str] | None
+        self, consumer: CoreConnection, key: str, carrier: Mapping[str, str] | None
     ) -> Any:
         """Does nothing."""
         return None
@@ -167,25 +174,25 @@ class ObserverBase:
     def event_finished(self, token: Any, outcome: EventOutcome) -> None:
         """Does nothing."""
 
-    def broadcast_sent(self, consumer: Connection, groups: int) -> None:
+    def broadcast_sent(self, consumer: CoreConnection, groups: int) -> None:
         """Does nothing."""
 
-    def broadcast_delivered(self, consumer: Connection) -> None:
+    def broadcast_delivered(self, consumer: CoreConnection) -> None:
         """Does nothing."""
 
     def layer_send_failed(
-        self, consumer_class: type[Connection], operation: str, error: BaseException
+        self, consumer_class: type[CoreConnection], operation: str, error: BaseException
     ) -> None:
         """Does nothing."""
 
-    def rate_limited(self, consumer: Connection, action: str | None) -> None:
+    def rate_limited(self, consumer: CoreConnection, action: str | None) -> None:
         """Does nothing."""
 
-    def message_dropped(self, consumer: Connection) -> None:
+    def message_dropped(self, consumer: CoreConnection) -> None:
         """Does nothing."""
 
 
-def _core() -> type[Connection]:
+def _core() -> type[CoreConnection]:
     from chanx.core.connection import Connection
 
     return Connection
@@ -227,7 +234,7 @@ def active() -> tuple[Observer, ...]:
 
 async def observe_frame(
     obs: Observer,
-    consumer: Connection,
+    consumer: CoreConnection,
     route: Route,
     ref: Ref | None,
     call: Awaitable[str | None],
@@ -261,7 +268,7 @@ async def observe_frame(
         obs.frame_finished(token, outcome, code)
 
 
-def observed(consumer: Connection | type[Connection]) -> bool:
+def observed(consumer: CoreConnection | type[CoreConnection]) -> bool:
     """True when an observer is installed for ``consumer`` (an instance or a class)."""
     return consumer._chanx_telemetry is not None
 
@@ -276,7 +283,7 @@ def action_label(consumer: Any, action: str | None) -> str:
     return "unknown"
 
 
-def report_rate_limited(consumer: Connection, action: str | None) -> None:
+def report_rate_limited(consumer: CoreConnection, action: str | None) -> None:
     """Tell the installed observers that the rate limiter rejected a frame of ``consumer``."""
     obs = consumer._chanx_telemetry
     if obs is not None:

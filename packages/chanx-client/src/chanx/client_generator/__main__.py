@@ -1,0 +1,5 @@
+"""``python -m chanx.client_generator`` = the ``chanx`` command."""
+
+from chanx.client_generator.cli import main
+
+main()
