@@ -8,7 +8,7 @@ process. Every figure has its reference measured in the same run, interleaved:
   messages/s (all clients) and p50/p99 latency. Target: >= 0.95x the hand-written
   endpoint's throughput, p50 <= 1.1x.
 * **fan-out over sockets**: one ``publish`` reaching 200 and 1,000 connected clients, with the
-  in-memory layer, the Redis channel layer and the Redis pub/sub layer; reference: the
+  in-memory layer, fast-channels' own in-memory layer (``fcmemory``), the Redis channel layer and the Redis pub/sub layer; reference: the
   hand-written endpoint's loop over its open sockets. Target (in-memory): <= 1.3x the loop.
 * **memory per idle connection**: server RSS growth for 1,000 idle connections (fresh server
   per side).
@@ -252,6 +252,8 @@ async def run() -> dict[str, float]:
     with Server() as server:
         results.update(await bench_request_reply(server))
         results.update(await bench_fanout(server, "memory"))
+    with Server("fcmemory") as server:  # fast-channels' own in-memory layer
+        results.update(await bench_fanout(server, "fcmemory"))
     if _redis_up():
         for kind in ("core", "pubsub"):
             prefix = f"chanx-bench-{uuid.uuid4().hex[:8]}"

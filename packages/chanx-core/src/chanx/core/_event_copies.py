@@ -13,7 +13,7 @@ the recent results; keeping the text referenced there means its ``id`` cannot be
 
 What is cheapest *and* correct as a copy was measured (``bench/bench_event_copy.py``): for a
 model whose fields are all immutable scalars a shallow copy (a new instance with a copy of its
-field dict) is enough and about half the cost of validating again; for anything nested,
+field dict) is enough and cheaper than validating again; for anything nested,
 validating the text again (pydantic-core, in Rust) is 3-4x cheaper than
 ``model_copy(deep=True)`` or ``copy.deepcopy`` and always yields fresh containers, so nested
 events are validated per handler as before.
