@@ -54,7 +54,7 @@ def run() -> dict[str, float]:
             ("model_copy_deep", lambda e=event: e.model_copy(deep=True)),
             ("deepcopy", lambda e=event: copy.deepcopy(e)),
         ):
-            us = _us(fn)  # type: ignore[arg-type]
+            us = _us(fn)
             results[f"{name}_{label}_us"] = us
             results[f"{name}_{label}_ratio"] = us / reference
     return results
@@ -66,7 +66,9 @@ def main() -> dict[str, float]:
     print("a receiver's own copy of a broadcast event (best of rounds; ratio to validate_json)")
     for key, value in results.items():
         print(f"  {key:36s} {value:8.2f}")
-    print("  (model_copy is shallow: it shares nested objects, so it is correct for flat models only)")
+    print(
+        "  (model_copy is shallow: it shares nested objects, so it is correct for flat models only)"
+    )
     return results
 
 
