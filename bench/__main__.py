@@ -2,7 +2,8 @@
 
 Each ``bench/bench_<name>.py`` module exposes ``main()`` returning a dict of figures; this
 runner calls the selected ones (all by default) and writes ``bench/results/latest.json`` and
-``bench/results/latest.md``.
+``bench/results/latest.md``, then the docs' table and chart of the same run
+(:mod:`bench.report`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ def main(argv: list[str]) -> int:
             shown = f"{value:.2f}" if isinstance(value, float) else str(value)
             lines.append(f"| {name} | {key} | {shown} |")
     (out / "latest.md").write_text("\n".join(lines) + "\n")
+    from bench import report
+
+    report.main([str(out / "latest.json")])
     print(f"results written to {out / 'latest.json'} and {out / 'latest.md'}")
     return 0
 

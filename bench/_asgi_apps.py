@@ -9,7 +9,8 @@ Both speak the same protocol: ``ping`` -> ``pong``; ``chat`` (nested payload) ->
   broadcast that is a plain loop over the open sockets (the reference for fan-out).
 
 ``create_app`` (a uvicorn factory) picks the channel layer from ``CHANX_BENCH_LAYER``
-(``memory``, ``core``, ``pubsub``), ``CHANX_BENCH_REDIS_URL`` and ``CHANX_BENCH_PREFIX``.
+(``memory``: chanx's own; ``fcmemory``: fast-channels' ``InMemoryChannelLayer``, as its docs
+register it; ``core``, ``pubsub``), ``CHANX_BENCH_REDIS_URL`` and ``CHANX_BENCH_PREFIX``.
 """
 
 from __future__ import annotations
@@ -142,6 +143,13 @@ async def hand_written(websocket: WebSocket) -> None:
         HAND_SOCKETS.discard(websocket)
 
 
+def use_fast_channels_memory() -> None:
+    """Register fast-channels' own in-memory layer as ``default``, as its docs do."""
+    from fast_channels.layers import InMemoryChannelLayer, register_channel_layer
+
+    register_channel_layer("default", InMemoryChannelLayer())
+
+
 def build_app() -> FastAPI:
     """Both endpoints on one FastAPI app (no layer configuration)."""
     app = FastAPI()
@@ -163,6 +171,8 @@ def create_app() -> FastAPI:
     prefix = os.environ.get("CHANX_BENCH_PREFIX", "chanx-bench")
     if kind == "memory":
         setup_layers(None)
+    elif kind == "fcmemory":
+        use_fast_channels_memory()
     else:
         setup_layers(url, kind="pubsub" if kind == "pubsub" else "core", prefix=prefix)
     return build_app()

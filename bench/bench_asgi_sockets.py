@@ -8,8 +8,9 @@ process. Every figure has its reference measured in the same run, interleaved:
   messages/s (all clients) and p50/p99 latency. Target: >= 0.95x the hand-written
   endpoint's throughput, p50 <= 1.1x.
 * **fan-out over sockets**: one ``publish`` reaching 200 and 1,000 connected clients, with the
-  in-memory layer, the Redis channel layer and the Redis pub/sub layer; reference: the
-  hand-written endpoint's loop over its open sockets. Target (in-memory): <= 1.3x the loop.
+  in-memory layer, fast-channels' own in-memory layer (``fcmemory``), the Redis channel layer
+  and the Redis pub/sub layer; reference: the hand-written endpoint's loop over its open
+  sockets. Target (in-memory): <= 1.3x the loop.
 * **memory per idle connection**: server RSS growth for 1,000 idle connections (fresh server
   per side).
 
@@ -46,9 +47,18 @@ IDLE = size(1000, 20)
 
 
 class Server:
-    """``bench._asgi_apps:create_app`` in a uvicorn child process."""
+    """``bench._asgi_apps:create_app`` (or ``app``, run by ``python``) in a uvicorn process."""
 
-    def __init__(self, layer: str = "memory", prefix: str = "") -> None:
+    def __init__(
+        self,
+        layer: str = "memory",
+        prefix: str = "",
+        *,
+        python: str = sys.executable,
+        app: str = "bench._asgi_apps:create_app",
+    ) -> None:
+        self.python = python
+        self.app = app
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = int(s.getsockname()[1])
@@ -66,7 +76,7 @@ class Server:
 
     def __enter__(self) -> Server:
         command = [
-            sys.executable, "-m", "uvicorn", "bench._asgi_apps:create_app", "--factory",
+            self.python, "-m", "uvicorn", self.app, "--factory",
             "--host", "127.0.0.1", "--port", str(self.port), "--ws", "websockets-sansio",
             "--log-level", "warning", "--no-access-log",
         ]  # fmt: skip
@@ -252,6 +262,8 @@ async def run() -> dict[str, float]:
     with Server() as server:
         results.update(await bench_request_reply(server))
         results.update(await bench_fanout(server, "memory"))
+    with Server("fcmemory") as server:  # fast-channels' own in-memory layer
+        results.update(await bench_fanout(server, "fcmemory"))
     if _redis_up():
         for kind in ("core", "pubsub"):
             prefix = f"chanx-bench-{uuid.uuid4().hex[:8]}"

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/../.."
 source .ci/tools.sh
 
 export CHANX_BENCH_SMOKE=1
-for name in asgi_dispatch fanout asgi_sockets django_fanout telemetry topics client; do
+for name in asgi_dispatch fanout asgi_sockets django_fanout telemetry topics client event_copy scale; do
   echo "-- bench_${name} (smoke)"
   timeout 600 hatch run bench:python -m "bench.bench_${name}" >/dev/null
 done

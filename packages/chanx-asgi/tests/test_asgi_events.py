@@ -12,10 +12,11 @@ from typing import Any, Literal
 
 import httpx
 import pytest
+from fast_channels.layers import InMemoryChannelLayer as FastChannelsInMemoryLayer
 from fastapi import FastAPI
 
 from chanx.core.decorators import event_handler, ws_handler
-from chanx.fast_channels.layers import setup_layers, unregister_layer
+from chanx.fast_channels.layers import register_layer, setup_layers, unregister_layer
 from chanx.fast_channels.testing import WebsocketCommunicator, isolated_layer
 from chanx.fast_channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.messages.base import BaseMessage
@@ -83,12 +84,17 @@ def make_app() -> FastAPI:
     return app
 
 
-@pytest.fixture(params=["memory", "redis-core", "redis-pubsub"])
+@pytest.fixture(params=["memory", "fast-channels-memory", "redis-core", "redis-pubsub"])
 async def layer_kind(request: pytest.FixtureRequest) -> AsyncIterator[str]:
-    """Run the test on the in-memory layer and on both Redis layers."""
+    """Run the test on both in-memory layers and on both Redis layers."""
     kind: str = request.param
     if kind == "memory":
         with isolated_layer():
+            yield kind
+        return
+    if kind == "fast-channels-memory":  # the layer fast-channels' docs register
+        with isolated_layer():
+            register_layer("default", FastChannelsInMemoryLayer())
             yield kind
         return
     redis_url = request.getfixturevalue("redis_url")  # skips (fails in CI) without Redis

@@ -14,11 +14,14 @@ concurrent connection of a default pool instead of waiting).
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import TYPE_CHECKING, Any, Literal, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from chanx.core.layers import InMemoryChannelLayer
+from chanx.fast_channels._memory_adapter import AdaptedInMemoryChannelLayer as _AdaptedLayer
+from chanx.fast_channels._memory_adapter import adapt
 from fast_channels.layers import channel_layers, register_channel_layer
 
 if TYPE_CHECKING:
@@ -41,6 +44,7 @@ DEFAULT_ALIAS = "default"
 DEFAULT_MAX_CONNECTIONS = 1000
 
 _default_lock = threading.Lock()
+logger = logging.getLogger("chanx.layer")
 
 
 class LayerUnavailableError(RuntimeError):
@@ -71,7 +75,10 @@ def get_layer(alias: str | None) -> ChannelLayer | None:
     """The layer registered under ``alias``; ``"default"`` falls back to an in-memory layer.
 
     ``None`` means "no layer". Any other alias that was never registered is an error: a
-    consumer would otherwise silently ignore its groups.
+    consumer would otherwise silently ignore its groups. A registered
+    ``fast_channels.layers.InMemoryChannelLayer`` is adapted in place on first lookup
+    (direct delivery to chanx consumers, no per-call scans; see
+    :mod:`chanx.fast_channels._memory_adapter`), without losing anything queued on it.
     """
     if alias is None:
         return None
@@ -87,6 +94,13 @@ def get_layer(alias: str | None) -> ChannelLayer | None:
             if layer is None:
                 layer = cast("BaseChannelLayer", InMemoryChannelLayer())
                 register_channel_layer(alias, layer)
+    elif type(layer) is not _AdaptedLayer and adapt(layer):
+        logger.info(
+            "fast-channels' InMemoryChannelLayer under %r adapted for chanx consumers (direct "
+            "delivery, no per-call scans); chanx.fast_channels.layers.setup_layers() registers "
+            "chanx's own in-memory layer instead",
+            alias,
+        )
     return cast("ChannelLayer", layer)
 
 

@@ -3,7 +3,9 @@
 Publishing is class-level (``send_event``, ``broadcast_event`` and their ``*_sync`` twins), so
 views, tasks, management commands and other processes need no consumer instance. A receiving
 connection validates the event against the handler registered for its discriminator value,
-runs that ``@event_handler`` and sends its result to its client.
+runs that ``@event_handler`` and sends its result to its client. The connections of one process
+share one validation per envelope and each handler gets its own copy
+(:mod:`chanx.core._event_copies`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from asgiref.sync import async_to_sync
 from pydantic import BaseModel, ValidationError
 from typing_extensions import TypeVar
 
+from chanx.core._event_copies import event_for_handler
 from chanx.core.layer_messages import event_envelope, trace_carrier
 from chanx.core.receiving import Receiving
 from chanx.core.registry import event_key_field
@@ -65,7 +68,7 @@ class Events(Receiving, Generic[EventT]):
 
     async def _chanx_handle_event(self, route: Route, message: LayerMessage) -> EventOutcome:
         try:
-            event = route.input_type.model_validate_json(message["event"])
+            event = event_for_handler(route.input_type, message["event"])
         except ValidationError:
             logger.error("invalid %s event for %s", message.get("key"), type(self).__qualname__)
             return "invalid"

@@ -1,0 +1,98 @@
+"""The docs' view of a benchmark run: a table and a chart from one results file.
+
+``python -m bench.report [results.json]`` (run by ``python -m bench`` after every run) reads
+``bench/results/latest.json`` and writes, next to it, ``latest.rst`` (a ``list-table`` of every
+ratio: figure, chanx, reference, ratio) and ``latest.svg`` (one bar per ratio,
+the reference at 1.0; chanx 2.13's bars beside ours when the run has ``chanx213``). The SVG is
+written by hand, so rendering needs no plotting library. ``docs/performance.rst`` includes
+the committed copies under ``docs/_static/bench/``; copy them there with ``--docs``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).parent
+RESULTS = HERE / "results"
+DOCS = HERE.parent / "docs" / "_static" / "bench"
+
+
+def ratios(results: dict[str, dict[str, Any]]) -> list[tuple[str, float]]:
+    """Every ``*_ratio`` figure of a run, as (``benchmark: figure``, value)."""
+    rows = []
+    for bench, figures in results.items():
+        for key, value in (figures or {}).items():
+            if key.endswith("_ratio") and isinstance(value, int | float):
+                rows.append((f"{bench}: {key.removesuffix('_ratio')}", float(value)))
+    return rows
+
+
+def table(rows: list[tuple[str, float]]) -> str:
+    """An RST list-table of the ratios."""
+    out = [
+        ".. list-table:: Ratios to the hand-written reference, one run",
+        "   :header-rows: 1",
+        "",
+        "   * - figure",
+        "     - ratio",
+    ]
+    for name, value in rows:
+        out += [f"   * - ``{name}``", f"     - {value:.2f}"]
+    return "\n".join(out) + "\n"
+
+
+def chart(rows: list[tuple[str, float]]) -> str:
+    """A horizontal bar chart (SVG) of the ratios; the dashed line is the reference (1.0)."""
+    bar, gap, label_w, plot_w = 14, 6, 430, 360
+    top = max((v for _, v in rows), default=1.0)
+    scale = plot_w / max(2.0, min(top, 10.0))
+    height = 30 + len(rows) * (bar + gap)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + plot_w + 60}" '
+        f'height="{height}" font-family="sans-serif" font-size="11">'
+    ]
+    for i, (name, value) in enumerate(rows):
+        y = 20 + i * (bar + gap)
+        width = min(value, 10.0) * scale
+        colour = "#d08a2e" if "chanx213" in name else "#2e6fd0"
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 11}" text-anchor="end">{html.escape(name)}</text>'
+        )
+        parts.append(
+            f'<rect x="{label_w}" y="{y}" width="{width:.1f}" height="{bar}" fill="{colour}"/>'
+        )
+        parts.append(f'<text x="{label_w + width + 4:.1f}" y="{y + 11}">{value:.2f}</text>')
+    x1 = label_w + scale
+    parts.append(
+        f'<line x1="{x1:.1f}" y1="10" x2="{x1:.1f}" y2="{height - 4}" stroke="#444" '
+        'stroke-dasharray="4 3"/>'
+    )
+    parts.append(f'<text x="{x1 + 3:.1f}" y="12">reference = 1.0</text>')
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    """Write the table and the chart of a results file (``--docs``: copy them into the docs)."""
+    args = [a for a in argv if a != "--docs"]
+    source = Path(args[0]) if args else RESULTS / "latest.json"
+    rows = ratios(json.loads(source.read_text()))
+    rst, svg = source.with_suffix(".rst"), source.with_suffix(".svg")
+    rst.write_text(table(rows))
+    svg.write_text(chart(rows))
+    if "--docs" in argv:
+        DOCS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, DOCS / "results.json")
+        shutil.copy(rst, DOCS / "results.rst")
+        shutil.copy(svg, DOCS / "results.svg")
+    print(f"table and chart of {len(rows)} ratios written next to {source}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

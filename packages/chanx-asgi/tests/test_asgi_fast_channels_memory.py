@@ -1,0 +1,107 @@
+"""fast-channels' own InMemoryChannelLayer, registered by the user, adapted in place."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from typing import Any, Literal
+
+import pytest
+from fast_channels.layers import InMemoryChannelLayer as FastChannelsInMemoryLayer
+
+from chanx.core.decorators import ws_handler
+from chanx.fast_channels.layers import get_layer, register_layer
+from chanx.fast_channels.testing import WebsocketCommunicator, isolated_layer
+from chanx.fast_channels.websocket import AsyncJsonWebsocketConsumer
+from chanx.messages.base import BaseMessage
+
+pytestmark = pytest.mark.asgi
+
+
+class ShoutMessage(BaseMessage):
+    action: Literal["shout"] = "shout"
+    payload: str
+
+
+class Room(AsyncJsonWebsocketConsumer):
+    groups = ["room"]
+
+    @ws_handler(output_type=ShoutMessage)
+    async def handle_shout(self, message: ShoutMessage) -> None:
+        await self.broadcast_message(message)
+
+
+@pytest.fixture
+def fc_layer() -> Iterator[Any]:
+    with isolated_layer():
+        layer = FastChannelsInMemoryLayer()
+        register_layer("default", layer)
+        yield layer
+
+
+async def test_the_registered_object_is_adapted_and_still_fast_channels_layer(
+    fc_layer: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, "chanx.layer"):
+        found: Any = get_layer("default")
+        assert found is fc_layer
+    assert isinstance(fc_layer, FastChannelsInMemoryLayer)
+    assert found.direct_delivery
+    assert any("setup_layers()" in r.getMessage() for r in caplog.records)
+    async with WebsocketCommunicator(Room) as a, WebsocketCommunicator(Room) as b:
+        await a.send_json({"action": "shout", "payload": "hi"})
+        for ws in (a, b):
+            assert await ws.receive_json() == {"action": "shout", "payload": "hi"}
+        # code holding the layer object itself reaches chanx consumers too
+        text = '{"action":"shout","payload":"raw"}'
+        await fc_layer.group_send("room", {"type": "chanx.broadcast", "text": text})
+        for ws in (a, b):
+            assert await ws.receive_json() == {"action": "shout", "payload": "raw"}
+        assert not fc_layer.channels  # nothing piles up in fast-channels' queues
+
+
+async def test_plain_channels_keep_queues_and_private_copies(fc_layer: Any) -> None:
+    get_layer("default")  # adapts it
+    async with WebsocketCommunicator(Room) as ws:
+        plain = [await fc_layer.new_channel(), await fc_layer.new_channel()]
+        for channel in plain:
+            await fc_layer.group_add("room", channel)
+        nested = {"type": "chanx.broadcast", "text": '{"action":"x"}', "extra": {"n": [1]}}
+        await fc_layer.group_send("room", nested)
+        first, second = [await fc_layer.receive(channel) for channel in plain]
+        first["extra"]["n"].append(2)
+        assert second["extra"] == {"n": [1]}
+        assert nested["extra"] == {"n": [1]}
+        assert await ws.receive_json() == {"action": "x"}
+
+
+async def test_messages_queued_before_a_consumer_attached_are_delivered(fc_layer: Any) -> None:
+    get_layer("default")
+    channel = await fc_layer.new_channel()
+    await fc_layer.send(channel, {"type": "chanx.broadcast", "text": '{"action":"early"}'})
+    delivered: list[dict[str, Any]] = []
+
+    class Box:  # the mailbox protocol: deliver(message) -> bool
+        def deliver(self, message: dict[str, Any]) -> bool:
+            delivered.append(message)
+            return True
+
+    fc_layer.attach(channel, Box())
+    await fc_layer.send(channel, {"type": "chanx.broadcast", "text": '{"action":"late"}'})
+    assert [m["text"] for m in delivered] == ['{"action":"early"}', '{"action":"late"}']
+    fc_layer.detach(channel)
+    await fc_layer.send(channel, {"type": "after"})
+    assert await asyncio.wait_for(fc_layer.receive(channel), 2) == {"type": "after"}
+
+
+def test_subclasses_are_left_alone() -> None:
+    class Custom(FastChannelsInMemoryLayer):
+        pass
+
+    with isolated_layer():
+        layer: Any = Custom()
+        register_layer("default", layer)
+        found: Any = get_layer("default")
+        assert found is layer
+        assert type(layer) is Custom
