@@ -41,7 +41,7 @@ from typing import Any
 
 from bench._asgi_apps import CHAT, PING, build_app
 from bench._knobs import size
-from bench.bench_asgi_dispatch import MESSAGES, Driver
+from bench.bench_asgi_dispatch import MESSAGES, lockstep, pipelined
 from chanx.fast_channels.layers import setup_layers
 
 ROUNDS = size(7, 1)
@@ -54,29 +54,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 async def _lockstep(app: Any, path: str, frame: str) -> float:
     """CPU seconds of this process per request/reply (other processes' load does not count)."""
-    async with Driver(app, path) as ws:
-        for _ in range(100):  # warm-up
-            await ws.send_text(frame)
-            await ws.receive_text()
-        start = time.process_time()
-        for _ in range(MESSAGES):
-            await ws.send_text(frame)
-            await ws.receive_text()
-        return (time.process_time() - start) / MESSAGES
+    return await lockstep(app, path, frame, time.process_time)
 
 
 async def _pipelined(app: Any, path: str, frame: str) -> float:
     """CPU seconds per message with a batch of frames sent before any reply is read."""
-    async with Driver(app, path) as ws:
-        for _ in range(100):
-            await ws.send_text(frame)
-            await ws.receive_text()
-        start = time.process_time()
-        for _ in range(MESSAGES):
-            await ws.send_text(frame)
-        for _ in range(MESSAGES):
-            await ws.receive_text()
-        return (time.process_time() - start) / MESSAGES
+    return await pipelined(app, path, frame, time.process_time)
 
 
 CASES = [
