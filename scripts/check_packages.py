@@ -67,6 +67,7 @@ EXTRA_MODULES: dict[str, frozenset[str]] = {
     "drf": frozenset({"rest_framework"}),
     "otel": frozenset({"opentelemetry"}),
     "prometheus": frozenset({"prometheus_client"}),
+    "asyncapi": frozenset({"chanx.asyncapi"}),
 }
 
 #: Import names of test tools: modules like ``pytest_plugin`` need them and may be skipped.
@@ -330,8 +331,11 @@ for sub in cfg["subpackages"]:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            root = (exc.name or "").split(".")[0]
-            if root in cfg["optional_modules"]:
+            missing = exc.name or ""
+            root = missing.split(".")[0]
+            optional = cfg["optional_modules"]
+            inside = any(missing == o or missing.startswith(f"{o}.") for o in optional)
+            if root in optional or inside:
                 report["skipped"][name] = root
                 continue
             report["errors"].append(f"import {name}: {exc!r}")

@@ -27,7 +27,8 @@ try:
     from chanx.asyncapi.responses import DocsResponse, docs_error, docs_response, spec_response
 except ModuleNotFoundError as exc:  # pragma: no cover - depends on the installed extras
     raise ModuleNotFoundError(
-        "chanx.fast_channels.views needs chanx-asyncapi: pip install 'chanx-asgi[asyncapi]'"
+        "chanx.fast_channels.views needs chanx-asyncapi: pip install 'chanx-asgi[asyncapi]'",
+        name=exc.name,
     ) from exc
 from chanx.fast_channels.discovery import FastAPIRouteDiscovery
 from chanx.fast_channels.type_defs import DEFAULT_ASYNCAPI_CONFIG, AsyncAPIConfig

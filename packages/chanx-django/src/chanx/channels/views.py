@@ -31,7 +31,8 @@ try:
     )
 except ModuleNotFoundError as exc:  # pragma: no cover - depends on the installed extras
     raise ModuleNotFoundError(
-        "chanx.channels.views needs chanx-asyncapi: pip install 'chanx-django[asyncapi]'"
+        "chanx.channels.views needs chanx-asyncapi: pip install 'chanx-django[asyncapi]'",
+        name=exc.name,
     ) from exc
 from chanx.channels.discovery import DjangoRouteDiscovery
 from chanx.channels.settings import chanx_settings
