@@ -13,11 +13,12 @@ py="$work/venv/bin/python"
 
 # 1. The packages (editable) with every direct dependency at its floor, all extras on.
 uv pip install -q --python "$py" --resolution lowest-direct \
-  -e "packages/chanx-core[otel,prometheus]" \
-  -e "packages/chanx-asgi[redis]" \
-  -e "packages/chanx-django[drf,redis]" \
+  -e "packages/chanx-core[otel,prometheus,redis]" \
+  -e "packages/chanx-asgi[redis,asyncapi]" \
+  -e "packages/chanx-django[drf,redis,asyncapi]" \
   -e packages/chanx-asyncapi \
-  -e "packages/chanx-mixins[redis]"
+  -e "packages/chanx-mixins[redis]" \
+  -e "packages/chanx-client[cli]"
 tools_python scripts/check_packages.py floors --python "$py"
 
 # 2. Test tools (those of the hatch-test env), constrained so they cannot lift any floor.

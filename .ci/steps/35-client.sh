@@ -4,7 +4,7 @@
 # (typescript, ws and their types) are pinned in packages/chanx-client/tests/node.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-command -v hatch >/dev/null || { echo "hatch not on PATH (run through .ci/run)"; exit 1; }
+source .ci/tools.sh
 
 tests=packages/chanx-client/tests
 (cd "$tests/node" && npm ci --no-audit --no-fund >/dev/null)
