@@ -111,6 +111,10 @@ _THIRD_PARTY = (
     "yaml",
     "pytest",
     "_pytest",
+    "opentelemetry",
+    "prometheus_client",
+    "httpx",
+    "websockets",
 )
 nitpick_ignore_regex = [
     (r"py:.*", rf"({'|'.join(_THIRD_PARTY)})(\..*)?"),
@@ -119,6 +123,8 @@ nitpick_ignore_regex = [
     # Private bases (``show-inheritance``) are not documented.
     (r"py:.*", r"(.*\.)?_[A-Za-z]\w*(\..*)?"),
     (r"py:class", r"(BaseModel|ConfigDict|TypeAdapter|ValidationError)"),
+    # Not in Python 3.11's inventory; and Django's argparse docstrings say "string".
+    (r"py:class", r"(re\.Pattern|string)"),
 ]
 if _PY_INV is None:
     # Without Python's inventory, standard-library references cannot resolve either.

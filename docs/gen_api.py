@@ -185,6 +185,7 @@ def missing_from_inventory(inventory: Path) -> list[str]:
     """Names in any public ``__all__`` that the built reference does not document."""
     from sphinx.util.inventory import InventoryFile
 
+    _configure_django()  # importing chanx.channels modules needs configured settings
     with inventory.open("rb") as f:
         inv = InventoryFile.load(f, "", lambda base, uri: uri)
     documented = {

@@ -17,7 +17,8 @@ def get_websocket_application() -> ASGIApp | None:
     Test clients and route discovery start from it.
 
     Raises:
-        ImproperlyConfigured: ``ASGI_APPLICATION`` is not set or cannot be imported.
+        django.core.exceptions.ImproperlyConfigured: ``ASGI_APPLICATION`` is not set or
+            cannot be imported.
     """
     from channels.routing import ProtocolTypeRouter, get_default_application
 
