@@ -8,6 +8,6 @@ source .ci/tools.sh
 export CHANX_BENCH_SMOKE=1
 for name in asgi_dispatch fanout asgi_sockets django_fanout telemetry topics client event_copy scale; do
   echo "-- bench_${name} (smoke)"
-  timeout 600 hatch run bench:python -m "bench.bench_${name}" >/dev/null
+  timeout 600 "$TOOLS/hatch" run bench:python -m "bench.bench_${name}" >/dev/null
 done
 echo "benchmarks run"
