@@ -16,9 +16,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import django_projects
 import pytest
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from django_projects import daphne_argv, open_ws, recv_json, refused
+from websockets.asyncio.client import ClientConnection
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django, pytest.mark.redis]
 
@@ -26,13 +27,7 @@ PROJECT = Path(__file__).resolve().parents[1] / "compat" / "django_project"
 
 
 def manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=PROJECT, env={**os.environ, **env}, capture_output=True, text=True, timeout=120,
-        check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    return django_projects.manage(PROJECT, env, *args)
 
 
 @pytest.fixture
@@ -50,36 +45,14 @@ def project(tmp_path: Path, redis_url: str) -> dict[str, Any]:
 
 @pytest.fixture
 def server(start_server: Any, project: dict[str, Any]) -> Any:
-    argv = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", "{port}",
-            "compat_django.asgi:application"]  # fmt: skip
-    return start_server(argv, env=project["env"])
-
-
-def open_ws(server: Any, path: str, token: str | None = None) -> Any:
-    headers = [("Authorization", f"Token {token}")] if token else []
-    return connect(f"{server.ws}{path}", additional_headers=headers, origin=server.http)
-
-
-async def recv(ws: ClientConnection, timeout: float = 10) -> Any:
-    async with asyncio.timeout(timeout):
-        return json.loads(await ws.recv(decode=True))
+    return start_server(daphne_argv("compat_django.asgi:application"), env=project["env"])
 
 
 async def reply(ws: ClientConnection) -> Any:
     """The next frame that is not the success authentication frame."""
-    while (frame := await recv(ws))["action"] == "authentication":
+    while (frame := await recv_json(ws))["action"] == "authentication":
         assert frame["payload"]["status_code"] == 200
     return frame
-
-
-async def refused(server: Any, path: str, token: str | None = None) -> tuple[Any, int]:
-    async with open_ws(server, path, token) as ws:
-        frame = await recv(ws)
-        assert frame["action"] == "authentication"
-        with pytest.raises(ConnectionClosed) as closed:
-            await recv(ws)
-        assert closed.value.rcvd is not None
-        return frame["payload"], closed.value.rcvd.code
 
 
 COMPLETIONS = {"complete", "group_complete", "event_complete"}
@@ -97,7 +70,7 @@ async def test_members_chat_and_get_announcements(server: Any, project: dict[str
     async with open_ws(server, den, tokens["alice"]) as alice:
         await alice.send(json.dumps({"action": "ping"}))
         assert await reply(alice) == {"action": "pong", "payload": None}
-        assert (await recv(alice))["action"] == "complete"  # SEND_COMPLETION in CHANX
+        assert (await recv_json(alice))["action"] == "complete"  # SEND_COMPLETION in CHANX
         async with open_ws(server, den, tokens["carol"]) as carol:
             await carol.send(json.dumps({"action": "ping"}))  # carol is in the group now
             assert (await reply(carol))["action"] == "pong"
@@ -128,7 +101,7 @@ async def test_refusals_close_with_4000_plus_the_drf_status(
 async def test_the_documented_authentication_frames(server: Any, project: dict[str, Any]) -> None:
     tokens, den = project["tokens"], f"/ws/rooms/{project['rooms']['den']}/"
     async with open_ws(server, den, tokens["alice"]) as alice:
-        assert await recv(alice) == {
+        assert await recv_json(alice) == {
             "action": "authentication",
             "payload": {"status_code": 200, "status_text": "OK", "data": {"detail": "OK"}},
         }

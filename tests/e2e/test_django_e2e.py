@@ -9,17 +9,17 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
+import django_projects
 import httpx
 import pytest
+from django_projects import open_ws, refused
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import InvalidStatus
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django, pytest.mark.redis]
 
@@ -38,15 +38,7 @@ def example_env(db: Path, redis_url: str, prefix: str) -> dict[str, str]:
 
 
 def manage(env: dict[str, str], *args: str) -> str:
-    import os
-
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=EXAMPLE, env={**os.environ, **env}, capture_output=True, text=True, timeout=120,
-        check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    return django_projects.manage(EXAMPLE, env, *args)
 
 
 @pytest.fixture
@@ -59,13 +51,7 @@ def chat(tmp_path: Path, redis_url: str) -> dict[str, Any]:
 
 
 def daphne_argv() -> list[str]:
-    return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", "{port}",
-            "django_chat.asgi:application"]  # fmt: skip
-
-
-def open_ws(server: Any, path: str, token: str | None = None) -> Any:
-    headers = [("Authorization", f"Token {token}")] if token else []
-    return connect(f"{server.ws}{path}", additional_headers=headers, origin=server.http)
+    return django_projects.daphne_argv("django_chat.asgi:application")
 
 
 async def recv(ws: ClientConnection, timeout: float = 10) -> Any:
@@ -77,16 +63,6 @@ async def recv(ws: ClientConnection, timeout: float = 10) -> Any:
             auth = frame.get("action") == "authentication"
             if not (auth and frame["payload"]["status_code"] == 200):
                 return frame
-
-
-async def refused(server: Any, path: str, token: str | None = None) -> tuple[Any, int]:
-    async with open_ws(server, path, token) as ws:
-        frame = await recv(ws)
-        assert frame["action"] == "authentication"
-        with pytest.raises(ConnectionClosed) as closed:
-            await recv(ws)
-        assert closed.value.rcvd is not None
-        return frame["payload"], closed.value.rcvd.code
 
 
 async def recv_until(ws: ClientConnection, message: str) -> None:
