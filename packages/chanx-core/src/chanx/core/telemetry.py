@@ -60,19 +60,23 @@ EventOutcome = Literal["ok", "error", "invalid"]
 class Observer(Protocol):
     """What chanx reports. ``consumer`` is the connection's consumer instance.
 
-    Subclass :class:`ObserverBase` to implement only some hooks.
+    Every hook does nothing by default (so a subclass overrides only the hooks it needs):
+    subclass :class:`ObserverBase`.
     """
 
     def connection_event(
         self, consumer: CoreConnection, event: ConnectionEvent, code: int | None
     ) -> None:
         """A lifecycle point; ``code`` is the close code of ``close`` and ``disconnect``."""
+        return None
 
     def connection_ended(self, consumer: CoreConnection) -> None:
         """The connection is over: delivery stopped, groups being left. Called once."""
+        return None
 
     def auth_result(self, consumer: CoreConnection, ok: bool, close_code: int | None) -> None:
         """The authenticator ran; ``close_code`` is the refusal's close code (``4000+status``)."""
+        return None
 
     def frame_started(
         self, consumer: CoreConnection, action: str, ref: Ref | None, topic: str | None
@@ -82,14 +86,17 @@ class Observer(Protocol):
         ``topic`` is the frame's topic when it names one. Context made current here (a span)
         is current while the handler runs.
         """
+        return None
 
     def frame_finished(self, token: Any, outcome: FrameOutcome, error_code: str | None) -> None:
         """The handler of ``frame_started``'s frame ended; ``error_code`` names the error frame."""
+        return None
 
     def frame_refused(
         self, consumer: CoreConnection, outcome: FrameOutcome, error_code: str, ref: Ref | None
     ) -> None:
         """A frame was answered with an error frame before any handler ran."""
+        return None
 
     def event_sent(
         self,
@@ -98,6 +105,7 @@ class Observer(Protocol):
         operation: Literal["send", "broadcast"],
     ) -> Mapping[str, str] | None:
         """An event is being published; returns the trace carrier to put in its envelope."""
+        return None
 
     def event_started(
         self, consumer: CoreConnection, key: str, carrier: Mapping[str, str] | None
@@ -106,90 +114,37 @@ class Observer(Protocol):
 
         ``carrier`` is what the sender's :meth:`event_sent` returned, if anything.
         """
+        return None
 
     def event_finished(self, token: Any, outcome: EventOutcome) -> None:
         """The event of ``event_started`` was handled (or failed)."""
+        return None
 
     def broadcast_sent(self, consumer: CoreConnection, groups: int) -> None:
         """``broadcast_message`` sent one message to ``groups`` groups."""
+        return None
 
     def broadcast_delivered(self, consumer: CoreConnection) -> None:
         """A broadcast reached this connection (and is being forwarded to its client)."""
+        return None
 
     def layer_send_failed(
         self, consumer_class: type[CoreConnection], operation: str, error: BaseException
     ) -> None:
         """A channel layer ``send``/``group_send`` raised (Redis down, a channel full)."""
+        return None
 
     def rate_limited(self, consumer: CoreConnection, action: str | None) -> None:
         """The rate limiter rejected a frame (``action`` as read from the raw frame)."""
+        return None
 
     def message_dropped(self, consumer: CoreConnection) -> None:
         """A layer message for this slow connection was dropped: its backlog was full."""
-
-
-class ObserverBase:
-    """An :class:`Observer` whose every hook does nothing; override the ones you need."""
-
-    def connection_event(
-        self, consumer: CoreConnection, event: ConnectionEvent, code: int | None
-    ) -> None:
-        """Does nothing."""
-
-    def connection_ended(self, consumer: CoreConnection) -> None:
-        """Does nothing."""
-
-    def auth_result(self, consumer: CoreConnection, ok: bool, close_code: int | None) -> None:
-        """Does nothing."""
-
-    def frame_started(
-        self, consumer: CoreConnection, action: str, ref: Ref | None, topic: str | None
-    ) -> Any:
-        """Does nothing."""
         return None
 
-    def frame_finished(self, token: Any, outcome: FrameOutcome, error_code: str | None) -> None:
-        """Does nothing."""
 
-    def frame_refused(
-        self, consumer: CoreConnection, outcome: FrameOutcome, error_code: str, ref: Ref | None
-    ) -> None:
-        """Does nothing."""
-
-    def event_sent(
-        self,
-        consumer_class: type[CoreConnection],
-        key: str,
-        operation: Literal["send", "broadcast"],
-    ) -> Mapping[str, str] | None:
-        """Does nothing."""
-        return None
-
-    def event_started(
-        self, consumer: CoreConnection, key: str, carrier: Mapping[str, str] | None
-    ) -> Any:
-        """Does nothing."""
-        return None
-
-    def event_finished(self, token: Any, outcome: EventOutcome) -> None:
-        """Does nothing."""
-
-    def broadcast_sent(self, consumer: CoreConnection, groups: int) -> None:
-        """Does nothing."""
-
-    def broadcast_delivered(self, consumer: CoreConnection) -> None:
-        """Does nothing."""
-
-    def layer_send_failed(
-        self, consumer_class: type[CoreConnection], operation: str, error: BaseException
-    ) -> None:
-        """Does nothing."""
-
-    def rate_limited(self, consumer: CoreConnection, action: str | None) -> None:
-        """Does nothing."""
-
-    def message_dropped(self, consumer: CoreConnection) -> None:
-        """Does nothing."""
+class ObserverBase(Observer):
+    """An :class:`Observer` to subclass: every hook does nothing until overridden."""
 
 
 def _core() -> type[CoreConnection]:
