@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from chanx.core.config import ConsumerConfig
 from chanx.core.layer_messages import handler_name
-from chanx.core.types import ForgetsChannels
+from chanx.core.types import forgets_channels
 
 if TYPE_CHECKING:
     from chanx.core._mailbox import Mailbox
@@ -311,5 +311,5 @@ class Connection(ConsumerConfig):
                     await layer.group_discard(group, self.channel_name)
                 except Exception:
                     logger.warning("could not leave group %r", group, exc_info=True)
-            if isinstance(layer, ForgetsChannels):
+            if forgets_channels(layer):
                 layer.forget_channel(self.channel_name)

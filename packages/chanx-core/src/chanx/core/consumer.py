@@ -27,7 +27,7 @@ from chanx.core.layer_reader import LayerReader
 from chanx.core.permissions import PermissionCheck, compile_permission
 from chanx.core.registry import Registry, build_registry, merged_attribute
 from chanx.core.topic_host import TopicHost
-from chanx.core.types import DirectDeliveryLayer
+from chanx.core.types import is_direct_delivery
 
 if TYPE_CHECKING:
     from chanx.core.types import ASGIApp, ASGIReceive, ASGISend, Scope
@@ -139,7 +139,7 @@ class ChanxConsumer(TopicHost, Events[EventT]):
         layer = self.channel_layer
         if layer is None or self.closed:
             return
-        if isinstance(layer, DirectDeliveryLayer) and layer.direct_delivery:
+        if is_direct_delivery(layer) and layer.direct_delivery:
             # Broadcast text is forwarded in the sender's task unless a subclass overrides
             # chanx_broadcast (its code is a user handler then, run by the backlog task).
             eager = type(self).chanx_broadcast is ChanxConsumer.chanx_broadcast

@@ -22,6 +22,7 @@ Channels-style consumers, tests calling ``receive``) keep the queue.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import uuid
 from collections import deque
@@ -67,6 +68,10 @@ class InMemoryChannelLayer:
         self._groups: dict[str, dict[str, None]] = {}
         self._attached: dict[str, Any] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Channel names only need to be unique within this layer: a random stem per layer
+        # and a counter (a uuid4 per connection costs more than the rest of the name).
+        self._stem = uuid.uuid4().hex[:12]
+        self._serial = itertools.count(1)
 
     # Calls from a thread whose loop is not ours are forwarded to the owning loop.
     async def _on_home_loop(self, coro: Any) -> Any:
@@ -85,7 +90,7 @@ class InMemoryChannelLayer:
 
     async def new_channel(self, prefix: str = "specific.") -> str:
         """Create a unique channel name."""
-        name = f"{prefix}inmemory!{uuid.uuid4().hex}"
+        name = f"{prefix}inmemory!{self._stem}{next(self._serial)}"
         self._channel(name)
         return name
 
