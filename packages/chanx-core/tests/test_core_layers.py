@@ -139,3 +139,19 @@ async def test_layer_outage_keeps_the_connection_and_restores_groups(
     finally:
         LayerConsumer.layer = None
     assert "channel layer receive failed" in caplog.text
+
+
+def test_layer_conformance_is_per_class_except_for_proxies() -> None:
+    from chanx.core.testing.layers import RecordingLayer
+    from chanx.core.types import forgets_channels, is_direct_delivery
+
+    class Remote:  # neither capability
+        async def send(self, channel: str, message: dict[str, Any]) -> None: ...
+
+    memory = InMemoryChannelLayer()
+    assert is_direct_delivery(memory) and forgets_channels(memory)
+    assert not is_direct_delivery(Remote()) and not forgets_channels(Remote())
+    # A proxy conforms by what it wraps, whichever it wrapped first.
+    assert forgets_channels(RecordingLayer(memory))
+    assert not forgets_channels(RecordingLayer(Remote()))
+    assert is_direct_delivery(RecordingLayer(memory))
