@@ -29,6 +29,8 @@ class DownableLayer(InMemoryChannelLayer):
         super().__init__()
         self.down = False
         self.error: BaseException = ConnectionRefusedError(111, "Connection refused")
+        #: what the buffer's probe (``group_discard``) raises while down; None: it answers
+        self.probe_error: BaseException | None = self.error
         self.attempts = 0
 
     def _check(self) -> None:
@@ -46,7 +48,8 @@ class DownableLayer(InMemoryChannelLayer):
         await super().group_send(group, message)
 
     async def group_discard(self, group: str, channel: str) -> None:
-        self._check()
+        if self.down and self.probe_error is not None:
+            raise self.probe_error
         await super().group_discard(group, channel)
 
 
@@ -134,15 +137,16 @@ async def test_a_full_buffer_refuses_the_send_and_reports_it() -> None:
     await until(lambda: len(outage_buffer(layer)) == 0, "the buffer to drain")
 
 
-async def test_a_failure_after_the_command_was_sent_is_not_retried() -> None:
-    # The connection died while waiting for the reply: Redis may have applied it, so a retry
-    # could deliver it twice. It is raised and reported instead.
+async def test_a_failure_after_the_command_was_sent_is_not_retried_while_redis_answers() -> None:
+    # The connection died while waiting for the reply but Redis answers a new connection: it
+    # may have applied the command, so a retry could deliver it twice. Raised and reported.
     layer = DownableLayer()
     configure_outage_buffer(layer, max_age=5, settle=0)
     channel = await joined(layer)
     obs = Recorder()
     layer.down = True
     layer.error = ConnectionError("Connection closed by server.")
+    layer.probe_error = None
     with pytest.raises(ConnectionError):
         await send_buffered(layer, "group_send", "room", {"n": 1}, LayerConsumer, obs)
     assert obs.dropped == [("group_send", "unconfirmed")]
@@ -150,6 +154,23 @@ async def test_a_failure_after_the_command_was_sent_is_not_retried() -> None:
     layer.down = False
     await send_buffered(layer, "group_send", "room", {"n": 2})
     assert queued(layer, channel) == [2]
+
+
+async def test_a_dead_connection_to_a_dead_server_is_retried() -> None:
+    # A pooled connection to a killed Redis fails the same way, but then Redis refuses new
+    # connections: the command died with the server (or never reached it), so it is retried.
+    layer = DownableLayer()
+    buffer = configure_outage_buffer(layer, max_age=5, settle=0.05)
+    channel = await joined(layer)
+    layer.down = True
+    layer.error = ConnectionError("Connection closed by server.")
+    layer.probe_error = ConnectionRefusedError(111, "Connection refused")
+    await send_buffered(layer, "group_send", "room", {"n": 1})
+    await send_buffered(layer, "group_send", "room", {"n": 2})
+    assert len(buffer) == 2
+    layer.down = False
+    await until(lambda: len(buffer) == 0, "the buffer to drain")
+    assert queued(layer, channel) == [1, 2]
 
 
 async def test_errors_that_are_not_outages_are_raised_as_before() -> None:

@@ -14,11 +14,16 @@ The guarantees, and where they stop:
   loudly: an ERROR log on ``chanx.layer`` and the observers' ``layer_send_dropped`` hook
   (``chanx_layer_send_dropped_total`` in Prometheus). A send refused because the buffer is
   full raises :class:`OutageBufferFull` to its caller.
-* **No duplicates.** A layer call is at most once per attempt: only a failure that shows the
-  command never reached Redis (the connection could not be made, the pool had no connection)
-  is retried. A failure after the command was written (the connection died while waiting for
-  the reply, a read timeout) may have been applied; retrying could deliver it twice, so it
-  is not retried: it is reported like a drop (reason ``unconfirmed``) and raised to the caller.
+* **No duplicates.** A layer call is at most once per attempt, so a retry must only follow a
+  failure where Redis did not apply the command. A failure to connect (or an exhausted pool)
+  proves it; it is retried. A failure after the command was written (the connection died
+  while waiting for the reply, a read timeout) is checked at once with a probe on a new
+  connection: when Redis refuses connections, the command died with the server (or never
+  reached it: a pooled connection to a dead server fails this way) and it is retried; when
+  Redis answers, it may have applied the command, so it is not retried: it is reported like
+  a drop (reason ``unconfirmed``) and raised to the caller. What remains: a command Redis
+  applied in the instant before it crashed, if a receiver read it before the crash (or
+  Redis persisted it), is delivered twice.
 * **Receivers first.** A restarted Redis has forgotten every group membership; chanx's layer
   readers re-join within ``0.5`` s of Redis answering. The buffer waits ``settle`` seconds
   (default 1) after Redis answers before it retries, so the retried messages find their
@@ -67,7 +72,7 @@ DEFAULT_SETTLE = 1.0
 
 _FIRST_BACKOFF = 0.05
 _MAX_BACKOFF = 0.5
-# A harmless call that needs the layer to answer: removing a channel nobody added.
+# The group and channel of the probe (see _probe); nobody joins or reads them.
 _PROBE_NAME = "chanx.outage-probe"
 
 
@@ -113,6 +118,27 @@ class _Item:
         self.sender = sender
         self.observer = observer
         self.since = time.monotonic()
+
+
+async def _probe(layer: ChannelLayer) -> None:
+    """A harmless call that needs Redis to answer; raises what the layer raises when it is down.
+
+    Removing a channel nobody added from a group is a Redis ``ZREM`` on the sorted-set layers;
+    pub/sub layers keep groups in process, so they publish to a channel nobody reads instead.
+    """
+    if "PubSub" in type(layer).__name__:
+        await layer.send(_PROBE_NAME, {"type": "chanx.outage_probe"})
+    else:
+        await layer.group_discard(_PROBE_NAME, _PROBE_NAME)
+
+
+async def _layer_down(layer: ChannelLayer) -> bool:
+    """After an ambiguous failure: True when Redis refuses connections now (safe to retry)."""
+    try:
+        await _probe(layer)
+    except Exception as exc:
+        return is_outage_error(exc)
+    return False
 
 
 async def _call(layer: ChannelLayer, item: _Item) -> None:
@@ -210,7 +236,7 @@ class OutageBuffer:
                 observer.layer_send_failed(sender, operation, exc)
             if self.max_age == 0 or not is_outage_error(exc):
                 raise
-            if not _never_sent(exc):
+            if not _never_sent(exc) and not await _layer_down(layer):
                 self._drop([item], "unconfirmed", exc)
                 raise
             self._enqueue(item, exc)
@@ -283,7 +309,7 @@ class OutageBuffer:
                 return
             if not healthy:
                 try:
-                    await layer.group_discard(_PROBE_NAME, _PROBE_NAME)
+                    await _probe(layer)
                 except Exception as exc:
                     if is_outage_error(exc):
                         backoff = min(max(backoff * 2, _FIRST_BACKOFF), _MAX_BACKOFF)
@@ -301,7 +327,7 @@ class OutageBuffer:
             try:
                 await _call(layer, head)
             except Exception as exc:
-                if is_outage_error(exc) and _never_sent(exc):
+                if is_outage_error(exc) and (_never_sent(exc) or await _layer_down(layer)):
                     healthy = False
                     continue
                 with self._lock:
