@@ -224,18 +224,23 @@ class OutageBuffer:
     ) -> None:
         """``layer.send`` (``operation="send"``) or ``layer.group_send``, buffered in an outage."""
         layer = self._layer()
-        item = _Item(operation, target, message, sender, observer)
-        if self._queue and self._enqueue(item, None):  # an outage is on: queue behind it
+        if self._queue and self._enqueue(  # an outage is on: queue behind it
+            _Item(operation, target, message, sender, observer), None
+        ):
             return
         if layer is None:
             return
-        try:
-            await _call(layer, item)
+        try:  # the usual case: one plain call, nothing allocated
+            if operation == "send":
+                await layer.send(target, message)
+            else:
+                await layer.group_send(target, message)
         except Exception as exc:
             if observer is not None and sender is not None:
                 observer.layer_send_failed(sender, operation, exc)
             if self.max_age == 0 or not is_outage_error(exc):
                 raise
+            item = _Item(operation, target, message, sender, observer)
             if not _never_sent(exc) and not await _layer_down(layer):
                 self._drop([item], "unconfirmed", exc)
                 raise
