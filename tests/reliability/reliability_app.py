@@ -15,8 +15,10 @@ One FastAPI app with three endpoints:
 
 A server process reads its channel layer from the environment (see :func:`create_app`):
 ``CHANX_REL_LAYER`` (``memory``, ``core``, ``pubsub``), ``CHANX_REL_REDIS_URL``,
-``CHANX_REL_PREFIX`` and ``CHANX_REL_CAPACITY`` (the layer's messages per connection). Run it
-with ``uvicorn reliability_app:create_app --factory``.
+``CHANX_REL_PREFIX`` and ``CHANX_REL_CAPACITY`` (the layer's messages per connection),
+``CHANX_REL_OUTAGE_MAX_AGE`` (the outage buffer's bound, seconds) and ``CHANX_REL_METRICS``
+(set: Prometheus metrics at ``GET /metrics``). Run it with
+``uvicorn reliability_app:create_app --factory``.
 """
 
 from __future__ import annotations
@@ -252,16 +254,31 @@ def build_app() -> FastAPI:
     return app
 
 
-def create_app() -> FastAPI:
+def create_app() -> Any:
     """uvicorn factory: the app with the channel layer the environment asks for."""
     kind = os.environ.get("CHANX_REL_LAYER", "memory")
     url = os.environ.get("CHANX_REL_REDIS_URL")
     prefix = os.environ.get("CHANX_REL_PREFIX", "chanx-rel")
     capacity = int(os.environ.get("CHANX_REL_CAPACITY", "1000"))
+    max_age = float(os.environ.get("CHANX_REL_OUTAGE_MAX_AGE", "10"))
     if kind == "memory":
         setup_layers(None, capacity=capacity)
     else:
         setup_layers(
-            url, kind="pubsub" if kind == "pubsub" else "core", prefix=prefix, capacity=capacity
+            url,
+            kind="pubsub" if kind == "pubsub" else "core",
+            prefix=prefix,
+            capacity=capacity,
+            outage_max_age=max_age,
         )
-    return build_app()
+    app = build_app()
+    if os.environ.get("CHANX_REL_METRICS"):  # Prometheus metrics at GET /metrics
+        from prometheus_client import CollectorRegistry
+
+        from chanx.core.prometheus import MetricsObserver, with_metrics
+        from chanx.core.telemetry import install
+
+        registry = CollectorRegistry()
+        install(MetricsObserver(registry))
+        return with_metrics(app, registry=registry)
+    return app

@@ -73,11 +73,17 @@ class UvicornServer:
     """``reliability_app:create_app`` served by uvicorn in a child process."""
 
     def __init__(
-        self, layer: str = "memory", redis_url: str = "", prefix: str = "", capacity: int = 1000
+        self,
+        layer: str = "memory",
+        redis_url: str = "",
+        prefix: str = "",
+        capacity: int = 1000,
+        extra_env: dict[str, str] | None = None,
     ) -> None:
         self.port = free_port()
         self.env = {
             **os.environ,
+            **(extra_env or {}),
             "CHANX_REL_CAPACITY": str(capacity),
             "CHANX_REL_LAYER": layer,
             "CHANX_REL_REDIS_URL": redis_url,

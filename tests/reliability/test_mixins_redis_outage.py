@@ -24,6 +24,7 @@ from chanx.mixins import (
     RateLimitMixin,
     TypingMixin,
 )
+from chanx.mixins.stores import StoreUnavailable
 from chanx.mixins.stores.redis import RedisStore
 
 pytestmark = pytest.mark.redis
@@ -77,9 +78,10 @@ async def test_connections_survive_a_redis_outage_and_presence_recovers(
 
                 await alice.send_json({"action": "say"})  # per-user bucket: fails open
                 assert (await alice.receive_json())["action"] == "complete"
-                await alice.send_json({"action": "typing_start"})  # handler error, still open
+                await alice.send_json({"action": "typing_start"})  # a clear error, still open
                 error = await alice.receive_json()
-                assert error["payload"]["detail"].startswith("Failed to process message for ")
+                assert error["action"] == "error"
+                assert [e["type"] for e in error["payload"]] == ["store_unavailable"]
                 assert (await alice.receive_json())["action"] == "complete"  # errors too
                 await clock.wait_for_sleepers(1)
                 await clock.advance(3)
@@ -94,5 +96,24 @@ async def test_connections_survive_a_redis_outage_and_presence_recovers(
                 async with client("bob") as bob:
                     state = await bob.receive_json()
                     assert [u["user"] for u in state["payload"]["users"]] == ["alice", "bob"]
+                    await alice.send_json({"action": "typing_start"})  # works again at once
+                    typing = await bob.receive_json()
+                    assert typing["action"] == "typing_users"
+                    assert typing["payload"]["typists"] == ["alice"]
+        finally:
+            await store.close()
+
+
+async def test_the_redis_store_retries_a_dead_pooled_connection_and_then_says_unavailable() -> None:
+    with RedisServer() as redis:
+        store = RedisStore.from_url(redis.url, prefix="retry:", clock=ManualClock())
+        try:
+            await store.typing_start("room", "alice", 5.0)  # the pool holds a connection now
+            redis.stop()
+            with pytest.raises(StoreUnavailable, match="unreachable"):
+                await store.typing_start("room", "alice", 5.0)
+            redis.start()  # the pooled connection is dead; the retry takes a new one
+            change = await store.typing_start("room", "bob", 5.0)
+            assert change.typists == ("bob",)  # Redis restarted empty: alice is gone
         finally:
             await store.close()

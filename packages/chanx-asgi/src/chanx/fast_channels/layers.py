@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from chanx.core.layers import InMemoryChannelLayer
+from chanx.core.outage_buffer import DEFAULT_MAX_AGE, DEFAULT_MAX_ITEMS, configure_outage_buffer
 from chanx.fast_channels._memory_adapter import AdaptedInMemoryChannelLayer as _AdaptedLayer
 from chanx.fast_channels._memory_adapter import adapt
 from fast_channels.layers import channel_layers, register_channel_layer
@@ -128,6 +129,8 @@ def setup_layers(
     capacity: int = 1000,
     probe: bool = True,
     probe_timeout: float = 2.0,
+    outage_max_age: float = DEFAULT_MAX_AGE,
+    outage_max_items: int = DEFAULT_MAX_ITEMS,
     **options: Any,
 ) -> ChannelLayer:
     """Register the channel layer of ``alias`` and return it.
@@ -143,6 +146,10 @@ def setup_layers(
         capacity: messages buffered per channel (core layer; in-memory layer).
         probe: PING Redis now and raise :class:`LayerUnavailableError` naming the URL if it
             does not answer.
+        outage_max_age: seconds a send made while Redis is unreachable waits for it to come
+            back before it is dropped loudly; ``0`` makes such sends fail at once
+            (:mod:`chanx.core.outage_buffer`).
+        outage_max_items: sends buffered at most during an outage (per process).
         options: passed to the layer class (e.g. ``expiry``, ``group_expiry``,
             ``serializer_format``, ``symmetric_encryption_keys``).
     """
@@ -169,5 +176,6 @@ def setup_layers(
         layer = ChanxRedisChannelLayer(hosts=[host], prefix=prefix, capacity=capacity, **options)
     else:
         layer = RedisPubSubChannelLayer(hosts=[host], prefix=prefix, **options)
+    configure_outage_buffer(layer, max_age=outage_max_age, max_items=outage_max_items)
     register_layer(alias, layer)
     return cast("ChannelLayer", layer)

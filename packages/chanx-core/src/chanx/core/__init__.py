@@ -10,6 +10,7 @@ from chanx.core.connection import ConnectionState
 from chanx.core.consumer import ChanxConsumer, ConsumerMixin
 from chanx.core.decorators import ChannelInfo, HandlerInfo, channel, event_handler, ws_handler
 from chanx.core.layers import ChannelFull, InMemoryChannelLayer
+from chanx.core.outage_buffer import OutageBufferFull, configure_outage_buffer
 from chanx.core.registry import Registry, Route, build_registry, channel_info
 from chanx.core.topic import Topic
 
@@ -22,6 +23,7 @@ __all__ = [
     "ConsumerMixin",
     "HandlerInfo",
     "InMemoryChannelLayer",
+    "OutageBufferFull",
     "Registry",
     "Route",
     "Topic",
@@ -29,6 +31,7 @@ __all__ = [
     "build_registry",
     "channel",
     "channel_info",
+    "configure_outage_buffer",
     "event_handler",
     "ws_handler",
 ]

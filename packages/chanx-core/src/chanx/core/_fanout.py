@@ -93,6 +93,12 @@ class Fanout(ObserverBase):
         for o in self.observers:
             o.layer_send_failed(consumer_class, operation, error)
 
+    def layer_send_dropped(
+        self, consumer_class: type[CoreConnection], operation: str, reason: str
+    ) -> None:
+        for o in self.observers:
+            o.layer_send_dropped(consumer_class, operation, reason)
+
     def rate_limited(self, consumer: CoreConnection, action: str | None) -> None:
         for o in self.observers:
             o.rate_limited(consumer, action)

@@ -21,6 +21,7 @@ from typing_extensions import TypeVar
 
 from chanx.core._event_copies import event_for_handler
 from chanx.core.layer_messages import event_envelope, trace_carrier
+from chanx.core.outage_buffer import send_buffered
 from chanx.core.receiving import Receiving
 from chanx.core.registry import event_key_field
 from chanx.core.sending import group_list
@@ -109,16 +110,8 @@ class Events(Receiving, Generic[EventT]):
     async def _chanx_layer_send(
         cls, layer: ChannelLayer, operation: str, target: str, envelope: LayerMessage
     ) -> None:
-        try:
-            if operation == "send":
-                await layer.send(target, envelope)
-            else:
-                await layer.group_send(target, envelope)
-        except Exception as exc:
-            obs = cls._chanx_telemetry
-            if obs is not None:
-                obs.layer_send_failed(cls, operation, exc)
-            raise
+        # buffered while the layer is unreachable (chanx.core.outage_buffer)
+        await send_buffered(layer, operation, target, envelope, cls, cls._chanx_telemetry)
 
     @classmethod
     def _chanx_require_layer(cls) -> ChannelLayer:

@@ -24,7 +24,9 @@ __all__ = ["LayerReader"]
 logger = logging.getLogger("chanx.layer")
 
 _FIRST_BACKOFF = 0.05
-_MAX_BACKOFF = 2.0
+# Kept short: a restarted Redis forgot the groups, and sends buffered during the outage are
+# retried ``outage_buffer.DEFAULT_SETTLE`` (1 s) after Redis answers; readers re-join before.
+_MAX_BACKOFF = 0.5
 
 
 _STOP_GRACE = 0.5

@@ -25,6 +25,10 @@ group or topic ever becomes a label.
 ``chanx_broadcast_groups``                   histogram groups targeted per broadcast
 ``chanx_broadcast_deliveries_total``         counter   broadcasts forwarded to a client
 ``chanx_layer_send_failures_total``          counter   failed layer sends, by ``operation``
+``chanx_layer_send_dropped_total``           counter   layer sends given up after an outage, by
+                                                       ``operation`` and ``reason`` (``expired``,
+                                                       ``full``, ``unconfirmed``, ``error``,
+                                                       ``exit``; :mod:`chanx.core.outage_buffer`)
 ``chanx_auth_rejections_total``              counter   refused connections, by ``close_code``
 ``chanx_rate_limited_total``                 counter   frames rejected by the rate limiter
 ``chanx_messages_dropped_total``             counter   layer messages dropped for slow clients
@@ -115,6 +119,12 @@ class MetricsObserver(ObserverBase):
             ["consumer", "operation"],
             registry=r,
         )
+        self.layer_send_dropped_total = Counter(
+            "chanx_layer_send_dropped",
+            "Channel layer sends given up after an outage (outage buffer)",
+            ["consumer", "operation", "reason"],
+            registry=r,
+        )
         self.auth_rejections = Counter(
             "chanx_auth_rejections",
             "Connections refused by the authenticator",
@@ -149,6 +159,7 @@ class MetricsObserver(ObserverBase):
             self.broadcast_groups,
             self.broadcast_deliveries,
             self.layer_send_failures,
+            self.layer_send_dropped_total,
             self.auth_rejections,
             self.rate_limited_frames,
             self.dropped,
@@ -251,6 +262,12 @@ class MetricsObserver(ObserverBase):
     ) -> None:
         """Count a failed layer send."""
         self.layer_send_failures.labels(consumer_class.__qualname__, operation).inc()
+
+    def layer_send_dropped(
+        self, consumer_class: type[CoreConnection], operation: str, reason: str
+    ) -> None:
+        """Count a layer send given up after an outage."""
+        self.layer_send_dropped_total.labels(consumer_class.__qualname__, operation, reason).inc()
 
     def message_dropped(self, consumer: CoreConnection) -> None:
         """Count a message dropped for a slow client."""

@@ -20,6 +20,7 @@ from chanx.core.connection import Connection, ConnectionState
 from chanx.core.envelope import Ref, current_ref, with_ref
 from chanx.core.errors import error_frame
 from chanx.core.layer_messages import broadcast_envelope
+from chanx.core.outage_buffer import send_buffered
 
 if TYPE_CHECKING:
     from chanx.core.types import LayerMessage
@@ -125,13 +126,8 @@ class Sending(Connection):
         obs = self._chanx_telemetry
         if obs is not None:
             obs.broadcast_sent(self, len(targets))
-        for group in targets:
-            try:
-                await layer.group_send(group, envelope)
-            except Exception as exc:
-                if obs is not None:
-                    obs.layer_send_failed(type(self), "group_send", exc)
-                raise
+        for group in targets:  # buffered while the layer is unreachable (outage_buffer)
+            await send_buffered(layer, "group_send", group, envelope, type(self), obs)
 
     async def chanx_broadcast(self, message: LayerMessage) -> None:
         """Layer handler: forward a broadcast's text to the client.

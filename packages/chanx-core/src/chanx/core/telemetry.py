@@ -134,6 +134,17 @@ class Observer(Protocol):
         """A channel layer ``send``/``group_send`` raised (Redis down, a channel full)."""
         return None
 
+    def layer_send_dropped(
+        self, consumer_class: type[CoreConnection], operation: str, reason: str
+    ) -> None:
+        """A layer send was given up after an outage (:mod:`chanx.core.outage_buffer`).
+
+        ``reason``: ``expired`` (waited ``max_age``), ``full`` (``max_items`` reached),
+        ``unconfirmed`` (failed after reaching the layer; not retried, to never duplicate),
+        ``error`` (the retry failed otherwise) or ``exit`` (the process ended first).
+        """
+        return None
+
     def rate_limited(self, consumer: CoreConnection, action: str | None) -> None:
         """The rate limiter rejected a frame (``action`` as read from the raw frame)."""
         return None

@@ -7,6 +7,10 @@ goes quiet for ``typing_timeout`` seconds, or whose connection closes, is remove
 stop frame. Start frames arriving less than ``typing_throttle`` seconds after the previous one
 of the same connection are dropped without touching the store, and a start that does not
 change the set (the user already types) refreshes the expiry without broadcasting.
+
+While the store is unreachable (Redis down), a typing frame is answered with one error frame
+``{"type": "store_unavailable", ...}``; the connection stays open and the next start frame
+tries again.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import logging
 from typing import Any, ClassVar
 
 from chanx.core.decorators import ws_handler
+from chanx.core.errors import error_entry
 from chanx.mixins._settings import check_settings, non_negative, positive
 from chanx.mixins.messages import (
     TypingStartMessage,
@@ -24,11 +29,16 @@ from chanx.mixins.messages import (
     TypingUsersPayload,
 )
 from chanx.mixins.room import RoomMixin, spawn
-from chanx.mixins.stores.base import TypingChange
+from chanx.mixins.stores.base import StoreUnavailable, TypingChange
 
 __all__ = ["TypingMixin"]
 
 logger = logging.getLogger("chanx.mixins.typing")
+
+#: The error frame entry of a typing frame while the store is unreachable (Redis down).
+_UNAVAILABLE = error_entry(
+    "store_unavailable", "Typing indicators are unavailable right now; try again later"
+)
 
 
 class TypingMixin(RoomMixin):
@@ -74,9 +84,14 @@ class TypingMixin(RoomMixin):
         if self._typing_last is not None and now - self._typing_last < self.typing_throttle:
             return
         self._typing_last = now
-        change = await store.typing_start(
-            self.namespaced_room(self.get_room_key()), self.get_user_key(), self.typing_timeout
-        )
+        try:
+            change = await store.typing_start(
+                self.namespaced_room(self.get_room_key()), self.get_user_key(), self.typing_timeout
+            )
+        except StoreUnavailable:
+            self._typing_last = None  # the next start frame tries again at once
+            await self._typing_unavailable()
+            return
         self._typing_cancel_timer()
         self._typing_timer = spawn(self._typing_expire(), "chanx-typing-expiry")
         await self._typing_announce(change)
@@ -84,7 +99,14 @@ class TypingMixin(RoomMixin):
     @ws_handler(summary="The user stopped typing")
     async def handle_typing_stop(self, message: TypingStopMessage) -> None:
         """Remove the user from the room's typists and tell the room if that changed."""
-        await self._typing_stop()
+        try:
+            await self._typing_stop()
+        except StoreUnavailable:
+            await self._typing_unavailable()  # the typist expires after typing_timeout
+
+    async def _typing_unavailable(self) -> None:
+        logger.warning("typing indicator store unavailable", exc_info=True)
+        await self.send_error([_UNAVAILABLE])
 
     async def disconnect(self, code: int) -> None:
         """A closed connection stops typing at once."""

@@ -13,6 +13,7 @@ from chanx.mixins.stores.base import (
     MixinStore,
     PresenceChange,
     PresenceRecord,
+    StoreUnavailable,
     TypingChange,
 )
 from chanx.mixins.stores.memory import MemoryStore
@@ -27,6 +28,7 @@ __all__ = [
     "PresenceChange",
     "PresenceRecord",
     "RedisStore",
+    "StoreUnavailable",
     "TypingChange",
 ]
 

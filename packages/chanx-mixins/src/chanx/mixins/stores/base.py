@@ -19,7 +19,23 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from chanx.mixins.clock import Clock
 
-__all__ = ["BucketSpec", "MixinStore", "PresenceChange", "PresenceRecord", "TypingChange"]
+__all__ = [
+    "BucketSpec",
+    "MixinStore",
+    "PresenceChange",
+    "PresenceRecord",
+    "StoreUnavailable",
+    "TypingChange",
+]
+
+
+class StoreUnavailable(RuntimeError):
+    """The store could not be reached (Redis down); the operation did not happen.
+
+    The mixins turn it into their documented outage outcome: the rate limiter fails open,
+    presence retries at the next heartbeat, a typing frame gets a ``store_unavailable`` error
+    frame.
+    """
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,12 @@ Requires the ``redis`` extra (``pip install chanx-mixins[redis]``). Entries carr
 as a sorted-set score, so readers ignore a crashed process's connections as soon as their TTL
 has passed; every key also gets a Redis TTL (at least ``min_key_ttl``) that is refreshed on each
 write, so a room nobody touches any more is deleted by Redis itself.
+
+Outages: a script whose connection fails is run once more on a new connection (after a Redis
+restart the pool's first connection is a dead one), then the store raises
+:class:`~chanx.mixins.stores.base.StoreUnavailable`. Running a script twice is harmless:
+presence and typing scripts are idempotent, and a token bucket may at worst spend one extra
+token (it errs on the strict side).
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from chanx.mixins.clock import SystemClock
 from chanx.mixins.stores import _lua
@@ -21,11 +29,16 @@ from chanx.mixins.stores.base import (
     MixinStore,
     PresenceChange,
     PresenceRecord,
+    StoreUnavailable,
     TypingChange,
 )
 
 if TYPE_CHECKING:
+    from redis.commands.core import AsyncScript
+
     from chanx.mixins.clock import Clock
+
+_UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
 __all__ = ["RedisStore"]
 
@@ -79,6 +92,19 @@ class RedisStore(MixinStore):
         if self._owns_client:
             await self.client.aclose()
 
+    async def _run(self, script: AsyncScript, keys: list[str], args: list[Any]) -> Any:
+        """Run ``script``; once more if the connection failed; then :class:`StoreUnavailable`."""
+        try:
+            return await script(keys=keys, args=args)
+        except _UNREACHABLE:
+            pass  # most often a pooled connection to a Redis that restarted: try a new one
+        try:
+            return await script(keys=keys, args=args)
+        except _UNREACHABLE as exc:
+            raise StoreUnavailable(
+                f"the mixin store's Redis is unreachable ({type(exc).__name__}: {exc})"
+            ) from exc
+
     def _key_ttl_ms(self, seconds: float) -> int:
         return math.ceil(max(seconds, self.min_key_ttl) * 1000)
 
@@ -104,14 +130,14 @@ class RedisStore(MixinStore):
             data,
             repr(now + ttl),
         ]
-        joined, left = await self._join(keys=self._presence_keys(room), args=args)
+        joined, left = await self._run(self._join, self._presence_keys(room), args)
         return PresenceChange(joined=bool(joined), left=self._users(left))
 
     async def presence_heartbeat(self, room: str, conn: str, ttl: float) -> PresenceChange:
         """Extend a connection's life by ``ttl`` and sweep; ``alive`` is false if it was gone."""
         now = self.clock.time()
         args: list[str | int] = [repr(now), self._key_ttl_ms(ttl), conn, repr(now + ttl)]
-        alive, left = await self._heartbeat(keys=self._presence_keys(room), args=args)
+        alive, left = await self._run(self._heartbeat, self._presence_keys(room), args)
         return PresenceChange(left=self._users(left), alive=bool(alive))
 
     async def presence_leave(self, room: str, conn: str, grace: float) -> PresenceChange:
@@ -119,17 +145,17 @@ class RedisStore(MixinStore):
         now = self.clock.time()
         until = now + grace if grace > 0 else now
         args: list[str | int] = [repr(now), self._key_ttl_ms(grace), conn, repr(until)]
-        left = await self._leave(keys=self._presence_keys(room), args=args)
+        left = await self._run(self._leave, self._presence_keys(room), args)
         return PresenceChange(left=self._users(left))
 
     async def presence_sweep(self, room: str) -> PresenceChange:
         """Remove expired connections; ``left`` lists users with no live connection left."""
-        left = await self._sweep(keys=self._presence_keys(room), args=[repr(self.clock.time())])
+        left = await self._run(self._sweep, self._presence_keys(room), [repr(self.clock.time())])
         return PresenceChange(left=self._users(left))
 
     async def presence_list(self, room: str) -> list[PresenceRecord]:
         """Live connections of a room, in the order they joined."""
-        flat = await self._list(keys=self._presence_keys(room), args=[repr(self.clock.time())])
+        flat = await self._run(self._list, self._presence_keys(room), [repr(self.clock.time())])
         rows = []
         for i in range(0, len(flat), 3):
             user, data, joined_at, seq = json.loads(flat[i + 1])
@@ -144,7 +170,7 @@ class RedisStore(MixinStore):
     async def _typing_op(self, mode: str, room: str, user: str, ttl: float) -> TypingChange:
         now = self.clock.time()
         args: list[str | int] = [mode, repr(now), user, repr(now + ttl), self._key_ttl_ms(ttl)]
-        out = await self._typing(keys=[f"{self.prefix}typing:{{{room}}}"], args=args)
+        out = await self._run(self._typing, [f"{self.prefix}typing:{{{room}}}"], args)
         return TypingChange(changed=bool(out[0]), typists=self._users(out[1:]))
 
     async def typing_start(self, room: str, user: str, ttl: float) -> TypingChange:
@@ -163,5 +189,5 @@ class RedisStore(MixinStore):
     async def take_token(self, key: str, spec: BucketSpec, cost: float = 1.0) -> float:
         """Spend ``cost`` tokens of bucket ``key``: 0.0 if allowed, else seconds to wait."""
         args = [repr(spec.capacity), repr(spec.refill_rate), repr(cost), repr(self.clock.time())]
-        retry = await self._take(keys=[f"{self.prefix}bucket:{{{key}}}"], args=args)
+        retry = await self._run(self._take, [f"{self.prefix}bucket:{{{key}}}"], args)
         return float(_text(retry))
