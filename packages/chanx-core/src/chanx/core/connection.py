@@ -107,6 +107,8 @@ class Connection(ConsumerConfig):
         self._chanx_reader: LayerReader | None = None
         self._chanx_mailbox: Mailbox | None = None
         self._chanx_tasks: set[asyncio.Task[None]] = set()
+        #: The authentication expiry timer (chanx.core._auth_expiry); None: no expiry.
+        self._chanx_expiry: asyncio.TimerHandle | None = None
 
     @property
     def state(self) -> ConnectionState:
@@ -295,6 +297,9 @@ class Connection(ConsumerConfig):
         obs = self._chanx_telemetry
         if obs is not None:
             obs.connection_ended(self)
+        expiry, self._chanx_expiry = self._chanx_expiry, None
+        if expiry is not None:
+            expiry.cancel()
         reader, self._chanx_reader = self._chanx_reader, None
         if reader is not None:
             await reader.stop()
