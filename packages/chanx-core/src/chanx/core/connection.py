@@ -261,12 +261,20 @@ class Connection(ConsumerConfig):
         obs = self._chanx_telemetry
         if obs is not None:
             obs.connection_event(self, "close", code or 1000)
-        message: dict[str, Any] = {"type": "websocket.close", "code": code or 1000}
+        await self.send_close_frame(code or 1000, reason)
+        if self._chanx_ended is not None:
+            self._chanx_ended.set()
+
+    async def send_close_frame(self, code: int, reason: str | None) -> None:
+        """Hook: hand the close to the server (ASGI ``websocket.close``).
+
+        Bindings override it for servers that refuse some codes from applications (daphne's
+        WebSocket library refuses 1001-2999, 1012 included).
+        """
+        message: dict[str, Any] = {"type": "websocket.close", "code": code}
         if reason:
             message["reason"] = reason
         await self.base_send(message)
-        if self._chanx_ended is not None:
-            self._chanx_ended.set()
 
     @property
     def restarting(self) -> bool:

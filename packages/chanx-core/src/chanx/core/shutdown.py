@@ -149,6 +149,11 @@ async def drain(code: int = CLOSE_SERVICE_RESTART) -> None:
     loop = asyncio.get_running_loop()
     mine = [c for c in _state.live if c._chanx_loop is loop]
     try:
-        await asyncio.gather(*(c.close_gracefully(code) for c in mine), return_exceptions=True)
+        results = await asyncio.gather(
+            *(c.close_gracefully(code) for c in mine), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                logger.error("a graceful close failed", exc_info=result)
     finally:
         _state.draining = before  # the signal path keeps it until the server took over

@@ -1,0 +1,111 @@
+"""Graceful deploys over real servers: SIGTERM under load closes every client with 1012 and
+loses no in-flight reply.
+
+uvicorn (FastAPI binding) and daphne (Django binding) each serve 30 clients that send
+``work`` requests back to back (each handler works 40-120 ms, so handlers are always in
+flight). Then the server gets SIGTERM. Counted: every handler that started (the app records
+each start in a file) delivered its reply to its client; every client saw close code 1012;
+the server process exited on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from reliability_servers import HERE, free_port, port_open, wait_until, ws_connect
+from websockets.exceptions import ConnectionClosed
+
+from chanx.constants import CLOSE_SERVICE_RESTART
+
+pytestmark = pytest.mark.e2e
+
+CLIENTS = 30
+
+
+@contextlib.contextmanager
+def server(kind: str, tmp: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]]:
+    """Start uvicorn (``asgi``) or daphne (``django``) serving the live apps on a free port."""
+    port = free_port()
+    started = tmp / "started.txt"
+    env = {
+        **os.environ,
+        "CHANX_LIVE_STARTED": str(started),
+        "CHANX_LIVE_DB": str(tmp / "db.sqlite3"),
+        "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
+    }
+    if kind == "asgi":
+        argv = [
+            sys.executable, "-m", "uvicorn", "live_asgi_app:app", "--app-dir", str(HERE),
+            "--host", "127.0.0.1", "--port", str(port), "--ws", "websockets-sansio",
+            "--log-level", "warning", "--no-access-log",
+        ]  # fmt: skip
+        path = "/ws/work"
+    else:
+        argv = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
+                "live_django_app:application"]  # fmt: skip
+        path = "/ws/work/"
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
+    process = subprocess.Popen(argv, env=env, cwd=HERE, stdout=log, stderr=log)
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            log.seek(0)
+            raise AssertionError(f"{kind} server exited: {log.read().decode(errors='replace')}")
+        return port_open(port)
+
+    try:
+        wait_until(ready, 30, f"the {kind} server on port {port}")
+        yield process, f"ws://127.0.0.1:{port}{path}", started
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+        log.close()
+
+
+async def worker(url: str, client: int, replied: set[int], going: asyncio.Event) -> int | None:
+    """Send work requests one after the other until the server closes; its close code."""
+    async with ws_connect(url) as ws:
+        i = 0
+        try:
+            while True:
+                n = client * 100_000 + i
+                await ws.send(json.dumps({"action": "work", "payload": {"n": n, "ms": 40 + 40 * (i % 3)}}))
+                frame = json.loads(await asyncio.wait_for(ws.recv(), 20))
+                assert frame == {"action": "work_done", "payload": n}
+                replied.add(n)
+                if len(replied) >= 3 * CLIENTS:
+                    going.set()
+                i += 1
+        except ConnectionClosed:
+            pass
+        return ws.close_code
+
+
+@pytest.mark.parametrize("kind", ["asgi", "django"])
+async def test_sigterm_under_load_closes_every_client_with_1012_and_loses_no_reply(
+    kind: str, tmp_path: Path
+) -> None:
+    with server(kind, tmp_path) as (process, url, started):
+        replied: set[int] = set()
+        going = asyncio.Event()
+        clients = [asyncio.ensure_future(worker(url, c, replied, going)) for c in range(CLIENTS)]
+        await asyncio.wait_for(going.wait(), 30)  # every client is working
+        process.send_signal(signal.SIGTERM)
+        codes = await asyncio.wait_for(asyncio.gather(*clients), 30)
+        await asyncio.get_running_loop().run_in_executor(None, process.wait, 20)
+        assert codes == [CLOSE_SERVICE_RESTART] * CLIENTS
+        begun = {int(line) for line in started.read_text().split()}
+        assert len(begun) >= 3 * CLIENTS
+        lost = begun - replied
+        assert not lost, f"{len(lost)} handlers started but their reply never arrived"
