@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+
 from fastapi import FastAPI
+from live_messages import WorkDone, WorkMessage, record_start
+
 from chanx.core import BaseAuthenticator, ws_handler
 from chanx.core.authenticator import Credential
 from chanx.fast_channels.layers import setup_layers
 from chanx.fast_channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.messages import PingMessage, PongMessage
-from live_messages import WorkDone, WorkMessage, record_start
 
 #: token -> (user, seconds of validity)
 TOKENS = {"short": ("alice", 1.0), "long": ("alice", 600.0), "mallory": ("mallory", 600.0)}

@@ -33,5 +33,5 @@ class WorkDone(BaseMessage):
 def record_start(n: int) -> None:
     """Note that the handler of request ``n`` started (read by the shutdown tests)."""
     if STARTED:
-        with open(STARTED, "a") as out:  # noqa: ASYNC230 - one short line, on purpose
+        with open(STARTED, "a") as out:
             out.write(f"{n}\n")

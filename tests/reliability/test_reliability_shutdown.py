@@ -11,18 +11,13 @@ the server process exited on its own.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import os
 import signal
-import subprocess
-import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from reliability_servers import HERE, free_port, port_open, wait_until, ws_connect
+from live_servers import live_server
+from reliability_servers import ws_connect
 from websockets.exceptions import ConnectionClosed
 
 from chanx.constants import CLOSE_SERVICE_RESTART
@@ -32,47 +27,6 @@ pytestmark = pytest.mark.e2e
 CLIENTS = 30
 
 
-@contextlib.contextmanager
-def server(kind: str, tmp: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, Path]]:
-    """Start uvicorn (``asgi``) or daphne (``django``) serving the live apps on a free port."""
-    port = free_port()
-    started = tmp / "started.txt"
-    env = {
-        **os.environ,
-        "CHANX_LIVE_STARTED": str(started),
-        "CHANX_LIVE_DB": str(tmp / "db.sqlite3"),
-        "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
-    }
-    if kind == "asgi":
-        argv = [
-            sys.executable, "-m", "uvicorn", "live_asgi_app:app", "--app-dir", str(HERE),
-            "--host", "127.0.0.1", "--port", str(port), "--ws", "websockets-sansio",
-            "--log-level", "warning", "--no-access-log",
-        ]  # fmt: skip
-        path = "/ws/work"
-    else:
-        argv = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                "live_django_app:application"]  # fmt: skip
-        path = "/ws/work/"
-    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed below
-    process = subprocess.Popen(argv, env=env, cwd=HERE, stdout=log, stderr=log)
-
-    def ready() -> bool:
-        if process.poll() is not None:
-            log.seek(0)
-            raise AssertionError(f"{kind} server exited: {log.read().decode(errors='replace')}")
-        return port_open(port)
-
-    try:
-        wait_until(ready, 30, f"the {kind} server on port {port}")
-        yield process, f"ws://127.0.0.1:{port}{path}", started
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(10)
-        log.close()
-
-
 async def worker(url: str, client: int, replied: set[int], going: asyncio.Event) -> int | None:
     """Send work requests one after the other until the server closes; its close code."""
     async with ws_connect(url) as ws:
@@ -80,7 +34,9 @@ async def worker(url: str, client: int, replied: set[int], going: asyncio.Event)
         try:
             while True:
                 n = client * 100_000 + i
-                await ws.send(json.dumps({"action": "work", "payload": {"n": n, "ms": 40 + 40 * (i % 3)}}))
+                await ws.send(
+                    json.dumps({"action": "work", "payload": {"n": n, "ms": 40 + 40 * (i % 3)}})
+                )
                 frame = json.loads(await asyncio.wait_for(ws.recv(), 20))
                 assert frame == {"action": "work_done", "payload": n}
                 replied.add(n)
@@ -96,7 +52,7 @@ async def worker(url: str, client: int, replied: set[int], going: asyncio.Event)
 async def test_sigterm_under_load_closes_every_client_with_1012_and_loses_no_reply(
     kind: str, tmp_path: Path
 ) -> None:
-    with server(kind, tmp_path) as (process, url, started):
+    with live_server(kind, tmp_path, "work") as (process, url, started):
         replied: set[int] = set()
         going = asyncio.Event()
         clients = [asyncio.ensure_future(worker(url, c, replied, going)) for c in range(CLIENTS)]

@@ -24,8 +24,8 @@ from urllib.parse import parse_qsl, urlencode
 from pydantic import TypeAdapter, ValidationError
 
 from chanx.constants import AUTH_REFRESH_ACTION
-from chanx.core._authenticate import run_authenticator
 from chanx.core._auth_expiry import arm_expiry, auth_outcome, deadline, expired
+from chanx.core._authenticate import run_authenticator
 from chanx.core.envelope import frame_ref, with_ref
 from chanx.core.errors import error_entry, error_frame, schema_names, validation_error_entries
 from chanx.messages.incoming import AuthRefreshMessage, AuthRefreshPayload
