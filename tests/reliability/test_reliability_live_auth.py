@@ -67,9 +67,7 @@ def tokens(kind: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("kind", ["asgi", "django"])
-async def test_an_expired_token_closes_the_connection_at_expiry(
-    kind: str, tmp_path: Path
-) -> None:
+async def test_an_expired_token_closes_the_connection_at_expiry(kind: str, tmp_path: Path) -> None:
     with live_server(kind, tmp_path, "expiring") as (_process, url, _started):
         ws = await open_as(kind, url, tokens(kind)["short"])
         loop = asyncio.get_running_loop()
