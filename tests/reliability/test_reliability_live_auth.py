@@ -38,6 +38,7 @@ def credentials(kind: str, token: str) -> dict[str, dict[str, str]]:
 
 
 async def open_as(kind: str, url: str, token: str) -> ClientConnection:
+    ws: ClientConnection
     if kind == "asgi":
         ws = await ws_connect(f"{url}?token={token}")
     else:

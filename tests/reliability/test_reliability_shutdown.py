@@ -45,7 +45,8 @@ async def worker(url: str, client: int, replied: set[int], going: asyncio.Event)
                 i += 1
         except ConnectionClosed:
             pass
-        return ws.close_code
+        code: int | None = ws.close_code
+        return code
 
 
 @pytest.mark.parametrize("kind", ["asgi", "django"])

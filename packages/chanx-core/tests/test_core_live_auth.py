@@ -138,7 +138,7 @@ async def test_datetime_expiry_is_accepted() -> None:
             self.expires_at = datetime.now(UTC) + timedelta(seconds=0.3)
             return True
 
-    class DatetimeConsumer(ExpiringConsumer):
+    class DatetimeConsumer(ChanxConsumer):
         authenticator_class = DatetimeAuthenticator
 
     ws = WebsocketHarness(DatetimeConsumer)

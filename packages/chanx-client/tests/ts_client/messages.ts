@@ -26,7 +26,7 @@ export interface Announcement {
  */
 export interface AuthRefreshMessage {
   action: "auth_refresh";
-  payload?: AuthRefreshPayload;
+  payload: AuthRefreshPayload;
 }
 
 /**

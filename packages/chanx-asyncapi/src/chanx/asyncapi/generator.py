@@ -218,7 +218,7 @@ class AsyncAPIGenerator:
                     security=security_of_op,
                     messages=[ref("channels", cid, "messages", names[k]) for k in op.messages],
                     reply=reply,
-                    **({PERMISSIONS_EXTENSION: list(op.permissions)} if op.permissions else {}),
+                    **_extensions(op.permissions),
                 )
         security.update(self.security_schemes)
         return AsyncAPI(
@@ -235,6 +235,11 @@ class AsyncAPIGenerator:
                 correlation_ids={"ref": CORRELATION_ID} if correlated else None,
             ),
         )
+
+
+def _extensions(permissions: Sequence[str]) -> dict[str, Any]:
+    """The ``x-`` fields of an operation: the permissions its handler requires, if any."""
+    return {PERMISSIONS_EXTENSION: list(permissions)} if permissions else {}
 
 
 _SAFE_KEY = re.compile(r"[^A-Za-z0-9.\-_]+")

@@ -46,7 +46,7 @@ class AuthRefreshMessage(BaseModel):
     """
 
     action: Literal["auth_refresh"] = "auth_refresh"
-    payload: AuthRefreshPayload = Field(default_factory=lambda: {'query': {}, 'headers': {}, 'cookies': {}})
+    payload: AuthRefreshPayload
 
 
 class AuthenticationPayload(BaseModel):

@@ -50,4 +50,5 @@ class AuthRefreshMessage(BaseMessage):
     """
 
     action: Literal["auth_refresh"] = "auth_refresh"
-    payload: AuthRefreshPayload = AuthRefreshPayload()
+    #: Required, possibly empty (``{}``: authenticate again with the handshake's credentials).
+    payload: AuthRefreshPayload
