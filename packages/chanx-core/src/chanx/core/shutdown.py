@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from chanx.constants import CLOSE_SERVICE_RESTART
 
 if TYPE_CHECKING:
-    from chanx.core.connection import Connection
+    import chanx.core.connection  # spelled out: Sphinx knows two classes named Connection
 
 __all__ = ["drain", "draining", "install_signal_handler", "live_connections"]
 
@@ -46,7 +46,7 @@ class _State:
     """Process-wide: the live connections and the installed handler (one per process)."""
 
     def __init__(self) -> None:
-        self.live: weakref.WeakSet[Connection] = weakref.WeakSet()
+        self.live: weakref.WeakSet[chanx.core.connection.Connection] = weakref.WeakSet()
         self.draining = False
         self.installed = False
         self.previous: _Handler = None
@@ -62,12 +62,12 @@ def draining() -> bool:
     return _state.draining
 
 
-def live_connections() -> list[Connection]:
+def live_connections() -> list[chanx.core.connection.Connection]:
     """The connections of this process whose handshake arrived and that did not end yet."""
     return list(_state.live)
 
 
-def track(connection: Connection) -> None:
+def track(connection: chanx.core.connection.Connection) -> None:
     """Record a connection until it ends; install the SIGTERM handler once, if allowed."""
     _state.live.add(connection)
     loop = _state.loop
@@ -75,7 +75,7 @@ def track(connection: Connection) -> None:
         install_signal_handler()
 
 
-def untrack(connection: Connection) -> None:
+def untrack(connection: chanx.core.connection.Connection) -> None:
     """Forget a connection that ended."""
     _state.live.discard(connection)
 
