@@ -10,6 +10,11 @@
   address another connection's channel: each such frame gets one error frame, nothing is sent
   through the layer, and other connections receive nothing.
 * Error frames never contain input echoes, tracebacks, exception messages or settings.
+* ``auth_refresh`` frames with hostile content never re-run or pass authentication, never
+  set a credential the authenticator does not declare, cannot switch the connection to
+  another user, and get one bounded error frame on a connection that stays open.
+* A handler behind a refused permission never runs, whatever the frame carries; the refusal
+  is a fixed error frame and the connection stays open.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from reliability_app import SECRET, GatedConsumer, ReliableConsumer, build_app
@@ -174,3 +180,132 @@ async def test_error_frames_leak_no_input_traceback_or_settings() -> None:
                 assert leak not in text, (leak, text)
         await ws.send_text(marker)  # not even JSON
         assert marker not in await ws.receive_text()
+
+
+# -- live authentication (auth_refresh) and per-handler permissions --------------------------
+
+HOSTILE_REFRESHES: list[Any] = [
+    {"action": "auth_refresh", "payload": {"query": {"token": ["root"]}}},
+    {"action": "auth_refresh", "payload": {"query": {"token": {"$ne": None}}}},
+    {"action": "auth_refresh", "payload": {"query": {"token": None}}},
+    {"action": "auth_refresh", "payload": {"query": "token=root"}},
+    {"action": "auth_refresh", "payload": {"query": {"user": "root"}}},  # not a credential
+    {"action": "auth_refresh", "payload": {"headers": {"x-remote-user": "root"}}},
+    {"action": "auth_refresh", "payload": {"headers": {"cookie": "sessionid=root"}}},
+    {"action": "auth_refresh", "payload": {"headers": {"host": "evil.example"}}},
+    {"action": "auth_refresh", "payload": {"cookies": {"sessionid": "root"}}},
+    {"action": "auth_refresh", "payload": {"user": "root"}},  # an unknown place
+    {"action": "auth_refresh", "payload": {"query": {f"t{i}": "root" for i in range(500)}}},
+    {"action": "auth_refresh", "payload": {"query": {"token": "root" * 5_000}}},
+    {"action": "auth_refresh", "payload": {"query": {"x" * 5_000: "root"}}},
+    {"action": "auth_refresh", "payload": {"query": {"": "root"}}},
+    {"action": "auth_refresh", "payload": ["root"]},
+    {"action": "auth_refresh", "payload": "root"},
+    {"action": "auth_refresh", "payload": 1e308},
+]
+
+
+def _refresh_texts() -> list[str]:
+    texts = [json.dumps(frame) for frame in HOSTILE_REFRESHES]
+    # duplicate keys: the last one wins in JSON parsers; neither may authenticate
+    texts.append('{"action":"auth_refresh","payload":{"query":{"user":"root","user":"root"}}}')
+    # deep nesting inside the payload
+    texts.append('{"action":"auth_refresh","payload":{"query":' + '{"a":' * 200 + "1" + "}" * 201)
+    return texts
+
+
+@pytest.mark.parametrize("text", _refresh_texts())
+async def test_hostile_refresh_frames_never_authenticate_echo_or_close(text: str) -> None:
+    from live_asgi_app import ExpiringAuthenticator, app
+
+    runs: list[int] = []
+    original = ExpiringAuthenticator.authenticate
+
+    async def counted(self: Any) -> bool:
+        runs.append(1)
+        return await original(self)
+
+    ExpiringAuthenticator.authenticate = counted  # type: ignore[method-assign]
+    try:
+        async with WebsocketCommunicator(app, "/ws/expiring?token=long") as ws:
+            handshake_runs = len(runs)
+            await ws.send_text(text)
+            answer = await ws.receive_text()
+            frame = json.loads(answer)
+            assert frame["action"] == "error"  # never "authentication"
+            assert len(answer) < 2_000  # bounded, whatever the input's size
+            for leak in ("root", "evil", "sessionid", "$ne", "xxxx", "Traceback"):
+                assert leak not in answer, (leak, answer)
+            assert len(runs) == handshake_runs  # the authenticator never ran again
+            await ws.send_json({"action": "admin"})  # still alice: refused, not root
+            assert json.loads(await ws.receive_text())["action"] == "error"
+            await ws.send_json({"action": "ping"})
+            assert (await ws.receive_json())["action"] == "pong"  # the connection survived
+    finally:
+        ExpiringAuthenticator.authenticate = original  # type: ignore[method-assign]
+
+
+async def test_a_refresh_cannot_switch_the_connection_to_another_user() -> None:
+    from live_asgi_app import ExpiringConsumer, app
+
+    runs = ExpiringConsumer.admin_runs
+    async with WebsocketCommunicator(app, "/ws/expiring?token=long") as ws:
+        await ws.send_json({"action": "auth_refresh", "payload": {"query": {"token": "root"}}})
+        frame = await ws.receive_json()
+        assert frame["action"] == "authentication"
+        assert frame["payload"]["status_code"] == 403  # root's valid token, but not alice's
+        await ws.assert_closed(4403)
+        await ws.send_json({"action": "admin"})
+        assert await ws.receive_nothing(0.1)
+    assert ExpiringConsumer.admin_runs == runs  # escalation never reached the handler
+
+
+DENIED_FRAMES: list[str] = [
+    '{"action":"admin"}',
+    '{"action":"admin","payload":"INPUT-MARKER-7f3a"}',
+    '{"action":"admin","payload":"x","user":"root"}',  # a forged identity field
+    '{"action":"admin","ref":"INPUT-MARKER-7f3a"}',
+    '{"action":"admin","topic":"INPUT-MARKER-7f3a"}',
+    '{"action":"ping","action":"admin"}',  # duplicate discriminator: the last one wins
+    '{"action":"admin","payload":"' + "x" * 100 + '"}',
+]
+
+
+@pytest.mark.parametrize("text", DENIED_FRAMES)
+async def test_a_denied_permission_runs_no_handler_leaks_nothing_and_keeps_the_connection(
+    text: str,
+) -> None:
+    from live_asgi_app import ExpiringConsumer, IsRoot, app
+
+    runs = ExpiringConsumer.admin_runs
+    async with WebsocketCommunicator(app, "/ws/expiring?token=long") as ws:
+        await ws.send_text(text)
+        answer = await ws.receive_text()
+        frame = json.loads(answer)
+        frame.pop("ref", None)  # the client's correlation ref is echoed by design
+        frame.pop("version", None)
+        assert frame == {"action": "error", "payload": {"detail": IsRoot.message}}
+        assert len(answer) < 1_000
+        await ws.send_json({"action": "ping"})
+        assert (await ws.receive_json())["action"] == "pong"
+    assert ExpiringConsumer.admin_runs == runs
+
+
+async def test_many_denied_frames_in_a_row_keep_answering_and_never_run() -> None:
+    from live_asgi_app import ExpiringConsumer, IsRoot, app
+
+    runs = ExpiringConsumer.admin_runs
+    async with WebsocketCommunicator(app, "/ws/expiring?token=mallory") as ws:
+        for n in range(500):
+            await ws.send_json({"action": "admin", "payload": str(n), "ref": n})
+        for n in range(500):
+            frame = await ws.receive_json()
+            frame.pop("version", None)
+            assert frame == {"action": "error", "payload": {"detail": IsRoot.message}, "ref": n}
+        await ws.send_json({"action": "ping"})
+        assert (await ws.receive_json())["action"] == "pong"
+    assert ExpiringConsumer.admin_runs == runs
+    async with WebsocketCommunicator(app, "/ws/expiring?token=root") as ws:  # not vacuous
+        await ws.send_json({"action": "admin"})
+        assert (await ws.receive_json())["action"] == "pong"
+    assert ExpiringConsumer.admin_runs == runs + 1

@@ -7,7 +7,7 @@ must never appear in a document.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.applications import Starlette
@@ -15,6 +15,7 @@ from starlette.routing import Mount, WebSocketRoute
 
 from chanx.core.authenticator import BaseAuthenticator
 from chanx.core.decorators import channel, event_handler, ws_handler
+from chanx.core.permissions import BasePermission
 from chanx.fast_channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.messages.base import BaseChannelEvent, BaseMessage
 from chanx.messages.incoming import PingMessage
@@ -142,6 +143,13 @@ class ExtraInfo(BaseMessage):
     payload: tuple[str, int]
 
 
+class IsStaff(BasePermission):
+    """Only staff may read the statistics."""
+
+    def has_permission(self, consumer: Any, message: Any) -> bool:
+        return bool(getattr(consumer.user, "is_staff", False))
+
+
 class TokenAuthenticator(BaseAuthenticator):
     """Accepts ``?token=secret``."""
 
@@ -181,7 +189,7 @@ class KitchenConsumer(AsyncJsonWebsocketConsumer[SecretJobEvent]):
     async def handle_log(self, message: LogMessage) -> None:
         """Write the line to the server log."""
 
-    @ws_handler
+    @ws_handler(permission_classes=[IsStaff])
     async def handle_stats(self, message: StatsRequest) -> StatsReply | NotAllowed:
         return NotAllowed(payload="no")
 

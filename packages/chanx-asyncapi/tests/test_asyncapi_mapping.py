@@ -121,17 +121,37 @@ def test_error_completion_and_authentication_frames_are_documented(doc: dict[str
 def test_every_operation_of_an_authenticated_channel_declares_its_security(
     doc: dict[str, Any],
 ) -> None:
+    token = {"type": "httpApiKey", "name": "token", "in": "query"}
     assert doc["components"]["securitySchemes"] == {
-        "queryToken": {
-            "type": "httpApiKey",
-            "description": "Token in the query string",
-            "name": "token",
-            "in": "query",
-        }
+        "queryToken": {**token, "description": "Token in the query string"},
+        "queryToken.IsStaff": {
+            **token,
+            "description": "Token in the query string. Also requires the permission(s) "
+            "IsStaff: a refused frame gets an error frame, no handler runs and the "
+            "connection stays open.",
+        },
     }
-    for op in _kitchen_ops(doc).values():
-        assert op["security"] == [{"$ref": "#/components/securitySchemes/queryToken"}]
+    for name, op in _kitchen_ops(doc).items():
+        if name == "receive.stats":  # @ws_handler(permission_classes=[IsStaff])
+            assert op["security"] == [{"$ref": "#/components/securitySchemes/queryToken.IsStaff"}]
+            assert op["x-chanx-permissions"] == ["IsStaff"]
+        else:
+            assert op["security"] == [{"$ref": "#/components/securitySchemes/queryToken"}]
+            assert "x-chanx-permissions" not in op
     assert "security" not in _op(doc, "PlainConsumer.receive.ping")
+
+
+def test_the_auth_refresh_frame_is_documented_on_authenticated_channels(
+    doc: dict[str, Any],
+) -> None:
+    op = _kitchen_ops(doc)["receive.auth_refresh"]
+    assert _names(op["messages"]) == ["AuthRefreshMessage"]
+    assert _names(op["reply"]["messages"]) == ["AuthenticationMessage"]
+    assert "4440" in op["description"]
+    refresh = doc["components"]["schemas"]["AuthRefreshPayload"]
+    assert set(refresh["properties"]) == {"query", "headers", "cookies"}
+    assert refresh["additionalProperties"] is False
+    assert not any(k.startswith("PlainConsumer.receive.auth_refresh") for k in doc["operations"])
 
 
 def test_channel_decorator_and_class_defaults(doc: dict[str, Any]) -> None:
@@ -272,11 +292,13 @@ def test_frames_and_their_answers_carry_the_client_ref(doc: dict[str, Any]) -> N
     messages = doc["components"]["messages"]
     ref = {"$ref": "#/components/correlationIds/ref"}
     ref_schema = {"$ref": "#/components/schemas/CorrelationRef"}
-    for name in ("PingMessage", "PongMessage", "ErrorMessage", "CompleteMessage"):
+    answers = ("PingMessage", "PongMessage", "ErrorMessage", "CompleteMessage")
+    # an authentication frame answers an auth_refresh frame (with its ref)
+    for name in (*answers, "AuthRefreshMessage", "AuthenticationMessage"):
         assert messages[name]["correlationId"] == ref, name
         assert ref_schema in messages[name]["payload"]["allOf"], name
     # broadcasts, event outputs, pushed frames: never an answer to a frame
-    for name in ("ChatNotification", "JobStatus", "UserJoined", "AuthenticationMessage"):
+    for name in ("ChatNotification", "JobStatus", "UserJoined"):
         assert "correlationId" not in messages[name], name
         assert "allOf" not in messages[name]["payload"], name
     ref_prop = doc["components"]["schemas"]["CorrelationRef"]["properties"]["ref"]

@@ -157,7 +157,8 @@ async def test_the_kitchen_app_authentication_frame_is_as_documented() -> None:
     app = cast("ASGIApp", kitchen.app)
     (auth_op,) = [v for k, v in doc["operations"].items() if k == "kitchen.send.authentication"]
     auth_doc = _message(doc, auth_op["messages"][0])
-    schema = _resolve(doc, auth_doc["payload"]["$ref"])
+    # it answers auth_refresh frames too, so its payload adds the correlation ref
+    schema = _resolve(doc, auth_doc["payload"]["allOf"][0]["$ref"])
     payload_schema = _resolve(doc, schema["properties"]["payload"]["$ref"])
     scheme = doc["components"]["securitySchemes"]["queryToken"]
 

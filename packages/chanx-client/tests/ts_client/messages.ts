@@ -17,6 +17,32 @@ export interface Announcement {
 }
 
 /**
+ * Refresh the authentication of an open connection before it expires.
+ *
+ * Understood by every consumer with an ``authenticator_class``; always discriminated by
+ * ``action`` (like error frames). The server answers with an ``authentication`` frame:
+ * status 200 and the new ``expires_at`` when the authenticator accepts the credentials
+ * (for the same user), else the refusal, followed by a close with ``4000 + status``.
+ */
+export interface AuthRefreshMessage {
+  action: "auth_refresh";
+  payload: AuthRefreshPayload;
+}
+
+/**
+ * New credentials, by where the handshake carried them.
+ *
+ * Each entry replaces the value of that name in the handshake (``query``: a query string
+ * parameter, ``headers``: a header, case-insensitive, ``cookies``: a cookie); the others
+ * keep their handshake values. The consumer's authenticator then runs again on the result.
+ */
+export interface AuthRefreshPayload {
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  cookies?: Record<string, string>;
+}
+
+/**
  * The outcome of authentication; on failure the server closes with ``4000 + status``.
  */
 export interface AuthenticationMessage {

@@ -29,9 +29,11 @@ from pydantic import BaseModel
 from pydantic.alias_generators import to_camel
 
 from chanx.asyncapi._schemas import Mode, SchemaSet, models
+from chanx.constants import AUTH_REFRESH_ACTION
 from chanx.core.camel import camel_model, camel_type
 from chanx.core.registry import channel_info
 from chanx.messages.base import discriminator_values
+from chanx.messages.incoming import AuthRefreshMessage
 from chanx.messages.outgoing import (
     AuthenticationMessage,
     CompleteMessage,
@@ -71,7 +73,16 @@ _EMITS_DOC = (
 )
 _AUTH_DOC = (
     "Sent when authentication fails, just before the server closes the connection with code "
-    "4000 + status code."
+    "4000 + status code; when the authentication expires (status 401), just before the close "
+    "code 4440; and as the answer to an `auth_refresh` frame (status 200 with the new "
+    "`expires_at`, or the refusal followed by the close)."
+)
+_REFRESH_DOC = (
+    "Authenticates the open connection again before its authentication expires (else the "
+    "server closes it with code 4440). Each entry replaces the handshake's credential of that "
+    "name and place, for credentials the authenticator declares; the answer is an "
+    "`authentication` frame. An invalid frame gets an `error` frame and the connection stays "
+    "open."
 )
 
 
@@ -86,6 +97,8 @@ class OperationPlan:
     summary: str | None = None
     description: str | None = None
     tags: tuple[str, ...] = ()
+    #: names of the handler's ``permission_classes`` (documented as security requirements)
+    permissions: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -179,10 +192,11 @@ class _Planner:
         self.plan.correlated.add(incoming)
         if replied:
             self.plan.correlated.update(keys)
+        permissions = tuple(p.name for p in route.permissions)
         ops = [
             OperationPlan(
                 "receive", route.action, [incoming], (keys if replied else None) or None,
-                route.summary, route.description, route.tags,
+                route.summary, route.description, route.tags, permissions,
             )
         ]  # fmt: skip
         if keys and not replied:
@@ -244,7 +258,14 @@ def plan_channel(
         if planner.registry.event_routes:
             ops.append(planner.builtin(EventCompleteMessage, _EVENT_DOC, False, correlated=False))
     if consumer.authenticator_class is not None:
+        auth = planner.builtin(AuthenticationMessage, _AUTH_DOC, planner.camel)
+        refresh = planner.key(AuthRefreshMessage, "validation", "AuthRefreshMessage", camel=False)
+        plan.correlated.add(refresh)
+        summary = (inspect.getdoc(AuthRefreshMessage) or "").split("\n", 1)[0] or None
         ops.append(
-            planner.builtin(AuthenticationMessage, _AUTH_DOC, planner.camel, correlated=False)
+            OperationPlan(
+                "receive", AUTH_REFRESH_ACTION, [refresh], auth.messages, summary, _REFRESH_DOC
+            )
         )
+        ops.append(auth)
     return plan

@@ -8,6 +8,7 @@ for any application. The same input always gives the same document.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any
@@ -21,7 +22,7 @@ from chanx.asyncapi.constants import (
     DEFAULT_SERVER_PROTOCOL,
     DEFAULT_SERVER_URL,
 )
-from chanx.asyncapi.security import scheme, security_schemes_of
+from chanx.asyncapi.security import PERMISSIONS_EXTENSION, scheme, security_schemes_of
 from chanx.asyncapi.v3_0_0 import (
     AsyncAPI,
     Components,
@@ -124,6 +125,35 @@ class AsyncAPIGenerator:
         schemas.build()
         return plans, schemas
 
+    def _guarded(
+        self,
+        security: dict[str, SecurityScheme | Reference],
+        schemes: Sequence[str],
+        permissions: Sequence[str],
+    ) -> list[str]:
+        """The security requirements of a handler with ``permission_classes``.
+
+        AsyncAPI has no authorization object beside the credentials, so each of the channel's
+        schemes gets a derived scheme (same credential, ``<scheme>.<Permission>...``) whose
+        description names the permissions; ``x-chanx-permissions`` lists them for tools.
+        """
+        keys = []
+        for name in schemes:
+            key = _guarded_key(name, permissions)
+            keys.append(key)
+            if key in security:
+                continue
+            base = self.security_schemes.get(name) or security[name]
+            if not isinstance(base, SecurityScheme):
+                continue  # a reference supplied by the caller: nothing to derive from
+            note = (
+                f"Also requires the permission(s) {', '.join(permissions)}: a refused frame "
+                "gets an error frame, no handler runs and the connection stays open."
+            )
+            description = f"{base.description.rstrip('.')}. {note}" if base.description else note
+            security[key] = base.model_copy(update={"description": description})
+        return keys
+
     def _build(self) -> AsyncAPI:
         plans, schemas = self._planned
         names: dict[MessageKey, str] = dict(schemas.refs)
@@ -166,6 +196,12 @@ class AsyncAPIGenerator:
                 ref("components", "securitySchemes", s) for s in plan.security
             ] or None
             for op in plan.operations:
+                security_of_op = op_security
+                if op.permissions and plan.security:
+                    security_of_op = [
+                        ref("components", "securitySchemes", key)
+                        for key in self._guarded(security, plan.security, op.permissions)
+                    ]
                 reply = None
                 if op.replies:
                     reply = OperationReply(
@@ -179,9 +215,10 @@ class AsyncAPIGenerator:
                     summary=op.summary,
                     description=op.description,
                     tags=[Tag(name=t) for t in op.tags] or None,
-                    security=op_security,
+                    security=security_of_op,
                     messages=[ref("channels", cid, "messages", names[k]) for k in op.messages],
                     reply=reply,
+                    **_extensions(op.permissions),
                 )
         security.update(self.security_schemes)
         return AsyncAPI(
@@ -198,6 +235,18 @@ class AsyncAPIGenerator:
                 correlation_ids={"ref": CORRELATION_ID} if correlated else None,
             ),
         )
+
+
+def _extensions(permissions: Sequence[str]) -> dict[str, Any]:
+    """The ``x-`` fields of an operation: the permissions its handler requires, if any."""
+    return {PERMISSIONS_EXTENSION: list(permissions)} if permissions else {}
+
+
+_SAFE_KEY = re.compile(r"[^A-Za-z0-9.\-_]+")
+
+
+def _guarded_key(scheme_name: str, permissions: Sequence[str]) -> str:
+    return _SAFE_KEY.sub("_", ".".join((scheme_name, *permissions)))
 
 
 def _app_info(source: Any) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Security schemes: what authenticator classes declare, as Security Scheme Objects."""
+"""Security: what authenticator classes declare, and the permissions handlers require."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ from pydantic import ValidationError
 
 from chanx.asyncapi.v3_0_0 import SecurityScheme
 
-__all__ = ["SECURITY_ATTR", "security_schemes_of"]
+__all__ = ["PERMISSIONS_EXTENSION", "SECURITY_ATTR", "security_schemes_of"]
 
 #: Attribute an authenticator class sets to declare its credentials for ``securitySchemes``.
 SECURITY_ATTR = "security_schemes"
+#: Operation extension listing a handler's ``permission_classes`` by name. Its ``security``
+#: refers to derived schemes ``<scheme>.<Permission>`` (same credential; the description
+#: names the permissions), since AsyncAPI has no authorization object of its own.
+PERMISSIONS_EXTENSION = "x-chanx-permissions"
 
 
 def security_schemes_of(authenticator: type | None) -> dict[str, SecurityScheme]:

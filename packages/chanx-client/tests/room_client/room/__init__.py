@@ -2,6 +2,6 @@
 """Channel ``room``."""
 
 from .client import RoomClient
-from .messages import AnnounceMessage, Announcement, AuthenticationMessage, AuthenticationPayload, EchoMessage, EchoPayload, EchoReply, IdentifyMessage, IdentityMessage, PingMessage, PongMessage, SaidMessage, SayMessage, WhoAmIMessage
+from .messages import AnnounceMessage, Announcement, AuthRefreshMessage, AuthRefreshPayload, AuthenticationMessage, AuthenticationPayload, EchoMessage, EchoPayload, EchoReply, IdentifyMessage, IdentityMessage, PingMessage, PongMessage, SaidMessage, SayMessage, WhoAmIMessage
 
-__all__ = ["AnnounceMessage", "Announcement", "AuthenticationMessage", "AuthenticationPayload", "EchoMessage", "EchoPayload", "EchoReply", "IdentifyMessage", "IdentityMessage", "PingMessage", "PongMessage", "RoomClient", "SaidMessage", "SayMessage", "WhoAmIMessage"]
+__all__ = ["AnnounceMessage", "Announcement", "AuthRefreshMessage", "AuthRefreshPayload", "AuthenticationMessage", "AuthenticationPayload", "EchoMessage", "EchoPayload", "EchoReply", "IdentifyMessage", "IdentityMessage", "PingMessage", "PongMessage", "RoomClient", "SaidMessage", "SayMessage", "WhoAmIMessage"]

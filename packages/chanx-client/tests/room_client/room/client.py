@@ -12,11 +12,11 @@ from chanx.client import UnexpectedReplyError
 
 from ..base import BaseClient
 from ..shared.messages import ErrorMessage
-from .messages import AnnounceMessage, Announcement, AuthenticationMessage, EchoMessage, EchoPayload, EchoReply, IdentifyMessage, IdentityMessage, PingMessage, PongMessage, SaidMessage, SayMessage, WhoAmIMessage
+from .messages import AnnounceMessage, Announcement, AuthRefreshMessage, AuthRefreshPayload, AuthenticationMessage, EchoMessage, EchoPayload, EchoReply, IdentifyMessage, IdentityMessage, PingMessage, PongMessage, SaidMessage, SayMessage, WhoAmIMessage
 
 IncomingMessage = Annotated[PongMessage | EchoReply | SaidMessage | IdentityMessage | Announcement | ErrorMessage | AuthenticationMessage, Field(discriminator="action")]
 """Every message the server may send on ``room``."""
-OutgoingMessage = Annotated[PingMessage | EchoMessage | SayMessage | AnnounceMessage | IdentifyMessage | WhoAmIMessage, Field(discriminator="action")]
+OutgoingMessage = Annotated[PingMessage | EchoMessage | SayMessage | AnnounceMessage | IdentifyMessage | WhoAmIMessage | AuthRefreshMessage, Field(discriminator="action")]
 """Every message a client may send on ``room``."""
 
 
@@ -71,6 +71,17 @@ class RoomClient(BaseClient[IncomingMessage]):
     async def send_whoami(self) -> None:
         """The connection's name. Does not wait for the reply."""
         await self.send_message(WhoAmIMessage())
+
+    async def auth_refresh(self, payload: AuthRefreshPayload, *, timeout: float | None = None) -> AuthenticationMessage:
+        """Refresh the authentication of an open connection before it expires. Returns the reply; raises on an error reply or timeout."""
+        reply = await self.request(AuthRefreshMessage(payload=payload), timeout=timeout)
+        if isinstance(reply, AuthenticationMessage):
+            return reply
+        raise UnexpectedReplyError(reply)
+
+    async def send_auth_refresh(self, payload: AuthRefreshPayload) -> None:
+        """Refresh the authentication of an open connection before it expires. Does not wait for the reply."""
+        await self.send_message(AuthRefreshMessage(payload=payload))
 
 
 __all__ = ["IncomingMessage", "OutgoingMessage", "RoomClient"]

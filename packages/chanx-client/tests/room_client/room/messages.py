@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class AnnounceMessage(BaseModel):
@@ -21,6 +21,32 @@ class Announcement(BaseModel):
 
     action: Literal["announcement"] = "announcement"
     payload: str
+
+
+class AuthRefreshPayload(BaseModel):
+    """New credentials, by where the handshake carried them.
+
+    Each entry replaces the value of that name in the handshake (``query``: a query string
+    parameter, ``headers``: a header, case-insensitive, ``cookies``: a cookie); the others
+    keep their handshake values. The consumer's authenticator then runs again on the result.
+    """
+
+    query: dict[str, str] = Field(default_factory=lambda: {})
+    headers: dict[str, str] = Field(default_factory=lambda: {})
+    cookies: dict[str, str] = Field(default_factory=lambda: {})
+
+
+class AuthRefreshMessage(BaseModel):
+    """Refresh the authentication of an open connection before it expires.
+
+    Understood by every consumer with an ``authenticator_class``; always discriminated by
+    ``action`` (like error frames). The server answers with an ``authentication`` frame:
+    status 200 and the new ``expires_at`` when the authenticator accepts the credentials
+    (for the same user), else the refusal, followed by a close with ``4000 + status``.
+    """
+
+    action: Literal["auth_refresh"] = "auth_refresh"
+    payload: AuthRefreshPayload
 
 
 class AuthenticationPayload(BaseModel):
@@ -108,4 +134,4 @@ class WhoAmIMessage(BaseModel):
     payload: Any = None
 
 
-__all__ = ["AnnounceMessage", "Announcement", "AuthenticationMessage", "AuthenticationPayload", "EchoMessage", "EchoPayload", "EchoReply", "IdentifyMessage", "IdentityMessage", "PingMessage", "PongMessage", "SaidMessage", "SayMessage", "WhoAmIMessage"]
+__all__ = ["AnnounceMessage", "Announcement", "AuthRefreshMessage", "AuthRefreshPayload", "AuthenticationMessage", "AuthenticationPayload", "EchoMessage", "EchoPayload", "EchoReply", "IdentifyMessage", "IdentityMessage", "PingMessage", "PongMessage", "SaidMessage", "SayMessage", "WhoAmIMessage"]

@@ -11,7 +11,10 @@ from __future__ import annotations
 from typing import Final, Literal
 
 __all__ = [
+    "AUTH_REFRESH_ACTION",
     "CHANX_ACTIONS",
+    "CLOSE_AUTH_EXPIRED",
+    "CLOSE_SERVICE_RESTART",
     "CLOSE_UNAUTHENTICATED",
     "COMPLETE_ACTIONS",
     "COMPLETE_ACTIONS_TYPE",
@@ -48,3 +51,15 @@ ENVELOPE_VERSION: Final = 1
 MAX_GROUP_NAME_LENGTH: Final = 99
 #: Close code of a connection whose authentication failed without an HTTP error status.
 CLOSE_UNAUTHENTICATED: Final = 4401
+
+#: Close code of a connection whose authentication expired without a refresh
+#: (``4000 +`` the 440 "login time-out" status; the server sends an ``authentication`` frame
+#: with status 401 first). A client reconnects with fresh credentials.
+CLOSE_AUTH_EXPIRED: Final = 4440
+#: Action of the frame a client sends to refresh its authentication on an open connection
+#: (:class:`chanx.messages.AuthRefreshMessage`); the server answers with an
+#: ``authentication`` frame.
+AUTH_REFRESH_ACTION: Final = "auth_refresh"
+#: Close code of connections the server closes because it shuts down or restarts (RFC 6455
+#: 1012, "service restart"): the client should reconnect, to another server if it can.
+CLOSE_SERVICE_RESTART: Final = 1012

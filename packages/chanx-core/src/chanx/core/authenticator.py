@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from http import HTTPStatus
 from http.cookies import CookieError, SimpleCookie
@@ -91,6 +92,12 @@ class BaseAuthenticator:
     status_code: int = 401
     #: Human-readable reason sent to the client on failure; keep secrets out of it.
     detail: str | None = None
+    #: When the authentication stops being valid: a UNIX timestamp (``time.time()`` seconds)
+    #: or an aware ``datetime``, set by :meth:`authenticate` (e.g. from a token's ``exp``).
+    #: ``None``: never. At that moment the consumer sends an ``authentication`` frame (401)
+    #: and closes with :data:`chanx.constants.CLOSE_AUTH_EXPIRED`, unless the client sent an
+    #: ``auth_refresh`` frame that authenticated again (which sets the next expiry).
+    expires_at: float | datetime | None = None
     #: Credentials this authenticator reads (documentation only): the default of
     #: :attr:`security_schemes` is one ``httpApiKey`` scheme per credential.
     credentials: ClassVar[Sequence[Credential]] = ()
@@ -123,6 +130,15 @@ class BaseAuthenticator:
             scope)``; ``scope`` is the handshake's ASGI scope (also :attr:`scope`).
             """
             raise NotImplementedError
+
+    def same_identity(self, current: Any, refreshed: Any) -> bool:
+        """Whether a refresh authenticated the connection's user (``current``) again.
+
+        A refresh that authenticates somebody else is refused (403): a connection keeps its
+        identity for life. The default compares with ``==`` (Django users compare by primary
+        key); override it when your user objects do not compare by value.
+        """
+        return bool(current == refreshed)
 
     async def send_message(self, message: BaseModel) -> None:
         """Send a frame to the client (the handshake is accepted first if needed)."""

@@ -61,6 +61,12 @@ class ConsumerConfig:
     default_topic: type[Topic[Any]] | None = None
     #: Subscriptions one connection may hold; one more gets a ``too_many_topics`` error.
     max_topics: int = 100
+    #: Close connections gracefully on SIGTERM (chanx.core.shutdown): finish the running
+    #: handler, then close with 1012. ``False``: the server's own shutdown applies.
+    graceful_shutdown: bool = True
+    #: Seconds a graceful shutdown waits for a connection's in-flight handlers before it
+    #: closes the connection anyway.
+    shutdown_timeout: float = 10.0
 
 
 class Config:

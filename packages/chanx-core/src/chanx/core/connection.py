@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from pydantic import BaseModel
 
+from chanx.constants import CLOSE_SERVICE_RESTART
+from chanx.core import shutdown
 from chanx.core.config import ConsumerConfig
 from chanx.core.layer_messages import handler_name
 from chanx.core.types import forgets_channels
@@ -41,6 +43,9 @@ if TYPE_CHECKING:
 __all__ = ["Connection", "ConnectionState"]
 
 logger = logging.getLogger("chanx.consumer")
+
+#: Seconds a graceful close waits for the client's answer to the close frame.
+_CLOSE_HANDSHAKE = 3.0
 
 
 class ConnectionState(enum.Enum):
@@ -107,6 +112,17 @@ class Connection(ConsumerConfig):
         self._chanx_reader: LayerReader | None = None
         self._chanx_mailbox: Mailbox | None = None
         self._chanx_tasks: set[asyncio.Task[None]] = set()
+        #: The authentication expiry timer (chanx.core._auth_expiry); None: no expiry.
+        self._chanx_expiry: asyncio.TimerHandle | None = None
+        # -- graceful shutdown (chanx.core.shutdown) --
+        self._chanx_loop: asyncio.AbstractEventLoop | None = None
+        #: True while the receive loop handles an ASGI event (connect or a frame).
+        self._chanx_busy = False
+        #: The close code of a graceful close in progress (None: none).
+        self._chanx_restart: int | None = None
+        self._chanx_ended: asyncio.Event | None = None
+        self._chanx_deadline = 0.0
+        self._chanx_task: asyncio.Task[Any] | None = None
 
     @property
     def state(self) -> ConnectionState:
@@ -138,6 +154,7 @@ class Connection(ConsumerConfig):
             while True:
                 message = await receive()
                 kind = message["type"]
+                self._chanx_busy = True
                 if kind == "websocket.receive":
                     await self.websocket_receive(message)
                 elif kind == "websocket.connect":
@@ -145,6 +162,9 @@ class Connection(ConsumerConfig):
                 elif kind == "websocket.disconnect":
                     await self.websocket_disconnect(message)
                     return
+                self._chanx_busy = False
+                if self._chanx_restart is not None:  # a graceful close waits for this frame
+                    await self._chanx_close_for_restart()
         finally:
             await self._chanx_stop()
 
@@ -162,6 +182,13 @@ class Connection(ConsumerConfig):
         obs = self._chanx_telemetry
         if obs is not None:
             obs.connection_event(self, "connect", None)
+        self._chanx_loop = asyncio.get_running_loop()
+        self._chanx_task = asyncio.current_task()
+        shutdown.track(self)
+        if shutdown.draining():  # shutting down: send the client elsewhere, run nothing
+            await self.accept()
+            await self.close(CLOSE_SERVICE_RESTART)
+            return
         try:
             await self.connect()
         except self.accept_exceptions:
@@ -234,10 +261,80 @@ class Connection(ConsumerConfig):
         obs = self._chanx_telemetry
         if obs is not None:
             obs.connection_event(self, "close", code or 1000)
-        message: dict[str, Any] = {"type": "websocket.close", "code": code or 1000}
+        await self.send_close_frame(code or 1000, reason)
+        if self._chanx_ended is not None:
+            self._chanx_ended.set()
+
+    async def send_close_frame(self, code: int, reason: str | None) -> None:
+        """Hook: hand the close to the server (ASGI ``websocket.close``).
+
+        Bindings override it for servers that refuse some codes from applications (daphne's
+        WebSocket library refuses 1001-2999, 1012 included).
+        """
+        message: dict[str, Any] = {"type": "websocket.close", "code": code}
         if reason:
             message["reason"] = reason
         await self.base_send(message)
+
+    @property
+    def restarting(self) -> bool:
+        """True once the server began closing this connection for a shutdown (code 1012).
+
+        ``disconnect()`` hooks read it to tell a deploy from a user who left (presence may
+        keep such a user for its grace period: the client reconnects elsewhere).
+        """
+        return self._chanx_restart is not None
+
+    async def close_gracefully(self, code: int = CLOSE_SERVICE_RESTART) -> None:
+        """Close after the frame being handled, within ``shutdown_timeout``; wait for the end.
+
+        The frame in progress (and concurrent handlers) finish and send their replies; no
+        later frame is routed; then the connection closes with ``code``. A handler still
+        running after ``shutdown_timeout`` seconds does not hold the close back. Returns once
+        the client answered the close (at most a few seconds more).
+        """
+        if self._chanx_state is _STOPPED:
+            return
+        deadline = asyncio.get_running_loop().time() + self.shutdown_timeout
+        if self._chanx_restart is None:
+            self._chanx_restart = code
+            self._chanx_ended = asyncio.Event()
+            self._chanx_deadline = deadline
+            if not self._chanx_busy:  # idle between frames: close now
+                await self._chanx_close_for_restart()
+        ended = self._chanx_ended
+        assert ended is not None
+        try:
+            async with asyncio.timeout_at(deadline):
+                while not self.closed:  # set by close() and by the end of the connection
+                    await ended.wait()
+                    ended.clear()
+        except TimeoutError:
+            # a handler overran shutdown_timeout: close anyway and cancel it
+            await self.close(code)
+            task = self._chanx_task
+            if self._chanx_busy and task is not None and task is not asyncio.current_task():
+                logger.warning(
+                    "%s: cancelling a handler still running after shutdown_timeout=%ss",
+                    type(self).__name__,
+                    self.shutdown_timeout,
+                )
+                task.cancel()
+        try:
+            async with asyncio.timeout(_CLOSE_HANDSHAKE):
+                while self._chanx_state is not _STOPPED:
+                    await ended.wait()
+                    ended.clear()
+        except TimeoutError:
+            logger.warning("%s: the client did not answer a graceful close", type(self).__name__)
+
+    async def _chanx_close_for_restart(self) -> None:
+        code = self._chanx_restart or CLOSE_SERVICE_RESTART
+        tasks = [t for t in self._chanx_tasks if not t.done()]
+        if tasks:  # concurrent handlers (max_concurrent_handlers > 1) finish first
+            remaining = self._chanx_deadline - asyncio.get_running_loop().time()
+            await asyncio.wait(tasks, timeout=max(remaining, 0.0))
+        await self.close(code)
 
     # -- groups ------------------------------------------------------------------------------
     def _chanx_layer(self) -> ChannelLayer:
@@ -292,9 +389,15 @@ class Connection(ConsumerConfig):
         if self._chanx_state is _STOPPED:
             return
         self._chanx_state = _STOPPED
+        shutdown.untrack(self)
+        if self._chanx_ended is not None:
+            self._chanx_ended.set()
         obs = self._chanx_telemetry
         if obs is not None:
             obs.connection_ended(self)
+        expiry, self._chanx_expiry = self._chanx_expiry, None
+        if expiry is not None:
+            expiry.cancel()
         reader, self._chanx_reader = self._chanx_reader, None
         if reader is not None:
             await reader.stop()

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from pydantic import BaseModel, ValidationError
 
+from chanx.core._auth_refresh import MARKER as _REFRESH_MARKER
+from chanx.core._auth_refresh import refresh_authentication
 from chanx.core.envelope import Ref, current_ref, frame_ref, with_ref
 from chanx.core.errors import (
     detail_frame,
@@ -69,6 +71,13 @@ class Receiving(Sending):
             )
             self._chanx_refused("message_too_large", None)
             await self.send_text(error_frame([entry]))
+            return
+        # -- auth_refresh frames (chanx.core._auth_refresh): only with an authenticator -----
+        if (
+            self.authenticator_class is not None
+            and _REFRESH_MARKER in text_data
+            and await refresh_authentication(cast("Any", self), text_data)
+        ):
             return
         # -- topic frames (chanx.core.topic_host): one attribute test without topics --------
         topics = self._topic_router

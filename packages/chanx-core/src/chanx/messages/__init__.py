@@ -5,7 +5,7 @@ sends; ``outgoing`` the standard frames the server sends.
 """
 
 from chanx.messages.base import BaseChannelEvent, BaseMessage
-from chanx.messages.incoming import PingMessage
+from chanx.messages.incoming import AuthRefreshMessage, AuthRefreshPayload, PingMessage
 from chanx.messages.outgoing import (
     AuthenticationMessage,
     AuthenticationPayload,
@@ -16,6 +16,8 @@ from chanx.messages.outgoing import (
 )
 
 __all__ = [
+    "AuthRefreshMessage",
+    "AuthRefreshPayload",
     "AuthenticationMessage",
     "AuthenticationPayload",
     "BaseChannelEvent",

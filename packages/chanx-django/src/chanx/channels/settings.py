@@ -75,6 +75,10 @@ class ChanxSettings(BaseModel):
     HANDLER_TIMEOUT: float | None = Field(default=_core.handler_timeout, gt=0)
     #: Await ``aclose_old_connections()`` before each frame and event, as Channels does.
     CLOSE_OLD_CONNECTIONS: bool = False
+    #: Close connections with 1012 after their running handler on SIGTERM (graceful deploys).
+    GRACEFUL_SHUTDOWN: bool = _core.graceful_shutdown
+    #: Seconds a graceful shutdown waits for a connection's running handlers.
+    SHUTDOWN_TIMEOUT: float = Field(default=_core.shutdown_timeout, gt=0)
 
     # -- project-wide switches ----------------------------------------------------------------
     #: ``DjangoAuthenticator`` sends the ``authentication`` frame (success and failure).
@@ -125,6 +129,8 @@ CONSUMER_KEYS: tuple[str, ...] = (
     "MAX_CONCURRENT_HANDLERS",
     "HANDLER_TIMEOUT",
     "CLOSE_OLD_CONNECTIONS",
+    "GRACEFUL_SHUTDOWN",
+    "SHUTDOWN_TIMEOUT",
 )
 
 

@@ -31,6 +31,7 @@ from channels.generic.websocket import (
     AsyncJsonWebsocketConsumer as ChannelsJsonConsumer,
 )
 from channels.layers import get_channel_layer as channels_get_layer
+from chanx.channels._daphne import daphne_protocol, refused_by_daphne
 from chanx.channels.permissions import compile_django_permission
 from chanx.channels.settings import get_chanx_settings, settings_epoch
 from chanx.core.consumer import ChanxConsumer, EventT
@@ -184,6 +185,20 @@ class AsyncJsonWebsocketConsumer(ChanxConsumer[EventT], _ChannelsSurface):
         # authenticator, if any, sets its own.
         self.user = scope.get("user")
         await super().__call__(scope, receive, send)
+
+    async def send_close_frame(self, code: int, reason: str | None) -> None:
+        """Close; under daphne, codes its WebSocket library refuses go out directly.
+
+        A graceful shutdown closes with 1012, which daphne cannot send for an application
+        (see :mod:`chanx.channels._daphne`).
+        """
+        if refused_by_daphne(code):
+            protocol = daphne_protocol(self.base_send)
+            if protocol is not None:
+                reason_bytes = reason.encode() if reason else None
+                protocol.sendCloseFrame(code=code, reasonUtf8=reason_bytes, isReply=False)
+                return
+        await super().send_close_frame(code, reason)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Route one client frame (after closing stale DB connections when configured)."""
