@@ -104,9 +104,7 @@ class Events(Receiving, Generic[EventT]):
             await self.send_text(_COMPLETE_EVENT)
         return outcome
 
-    async def _chanx_handle_event_hooks(
-        self, route: Route, message: LayerMessage
-    ) -> EventOutcome:
+    async def _chanx_handle_event_hooks(self, route: Route, message: LayerMessage) -> EventOutcome:
         """``_chanx_handle_event`` of a class that overrides an event hook (``EVENT_HOOKS``)."""
         try:
             event = event_for_handler(route.input_type, message["event"])
