@@ -163,8 +163,9 @@ class Receiving(Sending):
     async def handle_result(self, result: BaseModel) -> None:
         """Hook: send what a ``@ws_handler`` returned (not None) to the client.
 
-        The default sends it with :meth:`send_message`; anything but a message raises
-        ``TypeError`` (reported through :meth:`handle_json_processing_error`).
+        The default sends it with :meth:`~chanx.core.sending.Sending.send_message`; anything
+        but a message raises ``TypeError`` (reported through
+        :meth:`handle_json_processing_error`).
         """
         if not isinstance(result, BaseModel):
             raise TypeError(
