@@ -250,6 +250,26 @@ class Receiving(Sending):
             self._chanx_slots.release()
 
     async def _chanx_run(self, route: Route, message: BaseModel, ref: Ref | None) -> None:
+        if (
+            ref is None
+            and not route.permissions
+            and self.handler_timeout is None
+            and self._chanx_telemetry is None
+        ):
+            # The common frame (no ref, no permission, no timeout, telemetry off): the
+            # handler is awaited right here, one coroutine level less per frame.
+            try:
+                result = await route.func(self, message)
+            except Exception:
+                logger.exception("handler %s failed", route.name)
+                reply: str | None = route.failure
+            else:
+                reply = None if result is None else self._chanx_result_text(route, result)
+            if reply is not None:
+                await self.send_text(reply)
+            if self.send_completion:
+                await self.send_text(_COMPLETE)
+            return
         token = current_ref.set(ref) if ref is not None else None
         try:
             obs = self._chanx_telemetry
@@ -284,8 +304,10 @@ class Receiving(Sending):
         except Exception:
             logger.exception("handler %s failed", route.name)
             return route.failure
-        if result is None:
-            return None
+        return None if result is None else self._chanx_result_text(route, result)
+
+    def _chanx_result_text(self, route: Route, result: Any) -> str:
+        """The reply text of a handler's result (not None): the message, or the failure frame."""
         if not isinstance(result, BaseModel):
             logger.error(
                 "handler %s.%s returned %s; a handler returns a message (a Pydantic model such "
