@@ -330,3 +330,31 @@ async def test_settings_views() -> None:
     assert plain.should_send_completion is False
     assert plain.should_camelize is False
     assert plain.all_log_ignored_actions == set(COMPLETE_ACTIONS)
+
+
+async def test_telemetry_reports_handler_failures_on_the_hook_path() -> None:
+    from chanx.core.telemetry import ObserverBase, install, uninstall
+
+    outcomes: list[tuple[str, str | None]] = []
+
+    class Outcomes(ObserverBase):
+        def frame_started(self, consumer: Any, action: str, ref: Any, topic: Any) -> Any:
+            return action
+
+        def frame_finished(self, token: Any, outcome: Any, error_code: str | None) -> None:
+            outcomes.append((outcome, error_code))
+
+    class Calling(Base):
+        async def receive_message(self, message: BaseModel) -> None:
+            await super().receive_message(message)
+
+    install(Outcomes())
+    try:
+        async with WebsocketHarness(Calling) as ws:
+            for action in ("echo", "boom"):
+                await ws.send_json({"action": action, "payload": "x"})
+                await ws.receive_json()
+                assert await ws.receive_json() == COMPLETE
+    finally:
+        uninstall()
+    assert outcomes == [("ok", None), ("error", "handler_error")]

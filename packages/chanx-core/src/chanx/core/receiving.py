@@ -71,6 +71,8 @@ class Receiving(Sending):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._chanx_slots: asyncio.Semaphore | None = None
+        #: The error frame the default hooks answered the current frame with (telemetry only).
+        self._chanx_hook_answer: str | None = None
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Validate one client frame, route it to its handler and send the reply.
@@ -145,6 +147,7 @@ class Receiving(Sending):
         if route.permissions:
             refusal = await self._chanx_refusal(route, message)
             if refusal is not None:
+                self._chanx_hook_answer = refusal
                 await self.send_text(with_ref(refusal, current_ref.get()))
                 return
         try:
@@ -154,6 +157,7 @@ class Receiving(Sending):
                 async with asyncio.timeout(self.handler_timeout):
                     result = await route.func(self, message)
         except Exception as exc:
+            self._chanx_hook_answer = route.failure
             action = getattr(message, self._chanx.discriminator_field, route.keys[0])
             await self.handle_message_handler_error(exc, action, message)
             return
@@ -233,11 +237,15 @@ class Receiving(Sending):
         if self.send_completion:
             await self.send_text(with_ref(_COMPLETE, ref))
 
-    async def _chanx_receive_hooked(self, message: BaseModel) -> None:
+    async def _chanx_receive_hooked(self, message: BaseModel) -> str | None:
+        """Run the hooks; for telemetry, the error frame the default hooks answered with."""
+        self._chanx_hook_answer = None
         try:
             await self.receive_message(message)
         except Exception as exc:
             await self.handle_json_processing_error(exc)
+            return _NO_HANDLERS
+        return self._chanx_hook_answer
 
     def _chanx_refused(self, code: str, ref: Ref | None) -> None:
         obs = self._chanx_telemetry  # only on the refusal paths, never per handled frame
