@@ -11,9 +11,9 @@ import pytest
 from core_consumers import ChatConsumer, LayerConsumer, fresh_layer
 from core_models import ChatNotification, JobResult, UserJoined, UserJoinedNotification
 
-from chanx.core import InMemoryChannelLayer
+from chanx.core import InMemoryChannelLayer, ws_handler
 from chanx.core.testing import RecordingLayer, WebsocketHarness
-from chanx.messages import PongMessage
+from chanx.messages import PingMessage, PongMessage
 
 
 @pytest.fixture(autouse=True)
@@ -193,6 +193,28 @@ async def test_send_message_immediately_still_delivers_in_order() -> None:
             await ws.send_json({"action": "echo", "payload": i})
         got = [(await ws.receive_json())["payload"] for _ in range(6)]
         assert got == [0, 0, -1, 1, -2, 2]
+
+
+@pytest.mark.parametrize("immediately", [True, False])
+async def test_send_message_immediately_yields_to_the_loop_after_each_frame(
+    immediately: bool,
+) -> None:
+    order: list[str] = []
+
+    class Sender(LayerConsumer):
+        send_message_immediately = immediately
+
+        @ws_handler
+        async def handle_ping(self, message: PingMessage) -> None:
+            asyncio.get_running_loop().call_soon(order.append, "other work")
+            await self.send_message(PongMessage())
+            order.append("after the frame")
+
+    async with WebsocketHarness(Sender) as ws:
+        await ws.send_json({"action": "ping"})
+        assert (await ws.receive_json())["action"] == "pong"
+    expected = ["other work", "after the frame"]
+    assert order == (expected if immediately else expected[::-1])
 
 
 async def test_group_membership_ends_with_the_connection(layer: InMemoryChannelLayer) -> None:

@@ -273,3 +273,48 @@ async def test_an_overridden_chanx_broadcast_never_runs_in_the_senders_task(
         assert (await ws.receive_json())["payload"] == 1
         assert FilteringConsumer.tasks
         assert asyncio.current_task() not in FilteringConsumer.tasks
+
+
+async def test_events_reuse_the_connections_delivery_task(layer: InMemoryChannelLayer) -> None:
+    """No task per delivered event: the first starts the delivery task, later ones wake it."""
+    loop = asyncio.get_running_loop()
+    created: list[asyncio.Task[Any]] = []
+    previous = loop.get_task_factory()
+
+    def counting(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        task = asyncio.Task(coro, loop=loop, **kwargs)
+        if getattr(coro, "__qualname__", "").startswith("Mailbox."):  # not the harness's own
+            created.append(task)
+        return task
+
+    async with WebsocketHarness(ChatConsumer) as ws:
+        await ChatConsumer.broadcast_event(UserJoined(payload="first"), groups=["room"])
+        assert (await ws.receive_json())["action"] == "chat_notification"
+        loop.set_task_factory(counting)
+        try:
+            for name in ("a", "b", "c"):
+                await ChatConsumer.broadcast_event(UserJoined(payload=name), groups=["room"])
+                frame = await ws.receive_json()
+                assert frame["payload"]["message"] == f"{name} joined"
+        finally:
+            loop.set_task_factory(previous)
+        assert created == []
+        await ws.send_json({"action": "ping"})
+        assert (await ws.receive_json())["action"] == "pong"
+
+
+async def test_a_failing_dispatch_does_not_stop_delivery(
+    layer: InMemoryChannelLayer, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Raising(ChatConsumer):
+        async def dispatch(self, message: Any) -> None:
+            if message.get("type") == "boom.now":
+                raise RuntimeError("dispatch failed")
+            await super().dispatch(message)
+
+    async with WebsocketHarness(Raising) as ws:
+        (channel,) = layer.group_members("room")
+        await layer.send(channel, {"type": "boom.now"})
+        await Raising.broadcast_event(UserJoined(payload="after"), groups=["room"])
+        assert (await ws.receive_json())["payload"]["message"] == "after joined"
+    assert "could not deliver a layer message" in caplog.text

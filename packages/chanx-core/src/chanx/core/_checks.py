@@ -48,8 +48,8 @@ def _declares_handlers(klass: type) -> bool:
     return any(hasattr(value, HANDLER_ATTR) for value in vars(klass).values())
 
 
-def _inherited_handler(cls: type, name: str) -> bool:
-    return any(hasattr(vars(base).get(name), HANDLER_ATTR) for base in cls.__mro__[1:])
+def _overrides(cls: type, name: str) -> bool:
+    return any(name in vars(base) for base in cls.__mro__[1:])
 
 
 def _warn_undecorated(cls: type) -> None:
@@ -57,8 +57,8 @@ def _warn_undecorated(cls: type) -> None:
     for name, attr in vars(cls).items():
         if name.startswith("_") or not inspect.iscoroutinefunction(attr):
             continue
-        if hasattr(attr, HANDLER_ATTR) or _inherited_handler(cls, name):
-            continue  # a handler, or an override of one (it keeps its route)
+        if hasattr(attr, HANDLER_ATTR) or _overrides(cls, name):
+            continue  # a handler, or an override of an inherited method (a handler or a hook)
         params = list(inspect.signature(attr).parameters.values())[1:]
         if len(params) != 1 or params[0].annotation is inspect.Parameter.empty:
             continue

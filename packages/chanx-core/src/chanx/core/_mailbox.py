@@ -12,10 +12,17 @@ channel instead of running a reader task. The layer hands every message for that
   its socket buffer is full) the rest of it continues in a task of its own and the
   connection counts as busy; the sender moves on.
 * Everything else (events, Channels-style ``{"type": "a.b"}`` messages), and anything for a
-  busy connection, waits in the connection's backlog, drained in order by one task. The
-  backlog holds at most ``capacity`` messages: beyond that, messages for this connection are
-  dropped and logged, so a client that stops reading costs bounded memory and never holds up
-  the sender or other connections.
+  busy connection, waits in the connection's backlog, drained in order by the connection's
+  delivery task. The backlog holds at most ``capacity`` messages: beyond that, messages for
+  this connection are dropped and logged, so a client that stops reading costs bounded memory
+  and never holds up the sender or other connections.
+
+The delivery task is started by the first message that needs it and then lives as long as the
+connection, waiting on a future while the backlog is empty. Waking a waiting task costs a
+future and one loop step; starting a task per delivery (what an earlier version did) also
+built the task and its coroutine and registered and unregistered it, which was about a quarter
+of a ``broadcast_event`` to 1,000 connections (``bench/bench_fanout.py``). Connections that only
+ever forward broadcasts never start one.
 
 Messages for one connection are handled in the order they were sent. User handlers never run
 in the sender's task (a handler's ``asyncio.timeout`` or ``current_task()`` would otherwise see
@@ -54,6 +61,7 @@ class Mailbox:
         "_context",
         "_forward",
         "_task",
+        "_waiter",
         "capacity",
         "consumer",
         "dispatch",
@@ -69,14 +77,18 @@ class Mailbox:
     ) -> None:
         self.consumer = consumer
         #: Forward broadcasts in the sender's task; False when a subclass overrides
-        #: ``chanx_broadcast`` (its code is a user handler then, run by the backlog task).
+        #: ``chanx_broadcast`` (its code is a user handler then, run by the delivery task).
         self.eager = eager
         self.capacity = capacity
         #: ``async dispatch(message)``: runs the consumer method named by the message type.
         self.dispatch = dispatch
-        self._backlog: deque[LayerMessage] = deque()
+        #: Layer messages, and at most one forward that had to wait (always first).
+        self._backlog: deque[LayerMessage | _Pending] = deque()
+        #: True while the delivery task works or a forward waits: new messages queue up.
         self._busy = False
         self._task: asyncio.Task[None] | None = None
+        #: The future the idle delivery task waits on; None while it works (or before it).
+        self._waiter: asyncio.Future[None] | None = None
         self._context = contextvars.copy_context()
         self._forward = consumer.chanx_broadcast
 
@@ -88,8 +100,8 @@ class Mailbox:
                 return False
             self._backlog.append(message)
             return True
+        self._busy = True  # a message sent by what runs now is queued, not nested
         if self.eager and is_broadcast(message):
-            self._busy = True  # a broadcast sent by this very send is queued, not nested
             coro = self._forward(message)
             try:
                 yielded = self._context.run(coro.send, None)
@@ -98,50 +110,66 @@ class Mailbox:
             except Exception:
                 logger.warning("could not forward a broadcast", exc_info=True)
                 yielded = _DONE
-            if yielded is _DONE:
-                if self._backlog:
-                    self._start(self._drain())
-                else:
-                    self._busy = False
+            if yielded is not _DONE:
+                self._backlog.appendleft(_Pending(coro, yielded))
+            elif not self._backlog:
+                self._busy = False
                 return True
-            self._start(self._finish(coro, yielded))
-            return True
-        self._busy = True
-        self._backlog.append(message)
-        self._start(self._drain())
+        else:
+            self._backlog.append(message)
+        self._wake()
         return True
 
-    def _start(self, coro: Coroutine[Any, Any, None]) -> None:
+    def _wake(self) -> None:
+        """Have the delivery task drain the backlog: wake it, or start it the first time."""
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None:
+            waiter.set_result(None)
+        elif self._task is None:
+            loop = asyncio.get_running_loop()
+            self._task = loop.create_task(self._run(), context=self._context)
+
+    async def _run(self) -> None:
+        """The delivery task: drain the backlog in order, then wait until woken."""
         loop = asyncio.get_running_loop()
-        self._task = loop.create_task(coro, context=self._context)
-
-    async def _finish(self, coro: Coroutine[Any, Any, Any], yielded: Any) -> None:
-        """Drive on a send that had to wait, then drain the backlog."""
-        try:
-            await _resume(coro, yielded)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.warning("could not forward a broadcast", exc_info=True)
-        await self._drain()
-
-    async def _drain(self) -> None:
-        try:
-            while self._backlog:
-                await self.dispatch(self._backlog.popleft())
-        finally:
+        backlog = self._backlog
+        while True:
+            while backlog:
+                item = backlog.popleft()
+                if isinstance(item, _Pending):  # drive on a forward that had to wait
+                    try:
+                        await _resume(item.coro, item.yielded)
+                    except Exception:
+                        logger.warning("could not forward a broadcast", exc_info=True)
+                    continue
+                try:
+                    await self.dispatch(item)
+                except Exception:  # the task must live on, or delivery would stall
+                    logger.warning("could not deliver a layer message", exc_info=True)
             self._busy = False
-            self._task = None
+            waiter = self._waiter = loop.create_future()
+            await waiter
 
     async def close(self) -> None:
         """Stop delivering: cancel a send or drain in progress and forget the backlog."""
         self._busy = True  # refuse anything that still arrives
         self._backlog.clear()
+        self._waiter = None
         task, self._task = self._task, None
         if task is not None and not task.done():
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+class _Pending:
+    """A forward whose first step ran in the sender's task and suspended on ``yielded``."""
+
+    __slots__ = ("coro", "yielded")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any], yielded: Any) -> None:
+        self.coro = coro
+        self.yielded = yielded
 
 
 _DONE = object()

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
+from chanx.constants import COMPLETE_ACTIONS
+
 if TYPE_CHECKING:
     from chanx.core.authenticator import BaseAuthenticator
     from chanx.core.topic import Topic
@@ -67,6 +69,22 @@ class ConsumerConfig:
     #: Seconds a graceful shutdown waits for a connection's in-flight handlers before it
     #: closes the connection anyway.
     shutdown_timeout: float = 10.0
+
+    # -- chanx 2.x's read-only views of the settings ---------------------------------------
+    @property
+    def should_send_completion(self) -> bool:
+        """Whether completion frames are written (``send_completion`` as it applies here)."""
+        return bool(self.send_completion)
+
+    @property
+    def should_camelize(self) -> bool:
+        """Whether keys are camelCase on the wire (``camelize`` as it applies here)."""
+        return bool(self.camelize)
+
+    @property
+    def all_log_ignored_actions(self) -> set[str]:
+        """Actions never logged: ``log_ignored_actions`` plus the three completion actions."""
+        return {*self.log_ignored_actions, *COMPLETE_ACTIONS}
 
 
 class Config:

@@ -6,6 +6,10 @@ connection validates the event against the handler registered for its discrimina
 runs that ``@event_handler`` and sends its result to its client. The connections of one process
 share one validation per envelope and each handler gets its own copy
 (:mod:`chanx.core._event_copies`).
+
+The override hooks chanx 2.x documents, ``receive_event`` and ``handle_event_handler_error``,
+are real methods whose defaults do what the plain path does; only a class overriding one of
+them (decided once, when the class is created) runs its events through them.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, ClassVar, Generic, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal
 
 from asgiref.sync import async_to_sync
 from pydantic import BaseModel, ValidationError
@@ -31,7 +35,10 @@ if TYPE_CHECKING:
     from chanx.core.telemetry import EventOutcome
     from chanx.core.types import ChannelLayer, LayerMessage
 
-__all__ = ["EventT", "Events"]
+__all__ = ["EVENT_HOOKS", "EventT", "Events"]
+
+#: The per-event override hooks; a class overriding one routes its events through them.
+EVENT_HOOKS = ("receive_event", "handle_event_handler_error")
 
 logger = logging.getLogger("chanx.consumer")
 
@@ -48,6 +55,11 @@ class Events(Receiving, Generic[EventT]):
     """Publishing events (class methods) and handling the ones a connection receives."""
 
     _chanx: ClassVar[Registry]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if any(getattr(cls, name) is not getattr(Events, name) for name in EVENT_HOOKS):
+            setattr(cls, "_chanx_handle_event", Events._chanx_handle_event_hooks)  # noqa: B010 - mypy refuses a method assignment
 
     async def chanx_event(self, message: LayerMessage) -> None:
         """Layer handler: validate an event (an :class:`~chanx.core.layer_messages.EventEnvelope`),
@@ -92,6 +104,54 @@ class Events(Receiving, Generic[EventT]):
         if self.send_completion:
             await self.send_text(_COMPLETE_EVENT)
         return outcome
+
+    async def _chanx_handle_event_hooks(self, route: Route, message: LayerMessage) -> EventOutcome:
+        """``_chanx_handle_event`` of a class that overrides an event hook (``EVENT_HOOKS``)."""
+        try:
+            event = event_for_handler(route.input_type, message["event"])
+        except ValidationError:
+            logger.error("invalid %s event for %s", message.get("key"), type(self).__qualname__)
+            return "invalid"
+        try:
+            await self.receive_event(event)
+        except Exception:
+            logger.exception("receive_event of %s failed", type(self).__qualname__)
+            return "error"
+        return "ok"
+
+    # -- override hooks (chanx 2.x names; the defaults are the plain path's behaviour) -------
+    async def receive_event(self, event: BaseModel) -> None:
+        """Hook: run the ``@event_handler`` of a validated event and send its result.
+
+        The default awaits the handler, sends a message it returns (never with a ``ref``),
+        passes an exception to :meth:`handle_event_handler_error`, and then, with
+        ``send_completion``, writes ``event_complete``.
+        """
+        key = getattr(event, event_key_field(type(event), self.discriminator_field))
+        route = self._chanx.event_by_key[key]
+        try:
+            result = await route.func(self, event)
+            if result is not None:
+                if not isinstance(result, BaseModel):
+                    raise TypeError(
+                        f"event handler {route.name} returned {type(result).__name__}; it must "
+                        "return a message or None"
+                    )
+                await self.send_message(result, ref=None)
+        except Exception as exc:
+            await self.handle_event_handler_error(exc, key, event)
+        if self.send_completion:
+            await self.send_text(_COMPLETE_EVENT)
+
+    async def handle_event_handler_error(
+        self, error: Exception, action: str, event: BaseModel
+    ) -> None:
+        """Hook: an ``@event_handler`` raised ``error`` for the event ``action``.
+
+        The default only logs it: events come from the server, so the client gets no error
+        frame.
+        """
+        logger.error("event handler for %r failed", action, exc_info=error)
 
     @classmethod
     def _chanx_event_envelope(

@@ -99,6 +99,10 @@ class InMemoryChannelLayer:
 
         Messages already queued on the channel are handed over first, in order.
         """
+        # A mailbox runs its delivery on the loop of its connection, which is where attach
+        # is called: that loop is home, so calls from other threads' loops are forwarded to it.
+        if self._loop is None or self._loop.is_closed():
+            self._loop = asyncio.get_running_loop()
         box = self._channels.get(channel)
         self._attached[channel] = mailbox
         if box is not None:

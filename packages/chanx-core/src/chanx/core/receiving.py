@@ -6,12 +6,20 @@ lookup from the validated type to its handler, the handler, and the reply serial
 Whatever happens to a frame that reached validation, it gets an answer (an error frame when
 it fails: Pydantic-style entries for invalid frames, ``{"detail": ...}`` when the handler
 failed) and, with ``send_completion``, a ``complete`` frame last; the connection stays open.
+
+The override hooks chanx 2.x documents (``receive_message``, ``handle_result``,
+``handle_message_handler_error``, ``handle_validation_error``,
+``handle_json_processing_error``) are real methods whose defaults do what the plain path does.
+Whether a class overrides one of the three per-frame hooks is decided once, when the class is
+created: only such a class runs its frames through them, every other class keeps the plain
+path, which calls no hook at all.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from pydantic import BaseModel, ValidationError
@@ -33,7 +41,10 @@ if TYPE_CHECKING:
     from chanx.core.registry import Registry, Route
     from chanx.core.topic_host import TopicHost, TopicRouter
 
-__all__ = ["Receiving"]
+__all__ = ["FRAME_HOOKS", "Receiving"]
+
+#: The per-frame override hooks; a class overriding one routes its frames through them.
+FRAME_HOOKS = ("receive_message", "handle_result", "handle_message_handler_error")
 
 logger = logging.getLogger("chanx.consumer")
 
@@ -52,9 +63,18 @@ class Receiving(Sending):
     #: Topic frame routing (chanx.core.topic_host); None on consumers without topics.
     _topic_router: ClassVar[TopicRouter | None] = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Once per class: a class overriding a per-frame hook runs its frames through the
+        # hooks; the others keep the hook-free path (no per-frame test either way).
+        if any(getattr(cls, name) is not getattr(Receiving, name) for name in FRAME_HOOKS):
+            setattr(cls, "_chanx_run", Receiving._chanx_run_hooks)  # noqa: B010 - mypy refuses a method assignment
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._chanx_slots: asyncio.Semaphore | None = None
+        #: The error frame the default hooks answered the current frame with (telemetry only).
+        self._chanx_hook_answer: str | None = None
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Validate one client frame, route it to its handler and send the reply.
@@ -93,17 +113,18 @@ class Receiving(Sending):
         incoming = registry.incoming
         if incoming is None:
             self._chanx_refused("no_handlers", ref)
-            await self.send_text(with_ref(_NO_HANDLERS, ref))
+            await self._chanx_in_ref(ref, self.handle_json_processing_error(_NoHandlers()))
             return
         try:
             message = incoming.validate_json(text_data)
         except ValidationError as exc:
-            known = schema_names(tuple(registry.ws_by_type))
-            entries = validation_error_entries(exc, registry.discriminator_field, known)
             self._chanx_refused("invalid_message", ref)
-            await self.send_text(with_ref(error_frame(entries), ref))
-            # a frame that is not JSON never reached message validation: no completion
-            if self.send_completion and entries[0]["type"] != "json_invalid":
+            # a frame that is not JSON never reached message validation: no hook, no completion
+            if exc.errors(include_url=False, include_input=False)[0]["type"] == "json_invalid":
+                await self.send_text(with_ref(self._chanx_error_frame(exc), ref))
+                return
+            await self._chanx_in_ref(ref, self.handle_validation_error(exc))
+            if self.send_completion:
                 await self.send_text(with_ref(_COMPLETE, ref))
             return
         route = registry.ws_by_type[type(message)]
@@ -122,6 +143,119 @@ class Receiving(Sending):
         self._chanx_tasks.add(task)
         task.add_done_callback(self._chanx_task_done)
 
+    # -- override hooks (chanx 2.x names; the defaults are the plain path's behaviour) -------
+    async def receive_message(self, message: BaseModel) -> None:
+        """Hook: run the handler of a validated client frame and answer it.
+
+        The default checks the handler's permissions, awaits it (within ``handler_timeout``),
+        passes a result other than None to :meth:`handle_result` and an exception to
+        :meth:`handle_message_handler_error`. An exception escaping this hook goes to
+        :meth:`handle_json_processing_error`. Replies sent from here carry the frame's ``ref``.
+        """
+        route = self._chanx.ws_by_type[type(message)]
+        if route.permissions:
+            refusal = await self._chanx_refusal(route, message)
+            if refusal is not None:
+                self._chanx_hook_answer = refusal
+                await self.send_text(with_ref(refusal, current_ref.get()))
+                return
+        try:
+            if self.handler_timeout is None:
+                result = await route.func(self, message)
+            else:
+                async with asyncio.timeout(self.handler_timeout):
+                    result = await route.func(self, message)
+        except Exception as exc:
+            self._chanx_hook_answer = route.failure
+            action = getattr(message, self._chanx.discriminator_field, route.keys[0])
+            await self.handle_message_handler_error(exc, action, message)
+            return
+        if result is not None:
+            await self.handle_result(result)
+
+    async def handle_result(self, result: BaseModel) -> None:
+        """Hook: send what a ``@ws_handler`` returned (not None) to the client.
+
+        The default sends it with :meth:`~chanx.core.sending.Sending.send_message`; anything
+        but a message raises ``TypeError`` (reported through
+        :meth:`handle_json_processing_error`).
+        """
+        if not isinstance(result, BaseModel):
+            raise TypeError(
+                f"a handler of {type(self).__qualname__} returned {type(result).__name__}; a "
+                "handler returns a message (a Pydantic model) or None"
+            )
+        await self.send_message(result)
+
+    async def handle_message_handler_error(
+        self, error: Exception, action: str, message: BaseModel
+    ) -> None:
+        """Hook: a ``@ws_handler`` raised ``error`` (or timed out) while handling ``action``.
+
+        The default logs the exception and sends ``{"detail": "Failed to process message for
+        <action>"}``; ``action`` is the consumer's own declared value, never client text.
+        """
+        if isinstance(error, TimeoutError):
+            logger.error("handler for %r timed out after %ss", action, self.handler_timeout)
+        else:
+            logger.error("handler for %r failed", action, exc_info=error)
+        text = detail_frame(f"Failed to process message for {action}")
+        await self.send_text(with_ref(text, current_ref.get()))
+
+    async def handle_validation_error(self, error: ValidationError) -> None:
+        """Hook: a client frame failed message validation (unknown action, bad field...).
+
+        The default sends one bounded error frame of Pydantic-style entries that never echo
+        the input. Frames that are not JSON at all never reach this hook.
+        """
+        await self.send_text(with_ref(self._chanx_error_frame(error), current_ref.get()))
+
+    async def handle_json_processing_error(self, error: Exception) -> None:
+        """Hook: a frame failed outside its handler (or the consumer has no ``@ws_handler``).
+
+        The default logs the exception and sends ``{"detail": "Failed to process message"}``.
+        """
+        if not isinstance(error, _NoHandlers):
+            logger.error("failed to process a frame on %s", type(self).__qualname__, exc_info=error)
+        await self.send_text(with_ref(_NO_HANDLERS, current_ref.get()))
+
+    def _chanx_error_frame(self, error: ValidationError) -> str:
+        registry = self._chanx
+        known = schema_names(tuple(registry.ws_by_type))
+        return error_frame(validation_error_entries(error, registry.discriminator_field, known))
+
+    async def _chanx_in_ref(self, ref: Ref | None, hook: Awaitable[None]) -> None:
+        """Await ``hook`` with ``ref`` as the frame's ref, so what it sends carries it."""
+        token = current_ref.set(ref)
+        try:
+            await hook
+        finally:
+            current_ref.reset(token)
+
+    async def _chanx_run_hooks(self, route: Route, message: BaseModel, ref: Ref | None) -> None:
+        """``_chanx_run`` of a class that overrides a per-frame hook (see ``FRAME_HOOKS``)."""
+        token = current_ref.set(ref)
+        try:
+            obs = self._chanx_telemetry
+            if obs is None:
+                await self._chanx_receive_hooked(message)
+            else:
+                await observe_frame(obs, self, route, ref, self._chanx_receive_hooked(message))
+        finally:
+            current_ref.reset(token)
+        if self.send_completion:
+            await self.send_text(with_ref(_COMPLETE, ref))
+
+    async def _chanx_receive_hooked(self, message: BaseModel) -> str | None:
+        """Run the hooks; for telemetry, the error frame the default hooks answered with."""
+        self._chanx_hook_answer = None
+        try:
+            await self.receive_message(message)
+        except Exception as exc:
+            await self.handle_json_processing_error(exc)
+            return _NO_HANDLERS
+        return self._chanx_hook_answer
+
     def _chanx_refused(self, code: str, ref: Ref | None) -> None:
         obs = self._chanx_telemetry  # only on the refusal paths, never per handled frame
         if obs is not None:
@@ -133,6 +267,26 @@ class Receiving(Sending):
             self._chanx_slots.release()
 
     async def _chanx_run(self, route: Route, message: BaseModel, ref: Ref | None) -> None:
+        if (
+            ref is None
+            and not route.permissions
+            and self.handler_timeout is None
+            and self._chanx_telemetry is None
+        ):
+            # The common frame (no ref, no permission, no timeout, telemetry off): the
+            # handler is awaited right here, one coroutine level less per frame.
+            try:
+                result = await route.func(self, message)
+            except Exception:
+                logger.exception("handler %s failed", route.name)
+                reply: str | None = route.failure
+            else:
+                reply = None if result is None else self._chanx_result_text(route, result)
+            if reply is not None:
+                await self.send_text(reply)
+            if self.send_completion:
+                await self.send_text(_COMPLETE)
+            return
         token = current_ref.set(ref) if ref is not None else None
         try:
             obs = self._chanx_telemetry
@@ -167,8 +321,10 @@ class Receiving(Sending):
         except Exception:
             logger.exception("handler %s failed", route.name)
             return route.failure
-        if result is None:
-            return None
+        return None if result is None else self._chanx_result_text(route, result)
+
+    def _chanx_result_text(self, route: Route, result: Any) -> str:
+        """The reply text of a handler's result (not None): the message, or the failure frame."""
         if not isinstance(result, BaseModel):
             logger.error(
                 "handler %s.%s returned %s; a handler returns a message (a Pydantic model such "
@@ -197,6 +353,13 @@ class Receiving(Sending):
                 logger.info("permission %s refused %s", permission.name, route.name)
                 return detail_frame(permission.message)
         return None
+
+
+class _NoHandlers(LookupError):
+    """The consumer declares no ``@ws_handler``: every frame is answered with a detail frame."""
+
+    def __init__(self) -> None:
+        super().__init__("the consumer has no @ws_handler methods")
 
 
 def _expected(output_type: Any) -> str:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
 
 from chanx.core.camel import camel_model
@@ -23,6 +23,7 @@ from chanx.core.layer_messages import broadcast_envelope
 from chanx.core.outage_buffer import send_buffered
 
 if TYPE_CHECKING:
+    from chanx.core.registry import Registry
     from chanx.core.types import LayerMessage
 
 __all__ = ["Sending", "group_list"]
@@ -49,6 +50,8 @@ def group_list(groups: str | Iterable[str] | None, default: Iterable[str]) -> li
 class Sending(Connection):
     """Serializing and sending messages to this client and to groups."""
 
+    _chanx: ClassVar[Registry]
+
     def encode_message(self, message: BaseModel) -> str:
         """Serialize a message once, in camelCase when the consumer camelizes."""
         model = type(message)
@@ -71,15 +74,31 @@ class Sending(Connection):
         if self.send_message_immediately:
             await asyncio.sleep(0)
 
-    async def send_message(self, message: BaseModel, *, ref: Ref | None = _UNSET) -> None:
+    async def send_message(
+        self, message: BaseModel, *, validate: bool = False, ref: Ref | None = _UNSET
+    ) -> None:
         """Send a message to this connection's client.
 
         It carries the ``ref`` of the client frame being handled, if any; pass ``ref`` to
-        choose it explicitly (``None``: no ref).
+        choose it explicitly (``None``: no ref). With ``validate=True`` the serialized
+        message is first checked against every message this consumer declares it sends
+        (handler outputs, ``emits`` and chanx's own frames); a message that is not one of them
+        raises ``pydantic.ValidationError`` and nothing is sent.
         """
         if ref is _UNSET:
             ref = current_ref.get()
-        await self.send_text(with_ref(self.encode_message(message), ref))
+        text = self.encode_message(message)
+        if validate:
+            try:
+                self._chanx.outgoing.validate_json(text)
+            except ValidationError:
+                logger.error(
+                    "%s.send_message(validate=True): %s is not a declared output",
+                    type(self).__qualname__,
+                    type(message).__qualname__,
+                )
+                raise
+        await self.send_text(with_ref(text, ref))
 
     async def send_error(
         self, entries: Sequence[Mapping[str, Any]], *, ref: Ref | None = _UNSET

@@ -204,8 +204,12 @@ async def observe_frame(
     route: Route,
     ref: Ref | None,
     call: Awaitable[str | None],
+    *,
+    topic: str | None = None,
 ) -> str | None:
     """Run a frame's handler call (``call``) between ``frame_started`` and ``frame_finished``.
+
+    ``topic`` is the topic the frame was sent to (a topic's ``@ws_handler``), else None.
 
     The outcome is read from the answer: no error frame is ``ok``; the route's failure frame
     is ``handler_error``, or ``handler_timeout`` when the call lasted the consumer's
@@ -213,7 +217,7 @@ async def observe_frame(
     another error frame is ``permission_denied`` on a route with permissions, else
     ``error_message`` (the handler returned an error message itself).
     """
-    token = obs.frame_started(consumer, route.action, ref, None)
+    token = obs.frame_started(consumer, route.action, ref, topic)
     start = perf_counter()
     outcome: FrameOutcome = "error"
     code: str | None = "handler_error"

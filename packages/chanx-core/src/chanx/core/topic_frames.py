@@ -18,8 +18,10 @@ from pydantic_core import to_json
 
 from chanx.core.envelope import ENVELOPE_VERSION, Ref, TopicErrorReason, current_ref
 from chanx.core.errors import detail_frame, error_frame, schema_names, validation_error_entries
+from chanx.core.telemetry import observe_frame
 
 if TYPE_CHECKING:
+    from chanx.core.registry import Route
     from chanx.core.topic import Topic
 
 __all__ = [
@@ -92,21 +94,33 @@ async def run_frame(topic: Topic[Any], data: dict[str, Any], ref: Ref | None) ->
         route = registry.ws_by_type[type(message)]
         token = current_ref.set(ref)
         try:
-            if host.handler_timeout is None:
-                result = await route.func(topic, message)
+            obs = host._chanx_telemetry  # one attribute test when telemetry is off
+            if obs is None:
+                text = await _call(topic, route, message)
             else:
-                async with asyncio.timeout(host.handler_timeout):
-                    result = await route.func(topic, message)
-            text = _result_text(topic, route.name, result)
-        except Exception:
-            logger.exception("topic handler %s.%s failed", type(topic).__qualname__, route.name)
-            text = route.failure
+                call = _call(topic, route, message)
+                text = await observe_frame(obs, host, route, ref, call, topic=name)
         finally:
             current_ref.reset(token)
         if text is not None:
             await host.send_text(stamp(text, name, ref))
     if type(topic).send_completion:
         await host.send_text(stamp(_COMPLETE, name, ref))
+
+
+async def _call(topic: Topic[Any], route: Route, message: BaseModel) -> str | None:
+    """Run a topic ``@ws_handler``: the text to answer with (its result or the failure frame)."""
+    host = topic.consumer
+    try:
+        if host.handler_timeout is None:
+            result = await route.func(topic, message)
+        else:
+            async with asyncio.timeout(host.handler_timeout):
+                result = await route.func(topic, message)
+        return _result_text(topic, route.name, result)
+    except Exception:
+        logger.exception("topic handler %s.%s failed", type(topic).__qualname__, route.name)
+        return route.failure
 
 
 def _result_text(topic: Topic[Any], handler: str, result: Any) -> str | None:

@@ -1,1 +1,2 @@
-"""Small helpers chanx 2.x documents under ``chanx.utils``: tasks, the logger, group names."""
+"""Small helpers chanx 2.x documents under ``chanx.utils``: tasks, the logger, group names,
+the ASGI scope, the framework in use and streaming deltas."""
