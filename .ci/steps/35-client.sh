@@ -21,7 +21,7 @@ check() {  # check SCHEMA FOLDER LANGUAGE
 }
 check client_app:app room_client python
 check client_app:app ts_client typescript
-check "$tests/topic_spec.json" topic_client python
-check "$tests/topic_spec.json" ts_topic_client typescript
+check client_topic_app:app topic_client python
+check client_topic_app:app ts_topic_client typescript
 "$tests/node/node_modules/.bin/tsc" -p "$tests/node/tsconfig.json" --noEmit
 echo "generated clients are fresh and compile with tsc --strict"
