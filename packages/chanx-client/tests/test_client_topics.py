@@ -57,7 +57,8 @@ async def test_restart_resubscribes_and_recovers_every_missed_tick_once(
         assert subscribed.action == "subscribed"
         assert subscribed.payload["recovered"] is False  # nothing to recover the first time
         epoch = ticker.epoch
-        assert isinstance(epoch, str) and epoch
+        assert isinstance(epoch, str)
+        assert epoch
         for value in range(1, 6):
             await publish(http, server, "ticker:ABC", value)
         await asyncio.wait_for(reached[5].wait(), 10)

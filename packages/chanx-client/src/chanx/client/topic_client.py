@@ -3,8 +3,8 @@
 A handle subscribes with ``{"action": "subscribe", "topic": t, "ref": r}``; once it knows the
 stream's position (the ``epoch`` and ``seq`` of the ``subscribed`` reply, then each push's
 ``seq``) it adds ``"payload": {"seq": <last seq>, "epoch": <epoch>}``, so after a reconnect the
-connection resubscribes every handle asking the server to replay what was missed. Pushes at or below the last ``seq``
-of the same epoch are dropped, so a replay that overlaps what arrived never duplicates.
+connection resubscribes every handle asking the server to replay what was missed. Pushes at or
+below the last ``seq`` of the same epoch are dropped, so an overlapping replay never duplicates.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ __all__ = [
     "ENVELOPE_VERSION",
     "EPOCH",
     "ERROR",
+    "PAYLOAD",
     "RECOVERED",
     "REF",
     "SEQ",
@@ -25,7 +26,6 @@ __all__ = [
     "SUBSCRIBED",
     "TOPIC",
     "UNSUBSCRIBE",
-    "PAYLOAD",
     "UNSUBSCRIBED",
     "VERSION",
 ]

@@ -202,7 +202,9 @@ _PROTOCOL = frozenset({"subscribe", "unsubscribe"})
 
 
 def _protocol(op: Operation) -> bool:
-    return op.action == "receive" and bool(op.messages) and {m.tag for m in op.messages} <= _PROTOCOL
+    return (
+        op.action == "receive" and bool(op.messages) and {m.tag for m in op.messages} <= _PROTOCOL
+    )
 
 
 def _with_hosts(channels: list[Channel]) -> list[Channel]:
