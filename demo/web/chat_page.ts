@@ -280,6 +280,7 @@ input("chat").oninput = () => {
   const text = input("chat").value.trim();
   if (!text) return;
   lastSent = text;
+  // the typed method sends {"action": "chat", "payload": {"message": text}}
   send(() => client?.chat({ message: text }));
   input("chat").value = "";
   lastTyping = 0;

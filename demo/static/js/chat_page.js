@@ -261,6 +261,7 @@ $("composer").onsubmit = (e) => {
     if (!text)
         return;
     lastSent = text;
+    // the typed method sends {"action": "chat", "payload": {"message": text}}
     send(() => client?.chat({ message: text }));
     input("chat").value = "";
     lastTyping = 0;
