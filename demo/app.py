@@ -11,6 +11,7 @@ from importlib import resources
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 
 from chanx.asyncapi.routes import asyncapi_router
@@ -48,7 +49,10 @@ def create_app(redis_url: str | None = None, prefix: str = "chanx-demo") -> Fast
         "/asyncapi",
         asyncapi_router(title="chanx demo chat", version="1.0.0"),
     )
-    page = resources.files("demo").joinpath("static/index.html").read_text(encoding="utf-8")
+    static = resources.files("demo").joinpath("static")
+    page = static.joinpath("index.html").read_text(encoding="utf-8")
+    # the page's script: the generated TypeScript client and the page, compiled by tsc
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def index() -> str:

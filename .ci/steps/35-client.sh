@@ -21,7 +21,14 @@ check() {  # check SCHEMA FOLDER LANGUAGE
 }
 check client_app:app room_client python
 check client_app:app ts_client typescript
-check "$tests/topic_spec.json" topic_client python
-check "$tests/topic_spec.json" ts_topic_client typescript
+check client_topic_app:app topic_client python
+check client_topic_app:app ts_topic_client typescript
 "$tests/node/node_modules/.bin/tsc" -p "$tests/node/tsconfig.json" --noEmit
+
+# The demo page's script: the generated client of the demo app, compiled with the page by tsc.
+hatch run python -m chanx.client_generator generate-client --no-format --app-dir . \
+  -s demo.app:app -o "$work/demo_client" -l typescript >/dev/null
+diff -r "$work/demo_client" demo/web/client || { echo "demo/web/client is stale"; exit 1; }
+"$tests/node/node_modules/.bin/tsc" -p demo/web/tsconfig.json --outDir "$work/demo_js"
+diff -r "$work/demo_js" demo/static/js || { echo "demo/static/js is stale: tsc -p demo/web/tsconfig.json"; exit 1; }
 echo "generated clients are fresh and compile with tsc --strict"

@@ -25,7 +25,7 @@ SHOWN_IN = [
     "docs/getting-started.rst",
     "docs/examples/django_quickstart/client.py",
     "examples/django_chat/client.py",
-    "demo/static/index.html",
+    "demo/web/chat_page.ts",  # the demo page's script (on the generated TypeScript client)
 ]
 FRAME = {"action": "chat", "payload": {"message": "hello"}}
 

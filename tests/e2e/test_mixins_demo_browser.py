@@ -198,5 +198,8 @@ async def test_two_people_chat_in_the_demo(start_server: Any, tmp_path: Path) ->
             await expect(alice.locator("body")).to_contain_text("rate_limited")
             hosts = {re.sub(r"^(\w+://[^/]+).*$", r"\1", url) for url in requested}
             assert hosts == {server.http, server.ws}, hosts
+            # the chat ran on the generated TypeScript client (demo/web, compiled by tsc)
+            for script in ("chat_page.js", "client/chat.js", "client/runtime.js"):
+                assert f"{server.http}/static/js/{script}" in requested, script
         finally:
             await browser.close()

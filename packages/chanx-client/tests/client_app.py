@@ -4,7 +4,6 @@
 request/reply (``echo``), a broadcast to the room (``say``), a server event to the room
 (``announce``), ping/pong (the heartbeat), and ``identify``/``whoami`` for first-frame data.
 ``/ws/camel`` camelizes the wire. ``POST /announce`` broadcasts an event from outside;
-``/ws/topics`` is ``client_topic_app`` (topics with recovery);
 ``/docs/asyncapi.json`` serves the document the checked-in clients are generated from.
 """
 
@@ -13,7 +12,6 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from client_topic_app import routes as topic_routes
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
@@ -271,7 +269,6 @@ app = FastAPI()
 app.add_api_websocket_route("/ws/room/{room}", RoomConsumer.as_asgi())
 app.add_api_websocket_route("/ws/camel", CamelConsumer.as_asgi())
 app.add_api_websocket_route("/ws/edge/{slug}", EdgeConsumer.as_asgi())
-app.router.routes.extend(topic_routes)
 app.mount("/docs", asyncapi_router(title="Client test API", version="1.0.0"))
 
 

@@ -22,11 +22,13 @@ def free_port() -> int:
 
 @dataclass
 class AppServer:
-    """``client_app:app`` under uvicorn on ``port``; the same port across restarts."""
+    """``app`` (``client_app:app`` by default) under uvicorn on ``port``; the same port
+    across restarts."""
 
     port: int
     log: Path
     process: subprocess.Popen[bytes] | None = None
+    app: str = "client_app:app"
 
     @property
     def base(self) -> str:
@@ -34,7 +36,7 @@ class AppServer:
 
     def start(self, timeout: float = 30.0) -> None:
         argv = [
-            sys.executable, "-m", "uvicorn", "client_app:app", "--app-dir", str(HERE),
+            sys.executable, "-m", "uvicorn", self.app, "--app-dir", str(HERE),
             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
         ]  # fmt: skip
         with self.log.open("ab") as out:

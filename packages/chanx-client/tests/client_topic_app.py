@@ -1,106 +1,93 @@
-"""A stand-in server for the documented topic wire protocol with recovery, on plain Starlette.
+"""The topic app of the client tests (uvicorn ``client_topic_app:app``): ``/ws/topics``
+multiplexes ``TickerTopic`` (with recovery) on ``HubConsumer``, which also answers ping.
 
-Used until chanx's own topics land: it speaks the frames of the topic protocol
-(``subscribe``/``subscribed``/``unsubscribe``, pushes stamped with ``topic`` and ``seq``) plus
-the additive recovery fields (``seq``/``epoch`` on subscribe; ``recovered``/``epoch``/``seq`` in
-the ``subscribed`` payload), keeping a per-topic history in memory. ``POST /tick`` publishes,
-``POST /drop`` closes every socket with 1012 (a restart that keeps the history).
+The history lives in the shared Redis (``CLIENT_TOPICS_REDIS``, default 127.0.0.1:6379) under
+the prefix ``CLIENT_TOPICS_PREFIX`` (one per test session, set by ``conftest.py``), so it
+survives a server restart: a client that reconnects resubscribes with its last ``seq``/``epoch``
+and gets what was published meanwhile. ``POST /tick`` publishes from a view; the tests also
+publish with ``TickerTopic.broadcast`` from their own process while the server is down.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from typing import Any
+import os
+from typing import Literal
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from fastapi import FastAPI
 
-EPOCH = "epoch-1"
+from chanx.core.decorators import channel, event_handler, ws_handler
+from chanx.core.history_redis import RedisHistoryStore
+from chanx.core.topic import Topic
+from chanx.fast_channels.layers import setup_layers
+from chanx.fast_channels.websocket import AsyncJsonWebsocketConsumer
+from chanx.messages.base import BaseMessage
+from chanx.messages.incoming import PingMessage
+from chanx.messages.outgoing import PongMessage
 
+REDIS_URL = os.environ.get("CLIENT_TOPICS_REDIS", "redis://127.0.0.1:6379/0")
+PREFIX = os.environ.get("CLIENT_TOPICS_PREFIX", "chanx-client-tests")
 
-@dataclass
-class Hub:
-    history: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
-    sockets: dict[WebSocket, set[str]] = field(default_factory=dict)
-
-
-HUB = Hub()
-
-
-def push_frame(topic: str, seq: int, value: int) -> str:
-    return json.dumps(
-        {"action": "tick", "payload": value, "version": 1, "topic": topic, "seq": seq}
-    )
+setup_layers(None)  # one server process: live delivery in memory, the history in Redis
 
 
-async def subscribe(ws: WebSocket, frame: dict[str, Any]) -> None:
-    topic = str(frame["topic"])
-    entries = HUB.history.setdefault(topic, [])
-    current = entries[-1][0] if entries else 0
-    since = frame.get("seq")
-    recovered = isinstance(since, int) and frame.get("epoch") == EPOCH
-    since = since if isinstance(since, int) else current
-    HUB.sockets[ws].add(topic)
-    payload = {"recovered": recovered, "epoch": EPOCH, "seq": current}
-    reply = {"action": "subscribed", "payload": payload, "version": 1, "topic": topic}
-    await ws.send_text(json.dumps({**reply, "ref": frame.get("ref")}))
-    if recovered:
-        # Replays from `since` inclusive on purpose: the client must drop the overlap.
-        for seq, value in entries:
-            if seq >= since:
-                await ws.send_text(push_frame(topic, seq, value))
+class Tick(BaseMessage):
+    """One price tick."""
+
+    action: Literal["tick"] = "tick"
+    payload: int
 
 
-async def topics(ws: WebSocket) -> None:
-    await ws.accept()
-    HUB.sockets[ws] = set()
-    try:
-        while True:
-            frame = json.loads(await ws.receive_text())
-            action, topic, ref = frame.get("action"), frame.get("topic"), frame.get("ref")
-            if action == "ping":
-                await ws.send_text(json.dumps({"action": "pong", "payload": None, "ref": ref}))
-            elif action == "subscribe":
-                await subscribe(ws, frame)
-            elif action == "unsubscribe":
-                HUB.sockets[ws].discard(str(topic))
-                reply = {"action": "unsubscribed", "payload": None, "topic": topic, "ref": ref}
-                await ws.send_text(json.dumps(reply))
-            elif action == "last" and topic in HUB.sockets[ws]:
-                entries = HUB.history.get(str(topic)) or []
-                value = entries[-1][1] if entries else None
-                reply = {"action": "last_reply", "payload": value, "topic": topic, "ref": ref}
-                await ws.send_text(json.dumps(reply))
-    except WebSocketDisconnect:
-        pass
-    finally:
-        HUB.sockets.pop(ws, None)
+class LastRequest(BaseMessage):
+    """Ask for the latest tick this subscription received."""
+
+    action: Literal["last"] = "last"
+    payload: None = None
 
 
-async def tick(request: Request) -> JSONResponse:
-    topic = request.query_params["topic"]
-    value = int(request.query_params["value"])
-    entries = HUB.history.setdefault(topic, [])
-    seq = (entries[-1][0] if entries else 0) + 1
-    entries.append((seq, value))
-    for ws, subscribed in list(HUB.sockets.items()):
-        if topic in subscribed:
-            await ws.send_text(push_frame(topic, seq, value))
-    return JSONResponse({"seq": seq})
+class LastReply(BaseMessage):
+    """The latest tick this subscription received (null before the first)."""
+
+    action: Literal["last_reply"] = "last_reply"
+    payload: int | None = None
 
 
-async def drop(request: Request) -> JSONResponse:
-    count = len(HUB.sockets)
-    for ws in list(HUB.sockets):
-        await ws.close(1012)
-    return JSONResponse({"dropped": count})
+class TickerTopic(Topic[Tick]):
+    """Price ticks of one symbol."""
+
+    pattern = "ticker:{symbol}"
+    recovery = True
+    history = RedisHistoryStore(REDIS_URL, prefix=f"{PREFIX}:history")
+
+    #: Per subscription: the latest tick it received (replayed ones included).
+    latest: int | None = None
+
+    @ws_handler(summary="The latest tick")
+    async def last(self, message: LastRequest) -> LastReply:
+        return LastReply(payload=self.latest)
+
+    @event_handler
+    async def on_tick(self, event: Tick) -> Tick:
+        self.latest = event.payload
+        return event
 
 
-routes = [
-    WebSocketRoute("/ws/topics", topics),
-    Route("/tick", tick, methods=["POST"]),
-    Route("/drop", drop, methods=["POST"]),
-]
+@channel(name="hub")
+class HubConsumer(AsyncJsonWebsocketConsumer):
+    """Carries topic subscriptions; answers ping."""
+
+    topics = [TickerTopic]
+
+    @ws_handler
+    async def ping(self, message: PingMessage) -> PongMessage:
+        return PongMessage()
+
+
+app = FastAPI(title="Client topic test API", version="1.0.0")
+app.add_api_websocket_route("/ws/topics", HubConsumer.as_asgi())
+
+
+@app.post("/tick")
+async def tick(topic: str, value: int) -> dict[str, str]:
+    """Publish one tick to ``topic``."""
+    await TickerTopic.broadcast(topic, Tick(payload=value))
+    return {"published": topic}

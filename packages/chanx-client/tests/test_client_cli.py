@@ -14,7 +14,18 @@ from chanx.client_generator import ClientGenerator
 from chanx.client_generator.cli import cli
 
 HERE = Path(__file__).resolve().parent
-SPEC = HERE / "topic_spec.json"
+
+
+@pytest.fixture(scope="module")
+def spec(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The AsyncAPI document of ``client_topic_app`` (real topics), as a JSON file."""
+    from client_topic_app import app
+
+    from chanx.asyncapi import generate as document
+
+    path = tmp_path_factory.mktemp("spec") / "topics.json"
+    path.write_text(json.dumps(document(app).to_dict()))
+    return path
 
 
 def generate(*args: str) -> tuple[int, str]:
@@ -46,20 +57,20 @@ def test_invalid_schema_is_reported(tmp_path: Path, text: str, expected: str) ->
     assert expected in output
 
 
-def test_dangling_ref_names_the_ref(tmp_path: Path) -> None:
-    data = json.loads(SPEC.read_text())
+def test_dangling_ref_names_the_ref(tmp_path: Path, spec: Path) -> None:
+    data = json.loads(spec.read_text())
     data["operations"]["hub.receive.ping"]["messages"] = [{"$ref": "#/components/messages/Gone"}]
-    spec = tmp_path / "spec.json"
-    spec.write_text(json.dumps(data))
-    code, output = generate("-s", str(spec), "-o", str(tmp_path / "out"))
+    broken = tmp_path / "spec.json"
+    broken.write_text(json.dumps(data))
+    code, output = generate("-s", str(broken), "-o", str(tmp_path / "out"))
     assert code == 1
     assert "#/components/messages/Gone" in output
 
 
-def test_yaml_document_gives_the_same_client(tmp_path: Path) -> None:
-    spec = tmp_path / "spec.yaml"
-    spec.write_text(yaml.safe_dump(json.loads(SPEC.read_text())))
-    code, output = generate("-s", str(spec), "-o", str(tmp_path / "out"), "--no-format")
+def test_yaml_document_gives_the_same_client(tmp_path: Path, spec: Path) -> None:
+    as_yaml = tmp_path / "spec.yaml"
+    as_yaml.write_text(yaml.safe_dump(json.loads(spec.read_text())))
+    code, output = generate("-s", str(as_yaml), "-o", str(tmp_path / "out"), "--no-format")
     assert code == 0, output
     fresh = (tmp_path / "out" / "hub" / "client.py").read_text()
     assert fresh == (HERE / "topic_client" / "hub" / "client.py").read_text()
@@ -80,34 +91,34 @@ def test_unreachable_url_is_reported(tmp_path: Path) -> None:
     assert output.startswith("❌ Invalid schema: cannot fetch")
 
 
-def test_base_is_kept_and_stale_channels_are_removed(tmp_path: Path) -> None:
+def test_base_is_kept_and_stale_channels_are_removed(tmp_path: Path, spec: Path) -> None:
     out = tmp_path / "out"
-    ClientGenerator(SPEC, out).generate()
+    ClientGenerator(spec, out).generate()
     custom = out / "base" / "client.py"
     custom.write_text("# customized\n")
     (out / "old_channel").mkdir()
     (out / "stray.txt").write_text("x")
-    ClientGenerator(SPEC, out).generate()
+    ClientGenerator(spec, out).generate()
     assert custom.read_text() == "# customized\n"
     assert not (out / "old_channel").exists()
     assert not (out / "stray.txt").exists()
 
     (out / "old_channel").mkdir()
-    ClientGenerator(SPEC, out, clear_channels=False).generate()
+    ClientGenerator(spec, out, clear_channels=False).generate()
     assert (out / "old_channel").is_dir()
 
-    ClientGenerator(SPEC, out, override_base=True).generate()
+    ClientGenerator(spec, out, override_base=True).generate()
     assert "from chanx.client import BaseClient" in custom.read_text()
 
     custom.write_text("# customized\n")
-    ClientGenerator(SPEC, out, clear_output=True, generate_readme=False).generate()
+    ClientGenerator(spec, out, clear_output=True, generate_readme=False).generate()
     assert "customized" not in custom.read_text()
     assert not (out / "old_channel").exists()
     assert not (out / "README.md").exists()
 
 
-def test_formatter_failure_only_warns(tmp_path: Path) -> None:
-    code, output = generate("-s", str(SPEC), "-o", str(tmp_path / "out"), "-f", "false")
+def test_formatter_failure_only_warns(tmp_path: Path, spec: Path) -> None:
+    code, output = generate("-s", str(spec), "-o", str(tmp_path / "out"), "-f", "false")
     assert code == 0
     assert "⚠ formatter exited with 1" in output
     assert (tmp_path / "out" / "hub" / "client.py").exists()

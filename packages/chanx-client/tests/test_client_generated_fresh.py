@@ -6,7 +6,7 @@ Regenerate after changing ``client_app.py`` or the generator::
         --app-dir packages/chanx-client/tests -o packages/chanx-client/tests/room_client --no-format
     python -m chanx.client_generator generate-client -s client_app:app -l typescript \
         --app-dir packages/chanx-client/tests -o packages/chanx-client/tests/ts_client
-    (and the same from topic_spec.json into topic_client and ts_topic_client)
+    (and the same from client_topic_app:app into topic_client and ts_topic_client)
 """
 
 from __future__ import annotations
@@ -29,14 +29,20 @@ def tree(root: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    ("folder", "language"), [("room_client", "python"), ("ts_client", "typescript")]
+    ("app", "folder", "language"),
+    [
+        ("client_app:app", "room_client", "python"),
+        ("client_app:app", "ts_client", "typescript"),
+        ("client_topic_app:app", "topic_client", "python"),
+        ("client_topic_app:app", "ts_topic_client", "typescript"),
+    ],
 )
-def test_checked_in_client_is_fresh(tmp_path: Path, folder: str, language: str) -> None:
+def test_checked_in_client_is_fresh(tmp_path: Path, app: str, folder: str, language: str) -> None:
     out = tmp_path / folder
     result = subprocess.run(
         [
             sys.executable, "-m", "chanx.client_generator", "generate-client",
-            "-s", "client_app:app", "--app-dir", str(HERE), "-o", str(out),
+            "-s", app, "--app-dir", str(HERE), "-o", str(out),
             "-l", language, "--no-format",
         ],
         capture_output=True, text=True, timeout=120, check=False,

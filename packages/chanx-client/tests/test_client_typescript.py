@@ -118,14 +118,46 @@ def test_restart_mid_stream_loses_and_duplicates_no_reply(driver: Path, server: 
     assert result["name"] == "ts"  # the first frame went out again on the new connection
 
 
-def test_topics_resubscribe_and_recover(driver: Path, server: AppServer) -> None:
-    result = run(driver, "topics", server.base)
-    assert result == {
-        "seen": list(range(1, 12)),
+def test_topics_resubscribe_and_recover_after_a_restart(
+    driver: Path, topic_server: AppServer
+) -> None:
+    from client_topic_app import Tick, TickerTopic
+
+    lines: list[str] = []
+    with subprocess.Popen(
+        ["node", str(driver), "topics", topic_server.base],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        assert process.stdin is not None
+        assert process.stdout is not None
+        assert process.stderr is not None
+        try:
+            for raw in process.stdout:
+                line = raw.strip()
+                lines.append(line)
+                if line == "KILL":
+                    topic_server.kill()
+                elif line == "DOWN":
+                    for value in range(6, 31):  # published while the server is down
+                        TickerTopic.broadcast_sync("ticker:TS", Tick(payload=value))
+                    topic_server.start()
+                    process.stdin.write("GO\n")
+                    process.stdin.flush()
+                elif line.startswith("{"):
+                    break
+            assert process.wait(60) == 0, process.stderr.read()
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert json.loads(lines[-1]) == {
+        "seen": list(range(1, 32)),  # each tick once, in order
         "last": 5,
-        "after": 11,
+        "after": 31,
         "recovered": True,
-        "epoch": "epoch-1",
+        "sameEpoch": True,
         "connections": 2,
         "same": True,
     }

@@ -156,6 +156,11 @@ async function deadServer(): Promise<unknown> {
 }
 
 async function topics(): Promise<unknown> {
+  // Ticks 1-5 live; then "KILL": the test kills the server, publishes 6-30 while it is down
+  // and starts it again ("GO"); the client resubscribes with its last seq/epoch and must see
+  // 6-30 replayed once each, then 31 live.
+  const lines = createInterface({ input: process.stdin });
+  const go = waitFor<void>((done) => lines.on("line", (line) => line === "GO" && done()), 60_000);
   const post = async (path: string) => {
     const response = await fetch(`http://${base}${path}`, { method: "POST" });
     if (!response.ok) throw new Error(`${path}: ${response.status}`);
@@ -164,28 +169,34 @@ async function topics(): Promise<unknown> {
   await hub.connect();
   const ticker = hub.tickerTopic("TS");
   const seen: number[] = [];
-  const ten = waitFor<void>((done) =>
-    ticker.on("tick", (tick) => {
-      seen.push(tick.payload);
-      if (seen.length === 10) done();
-    }),
-  );
+  const reached = (n: number) =>
+    waitFor<void>((done) => ticker.on("tick", (tick) => tick.payload === n && done()), 30_000);
+  ticker.on("tick", (tick) => seen.push(tick.payload));
   await ticker.subscribe();
+  const epoch = ticker.epoch;
+  const five = reached(5);
   for (let value = 1; value <= 5; value++) await post(`/tick?topic=ticker:TS&value=${value}`);
+  await five;
   const last = await ticker.last();
-  await post("/drop");
+  const thirty = reached(30);
+  console.log("KILL");
   await hub.waitForState("reconnecting");
-  for (let value = 6; value <= 10; value++) await post(`/tick?topic=ticker:TS&value=${value}`);
-  await ten;
-  await post("/tick?topic=ticker:TS&value=11");
+  console.log("DOWN");
+  await go;
+  await thirty;
+  const recovered = ticker.recovered;
+  const live = reached(31);
+  await post("/tick?topic=ticker:TS&value=31");
+  await live;
   const after = await ticker.last();
   hub.disconnect();
+  lines.close();
   return {
     seen,
     last: last.payload,
     after: after.payload,
-    recovered: ticker.recovered,
-    epoch: ticker.epoch,
+    recovered,
+    sameEpoch: ticker.epoch === epoch && typeof epoch === "string",
     connections: hub.connections,
     same: hub.tickerTopic("TS") === ticker,
   };

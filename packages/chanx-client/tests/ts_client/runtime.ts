@@ -6,6 +6,7 @@ export const WIRE = {
   action: "action",
   ref: "ref",
   topic: "topic",
+  payload: "payload",
   seq: "seq",
   epoch: "epoch",
   recovered: "recovered",
@@ -515,11 +516,12 @@ export class TopicSubscription {
     readonly topic: string,
   ) {}
 
-  /** The subscribe frame, with recovery fields once a push was seen. */
+  /** The subscribe frame; once the stream position is known its payload asks for a replay. */
   subscribeFrame(): Frame {
     const frame: Frame = { [WIRE.action]: WIRE.subscribe, [WIRE.topic]: this.topic };
-    if (this.lastSeq !== null) frame[WIRE.seq] = this.lastSeq;
-    if (this.epoch !== null) frame[WIRE.epoch] = this.epoch;
+    if (this.lastSeq !== null && this.epoch !== null) {
+      frame[WIRE.payload] = { [WIRE.seq]: this.lastSeq, [WIRE.epoch]: this.epoch };
+    }
     return frame;
   }
 
@@ -557,6 +559,8 @@ export class TopicSubscription {
 
   /** Drop a replayed duplicate, record ``seq`` and hand the push on. */
   deliver(frame: Frame): void {
+    // an unprompted ``subscribed``: the server lost the stream (new epoch, trimmed history)
+    if (frame[WIRE.action] === WIRE.subscribed) this.acceptSubscribed(frame);
     const seq = frame[WIRE.seq];
     if (typeof seq === "number") {
       if (this.lastSeq !== null && seq <= this.lastSeq) return;

@@ -43,12 +43,13 @@ from chanx.messages.outgoing import (
 )
 
 if TYPE_CHECKING:
-    from chanx.core.registry import Route
+    from chanx.core.registry import Registry, Route
     from chanx.routing.discovery import RouteInfo
 
 __all__ = [
     "ChannelPlan",
     "OperationPlan",
+    "Planner",
     "plan_channel",
     "returns_output",
     "unique",
@@ -116,6 +117,8 @@ class ChannelPlan:
     security: list[str] = field(default_factory=list)
     #: messages that may carry the client's ``ref`` (frames and the answers to them)
     correlated: set[MessageKey] = field(default_factory=set)
+    #: ``x-topic`` of a topic's channel (its frames carry the topic envelope); None otherwise
+    topic: dict[str, Any] | None = None
 
 
 def unique(base: str, taken: set[str]) -> str:
@@ -165,12 +168,21 @@ def _renamed_by_camel(tp: Any) -> bool:
     return any(to_camel(name) != name for model in found.values() for name in model.model_fields)
 
 
-class _Planner:
-    def __init__(self, plan: ChannelPlan, schemas: SchemaSet, camelize: bool) -> None:
+class Planner:
+    """Registers one channel's payload types and turns its routes into operations."""
+
+    def __init__(
+        self,
+        plan: ChannelPlan,
+        schemas: SchemaSet,
+        camelize: bool,
+        registry: Registry | None = None,
+    ) -> None:
         self.plan = plan
         self.schemas = schemas
-        self.registry = plan.route.consumer.get_registry()
-        self.camel = self.registry.camelize or camelize
+        host = plan.route.consumer.get_registry()
+        self.camel = host.camelize or camelize
+        self.registry = host if registry is None else registry
 
     def key(self, tp: Any, mode: Mode, fallback: str, camel: bool | None = None) -> MessageKey:
         if (self.camel if camel is None else camel) and _renamed_by_camel(tp):
@@ -240,7 +252,7 @@ def plan_channel(
     info = channel_info(consumer)
     name = info.name or consumer.__name__
     plan = ChannelPlan(route, unique(name, taken), name, info.description, info.tags)
-    planner = _Planner(plan, schemas, camelize)
+    planner = Planner(plan, schemas, camelize)
     ops = plan.operations
     for ws_route in planner.registry.ws_routes:
         ops.extend(planner.ws(ws_route))

@@ -19,6 +19,7 @@ from chanx.asyncapi.v3_0_0 import (
     Reference,
     Server,
     Tag,
+    TopicObject,
 )
 
 __all__ = ["REF_SCHEMA", "channel", "message", "ref", "server_entry", "servers_block"]
@@ -108,6 +109,7 @@ def channel(plan: ChannelPlan, names: dict[MessageKey, str]) -> Channel:
         tags=[Tag(name=t) for t in plan.tags] or None,
         parameters=dict(params) or None,
         messages=messages,
+        topic=TopicObject.model_validate(plan.topic) if plan.topic is not None else None,
     )
 
 
@@ -118,12 +120,18 @@ def message(
     schemas: SchemaSet,
     ref_schema: str | None,
     memo: dict[Any, Any],
+    *,
+    correlated: bool | None = None,
+    component: str | None = None,
 ) -> Message:
-    """The component message of one payload type.
+    """The component message of one payload type (schema ``name``).
 
-    With ``ref_schema`` the message may carry the client's ``ref``: its payload is the model
-    combined with that schema, and it gets the ``ref`` correlation id.
+    With ``ref_schema`` (an envelope schema) the payload is the model combined with that
+    schema; the message gets the ``ref`` correlation id when ``correlated`` (default: when
+    there is an envelope). ``component`` is the message's own key when it is not ``name``.
     """
+    if correlated is None:
+        correlated = ref_schema is not None
     doc = inspect.getdoc(tp) if isinstance(tp, type) and tp.__doc__ else None
     summary = doc.split("\n\n", 1)[0].replace("\n", " ") if doc else None
     model = {"$ref": SCHEMA_PREFIX + name}
@@ -132,10 +140,10 @@ def message(
         model if ref_schema is None else {"allOf": [model, {"$ref": SCHEMA_PREFIX + ref_schema}]}
     )
     return Message(
-        name=action or name,
+        name=action or component or name,
         title=getattr(tp, "__name__", name),
         summary=summary,
         payload=payload,
         examples=[MessageExample(name=f"{action or name}_example", payload=example)],
-        correlation_id=ref("components", "correlationIds", "ref") if ref_schema else None,
+        correlation_id=ref("components", "correlationIds", "ref") if correlated else None,
     )

@@ -12,7 +12,6 @@ shipped with chanx.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from html import escape
@@ -29,6 +28,14 @@ from chanx.asyncapi._html_sections import (
     security_section,
     servers_block,
     text,
+)
+from chanx.asyncapi.docs import (
+    ASSET_INTEGRITY,
+    ASYNCAPI_UI_PACKAGE,
+    ASYNCAPI_UI_VERSION,
+    docs_assets,
+    integrity_attrs,
+    schema_script_json,
 )
 from chanx.asyncapi.v3_0_0 import AsyncAPI
 
@@ -75,23 +82,10 @@ class WebComponent:
                 raise ValueError(f"{url!r} needs an SRI hash like 'sha384-...', got {sri!r}")
 
 
-def _sri_attrs(integrity: str | None) -> str:
-    if integrity is None:
-        return ""
-    return f' integrity="{escape(integrity)}" crossorigin="anonymous"'
-
-
 #: The official renderer chanx was checked with (npm package and version).
-OFFICIAL_COMPONENT = ("@asyncapi/react-component", "3.2.1")
+OFFICIAL_COMPONENT = (ASYNCAPI_UI_PACKAGE, ASYNCAPI_UI_VERSION)
 #: Path inside that npm package -> Subresource Integrity hash of exactly that file.
-OFFICIAL_COMPONENT_FILES = {
-    "browser/standalone/index.js": (
-        "sha384-wy5bSOazlkSKMGH7XMW6+pK8ho8+rCPr7mTqKdAb/dvfwXAPWCFivgr3C7wJMFAh"
-    ),
-    "styles/default.min.css": (
-        "sha384-oo9RoQcacP++XdMX6CjTucTvASEORHX3chFik0/V2kHcsHiVboGyWZztGeq/0bum"
-    ),
-}
+OFFICIAL_COMPONENT_FILES = ASSET_INTEGRITY
 
 
 def official_component(base_url: str | None = None) -> WebComponent:
@@ -101,14 +95,12 @@ def official_component(base_url: str | None = None) -> WebComponent:
     (a same-origin path such as ``/static/asyncapi-react``) or a CDN that mirrors npm. The
     default is unpkg at the pinned version. Browsers refuse the files if they differ.
     """
-    package, version = OFFICIAL_COMPONENT
-    base = (base_url or f"https://unpkg.com/{package}@{version}").rstrip("/")
-    script, css = OFFICIAL_COMPONENT_FILES
+    assets = docs_assets(base_url)
     return WebComponent(
-        script_url=f"{base}/{script}",
-        script_integrity=OFFICIAL_COMPONENT_FILES[script],
-        css_url=f"{base}/{css}",
-        css_integrity=OFFICIAL_COMPONENT_FILES[css],
+        script_url=assets["js_url"],
+        script_integrity=assets["js_integrity"],
+        css_url=assets["css_url"],
+        css_integrity=assets["css_integrity"],
     )
 
 
@@ -156,12 +148,12 @@ def render_html(
     common = {"title": escape(str(info.get("title", "AsyncAPI"))), "json_url": escape(json_url)}
     if component is not None:
         css = component.css_url
-        attrs = f'href="{escape(css)}"{_sri_attrs(component.css_integrity)}' if css else ""
+        attrs = f'href="{escape(css)}"{integrity_attrs(component.css_integrity)}' if css else ""
         link = f'<link rel="stylesheet" {attrs}>' if css else ""
-        spec = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+        spec = schema_script_json(data)
         return Template(_asset("component.html")).substitute(
             common, css_link=link, spec=spec, script_url=escape(component.script_url),
-            script_attrs=_sri_attrs(component.script_integrity),
+            script_attrs=integrity_attrs(component.script_integrity),
         )  # fmt: skip
     schemas = (data.get("components") or {}).get("schemas") or {}
     by_channel: dict[str, list[tuple[str, dict[str, Any]]]] = {}

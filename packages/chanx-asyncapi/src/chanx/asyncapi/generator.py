@@ -13,9 +13,10 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
-from chanx.asyncapi._build import ChannelPlan, MessageKey, plan_channel, unique
+from chanx.asyncapi._build import ChannelPlan, MessageKey, unique
 from chanx.asyncapi._document import REF_SCHEMA, channel, message, ref, servers_block
 from chanx.asyncapi._schemas import SchemaSet
+from chanx.asyncapi._topics import TOPIC_ENVELOPE, plan_routes
 from chanx.asyncapi.constants import (
     DEFAULT_ASYNCAPI_TITLE,
     DEFAULT_ASYNCAPI_VERSION,
@@ -121,7 +122,7 @@ class AsyncAPIGenerator:
         """Every route planned as a channel, and all payload schemas rendered in one pass."""
         schemas = SchemaSet()
         taken: set[str] = set()
-        plans = [plan_channel(r, schemas, taken, self.camelize) for r in self.routes]
+        plans = plan_routes(self.routes, schemas, taken, self.camelize)
         schemas.build()
         return plans, schemas
 
@@ -157,22 +158,38 @@ class AsyncAPIGenerator:
     def _build(self) -> AsyncAPI:
         plans, schemas = self._planned
         names: dict[MessageKey, str] = dict(schemas.refs)
-        correlated = {names[k] for plan in plans for k in plan.correlated}
+        correlated = {names[k] for plan in plans if plan.topic is None for k in plan.correlated}
         component_schemas = dict(schemas.schemas)
-        ref_schema = None
-        if correlated:
-            ref_schema = unique("CorrelationRef", set(component_schemas))
+        taken = set(component_schemas)
+        ref_schema = unique("CorrelationRef", taken) if correlated else None
+        if ref_schema is not None:
             component_schemas[ref_schema] = dict(REF_SCHEMA)
-            component_schemas = dict(sorted(component_schemas.items()))
+        envelope = None
+        if any(plan.topic is not None for plan in plans):
+            envelope = unique("TopicEnvelope", taken)
+            component_schemas[envelope] = dict(TOPIC_ENVELOPE)
+        component_schemas = dict(sorted(component_schemas.items()))
+        # A topic frame carries the topic envelope, so a message that topics and plain
+        # channels share is documented twice: ``<name>`` and ``<name>_topic``.
+        plain = {k for plan in plans if plan.topic is None for k in plan.actions}
+        on_topic = {k: names[k] + ("_topic" if k in plain else "") for p in plans
+                    if p.topic is not None for k in p.actions}  # fmt: skip
         component_messages: dict[str, Message | Reference] = {}
         examples: dict[Any, Any] = {}
         for plan in plans:
             for key, action in plan.actions.items():
-                name = names[key]
-                if name not in component_messages:
+                name = names[key] if plan.topic is None else on_topic[key]
+                if name in component_messages:
+                    continue
+                if plan.topic is None:
                     component_messages[name] = message(
                         name, action, key[0], schemas,
                         ref_schema if name in correlated else None, examples,
+                    )  # fmt: skip
+                else:
+                    component_messages[name] = message(
+                        names[key], action, key[0], schemas, envelope, examples,
+                        correlated=key in plan.correlated, component=name,
                     )  # fmt: skip
 
         security: dict[str, SecurityScheme | Reference] = {}
@@ -191,7 +208,8 @@ class AsyncAPIGenerator:
                     )
                 plan.security.append(scheme_name)
             cid = plan.channel_id
-            channels[cid] = channel(plan, names)
+            keys = names if plan.topic is None else on_topic
+            channels[cid] = channel(plan, keys)
             op_security: list[SecurityScheme | Reference] | None = [
                 ref("components", "securitySchemes", s) for s in plan.security
             ] or None
@@ -206,7 +224,7 @@ class AsyncAPIGenerator:
                 if op.replies:
                     reply = OperationReply(
                         channel=ref("channels", cid),
-                        messages=[ref("channels", cid, "messages", names[k]) for k in op.replies],
+                        messages=[ref("channels", cid, "messages", keys[k]) for k in op.replies],
                     )
                 op_id = unique(f"{cid}.{op.action}.{op.name}", op_ids)
                 operations[op_id] = Operation(
@@ -216,7 +234,7 @@ class AsyncAPIGenerator:
                     description=op.description,
                     tags=[Tag(name=t) for t in op.tags] or None,
                     security=security_of_op,
-                    messages=[ref("channels", cid, "messages", names[k]) for k in op.messages],
+                    messages=[ref("channels", cid, "messages", keys[k]) for k in op.messages],
                     reply=reply,
                     **_extensions(op.permissions),
                 )
@@ -232,7 +250,7 @@ class AsyncAPIGenerator:
                 schemas=component_schemas,
                 messages=component_messages,
                 security_schemes=dict(sorted(security.items())) or None,
-                correlation_ids={"ref": CORRELATION_ID} if correlated else None,
+                correlation_ids={"ref": CORRELATION_ID} if correlated or envelope else None,
             ),
         )
 

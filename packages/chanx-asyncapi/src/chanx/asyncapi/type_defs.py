@@ -14,6 +14,7 @@ from chanx.asyncapi.v3_0_0 import Info as InfoObject
 from chanx.asyncapi.v3_0_0 import Message as MessageObject
 from chanx.asyncapi.v3_0_0 import Operation as OperationObject
 from chanx.asyncapi.v3_0_0 import Server as ServerObject
+from chanx.asyncapi.v3_0_0 import TopicObject
 from chanx.asyncapi.v3_0_0.schema import SchemaObject
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "OperationObject",
     "SchemaObject",
     "ServerObject",
+    "TopicObject",
 ]

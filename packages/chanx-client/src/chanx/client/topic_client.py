@@ -1,9 +1,10 @@
 """Topics on one connection: ``BaseTopicConnection`` multiplexes ``BaseTopicHandle`` streams.
 
-A handle subscribes with ``{"action": "subscribe", "topic": t, "ref": r}``; once it has seen a
-push it adds the last ``seq`` and ``epoch``, so after a reconnect the connection resubscribes
-every handle asking the server to replay what was missed. Pushes at or below the last ``seq``
-of the same epoch are dropped, so a replay that overlaps what arrived never duplicates.
+A handle subscribes with ``{"action": "subscribe", "topic": t, "ref": r}``; once it knows the
+stream's position (the ``epoch`` and ``seq`` of the ``subscribed`` reply, then each push's
+``seq``) it adds ``"payload": {"seq": <last seq>, "epoch": <epoch>}``, so after a reconnect the
+connection resubscribes every handle asking the server to replay what was missed. Pushes at or
+below the last ``seq`` of the same epoch are dropped, so an overlapping replay never duplicates.
 """
 
 from __future__ import annotations
@@ -64,12 +65,11 @@ class BaseTopicHandle(Generic[TopicIncomingT]):
         self._listeners = Listeners()
 
     def subscribe_frame(self) -> dict[str, Any]:
-        """The subscribe frame, with recovery fields once a push was seen."""
+        """The subscribe frame; once the stream position is known (``last_seq`` of ``epoch``)
+        its ``payload`` asks the server to replay every publish after it."""
         frame: dict[str, Any] = {wire.ACTION: wire.SUBSCRIBE, wire.TOPIC: self.topic}
-        if self.last_seq is not None:
-            frame[wire.SEQ] = self.last_seq
-        if self.epoch is not None:
-            frame[wire.EPOCH] = self.epoch
+        if self.last_seq is not None and self.epoch is not None:
+            frame[wire.PAYLOAD] = {wire.SEQ: self.last_seq, wire.EPOCH: self.epoch}
         return frame
 
     async def subscribe(self) -> ProtocolMessage:
@@ -133,7 +133,13 @@ class BaseTopicHandle(Generic[TopicIncomingT]):
         logger.warning("frame on %s matches no message: %s", self.topic, error)
 
     async def deliver(self, data: dict[str, Any]) -> None:
-        """Drop a replayed duplicate, record ``seq``, validate and hand the push on."""
+        """Drop a replayed duplicate, record ``seq``, validate and hand the push on.
+
+        An unprompted ``subscribed`` (the server lost the stream: a new epoch, a trimmed
+        history) updates the position and ``recovered`` before it is handed on.
+        """
+        if data.get(wire.ACTION) == wire.SUBSCRIBED:
+            self.accept_subscribed(data)
         seq = data.get(wire.SEQ)
         if isinstance(seq, int):
             if self.last_seq is not None and seq <= self.last_seq:

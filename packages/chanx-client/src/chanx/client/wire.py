@@ -1,8 +1,9 @@
 """Names of the envelope fields and protocol actions the client runtime reads and writes.
 
 Every wire name the runtime depends on is here, so a server-side rename is a one-line change.
-The topic recovery fields (``seq``/``epoch`` on subscribe, ``recovered`` in the ``subscribed``
-reply) are additive to the documented topic frames.
+The topic recovery fields (``payload: {seq, epoch}`` on subscribe; ``recovered``, ``epoch`` and
+``seq`` in the ``subscribed`` payload; ``seq`` on pushes) are additive to the documented topic
+frames.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ __all__ = [
     "ENVELOPE_VERSION",
     "EPOCH",
     "ERROR",
+    "PAYLOAD",
     "RECOVERED",
     "REF",
     "SEQ",
@@ -34,7 +36,9 @@ ACTION: Final = "action"
 REF: Final = "ref"
 #: The topic a frame belongs to (absent: the connection's own consumer).
 TOPIC: Final = "topic"
-#: Producer-assigned sequence number of a topic push.
+#: A frame's message body; a subscribe's carries the recovery position (``seq``/``epoch``).
+PAYLOAD: Final = "payload"
+#: Sequence number of a topic push (assigned by the server on topics with recovery).
 SEQ: Final = "seq"
 #: Identity of a topic's sequence (a new epoch restarts ``seq``).
 EPOCH: Final = "epoch"

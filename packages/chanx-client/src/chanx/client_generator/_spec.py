@@ -192,7 +192,45 @@ def read_api(data: dict[str, Any]) -> Api:
         for op in channel.operations:
             for msg in [*op.messages, *op.replies]:
                 msg.tag = _const(doc, msg.schema, api.discriminator)
+        if channel.topic is not None:  # the runtime's handles subscribe and unsubscribe
+            channel.operations = [op for op in channel.operations if not _protocol(op)]
+    api.channels = _with_hosts(api.channels)
     return api
+
+
+_PROTOCOL = frozenset({"subscribe", "unsubscribe"})
+
+
+def _protocol(op: Operation) -> bool:
+    return (
+        op.action == "receive" and bool(op.messages) and {m.tag for m in op.messages} <= _PROTOCOL
+    )
+
+
+def _with_hosts(channels: list[Channel]) -> list[Channel]:
+    """Add a connection channel for an address that only carries topics.
+
+    A host consumer without handlers of its own has no channel in the document, but a client
+    still needs a connection to open its topics on: it is named after the topic channel's
+    key minus the ``_<topic name>`` suffix (``hub_room_topic`` -> ``hub``).
+    """
+    plain = {c.address for c in channels if c.topic is None}
+    out: list[Channel] = []
+    added: set[str] = set()
+    keys = {c.key for c in channels}
+    for channel in channels:
+        address = channel.address
+        if channel.topic is not None and address not in plain and address not in added:
+            added.add(address)
+            suffix = "_" + str(channel.topic.get("name") or "")
+            key = channel.key.removesuffix(suffix) if channel.key.endswith(suffix) else ""
+            if not key or key in keys:
+                key = f"{channel.key}_connection"
+            keys.add(key)
+            out.append(Channel(key=key, address=address, description="Carries the topics of "
+                               f"``{address}``.", parameters=list(channel.parameters)))  # fmt: skip
+        out.append(channel)
+    return out
 
 
 def _message(

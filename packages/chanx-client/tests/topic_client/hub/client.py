@@ -4,17 +4,18 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter
 
 from chanx.client import UnexpectedReplyError
 
 from ..base import BaseTopicConnection
 from ..hub_ticker_topic.client import HubTickerTopicClient
+from ..shared.messages import ErrorMessage
 from .messages import PingMessage, PongMessage
 
-IncomingMessage = PongMessage
+IncomingMessage = Annotated[PongMessage | ErrorMessage, Field(discriminator="action")]
 """Every message the server may send on ``hub``."""
 OutgoingMessage = PingMessage
 """Every message a client may send on ``hub``."""

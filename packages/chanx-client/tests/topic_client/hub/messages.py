@@ -10,11 +10,15 @@ from pydantic import BaseModel
 
 
 class PingMessage(BaseModel):
+    """Liveness probe; a consumer that handles it usually answers with ``PongMessage``."""
+
     action: Literal["ping"] = "ping"
     payload: None = None
 
 
 class PongMessage(BaseModel):
+    """Answer to ``PingMessage``."""
+
     action: Literal["pong"] = "pong"
     payload: None = None
 

@@ -2,6 +2,6 @@
 """Channel ``hub_ticker_topic``."""
 
 from .client import HubTickerTopicClient
-from .messages import LastReply, LastRequest, Tick
+from .messages import LastReply, LastRequest, SubscribedMessage, SubscribedPayload, Tick, TopicError, TopicErrorMessage
 
-__all__ = ["HubTickerTopicClient", "LastReply", "LastRequest", "Tick"]
+__all__ = ["HubTickerTopicClient", "LastReply", "LastRequest", "SubscribedMessage", "SubscribedPayload", "Tick", "TopicError", "TopicErrorMessage"]

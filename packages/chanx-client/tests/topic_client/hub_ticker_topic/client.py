@@ -4,16 +4,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import ClassVar
 
-from pydantic import Field, TypeAdapter
+from pydantic import TypeAdapter
 
 from chanx.client import UnexpectedReplyError
 
 from ..base import BaseTopicHandle
-from .messages import LastReply, LastRequest, Tick
+from ..shared.messages import ErrorMessage
+from .messages import LastReply, LastRequest, SubscribedMessage, Tick, TopicErrorMessage
 
-IncomingMessage = Annotated[Tick | LastReply, Field(discriminator="action")]
+IncomingMessage = LastReply | Tick | SubscribedMessage | TopicErrorMessage | ErrorMessage
 """Every message the server may send on ``hub_ticker_topic``."""
 OutgoingMessage = LastRequest
 """Every message a client may send on ``hub_ticker_topic``."""

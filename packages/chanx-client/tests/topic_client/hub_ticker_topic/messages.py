@@ -10,12 +10,32 @@ from pydantic import BaseModel
 
 
 class LastReply(BaseModel):
+    """The latest tick this subscription received (null before the first)."""
+
     action: Literal["last_reply"] = "last_reply"
-    payload: int | None
+    payload: int | None = None
 
 
 class LastRequest(BaseModel):
+    """Ask for the latest tick this subscription received."""
+
     action: Literal["last"] = "last"
+    payload: None = None
+
+
+class SubscribedPayload(BaseModel):
+    """Server, topics with recovery: the stream position and whether recovery was complete."""
+
+    recovered: bool
+    epoch: str
+    seq: int
+
+
+class SubscribedMessage(BaseModel):
+    """Server: the subscription is active (``payload`` is null without recovery)."""
+
+    action: Literal["subscribed"] = "subscribed"
+    payload: SubscribedPayload | None = None
 
 
 class Tick(BaseModel):
@@ -25,4 +45,18 @@ class Tick(BaseModel):
     payload: int
 
 
-__all__ = ["LastReply", "LastRequest", "Tick"]
+class TopicError(BaseModel):
+    """Why a topic frame was refused."""
+
+    reason: str
+    detail: str
+
+
+class TopicErrorMessage(BaseModel):
+    """Server: a topic frame was refused (unknown topic, not authorized, not subscribed...)."""
+
+    action: Literal["error"] = "error"
+    payload: TopicError
+
+
+__all__ = ["LastReply", "LastRequest", "SubscribedMessage", "SubscribedPayload", "Tick", "TopicError", "TopicErrorMessage"]

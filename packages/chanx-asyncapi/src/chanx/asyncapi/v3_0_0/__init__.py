@@ -6,7 +6,7 @@ Python style; the spec names (``$ref``, ``externalDocs``...) are the aliases use
 """
 
 from chanx.asyncapi.v3_0_0._base import Reference, SpecModel
-from chanx.asyncapi.v3_0_0.channels import Channel, Parameter, address_parameters
+from chanx.asyncapi.v3_0_0.channels import Channel, Parameter, TopicObject, address_parameters
 from chanx.asyncapi.v3_0_0.components import Components
 from chanx.asyncapi.v3_0_0.document import AsyncAPI
 from chanx.asyncapi.v3_0_0.info import Contact, ExternalDocs, Info, License, Tag
@@ -40,6 +40,7 @@ __all__ = [
     "ServerVariable",
     "SpecModel",
     "Tag",
+    "TopicObject",
     "address_parameters",
     "server_from_url",
 ]

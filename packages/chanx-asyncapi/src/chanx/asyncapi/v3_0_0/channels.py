@@ -11,7 +11,7 @@ from chanx.asyncapi.v3_0_0._base import Reference, SpecModel, check_keys
 from chanx.asyncapi.v3_0_0.info import ExternalDocs, Tag
 from chanx.asyncapi.v3_0_0.messages import Message
 
-__all__ = ["Channel", "Parameter", "address_parameters"]
+__all__ = ["Channel", "Parameter", "TopicObject", "address_parameters"]
 
 _PARAM = re.compile(r"\{([^{}]+)\}")
 
@@ -31,6 +31,17 @@ class Parameter(SpecModel):
     location: str | None = None
 
 
+class TopicObject(SpecModel):
+    """The ``x-topic`` extension of a topic's channel: which topic strings it carries."""
+
+    #: The topic class's snake_name (``discussion_topic``).
+    name: str = ""
+    #: ``"room:{room_id}"``: the topic strings a client may subscribe to.
+    pattern: str
+    #: The placeholder names of ``pattern``, in order.
+    parameters: list[str] = Field(default_factory=list)
+
+
 class Channel(SpecModel):
     """One channel: an address, the messages that travel on it and its docs."""
 
@@ -46,6 +57,10 @@ class Channel(SpecModel):
         default=None, validation_alias="externalDocs", serialization_alias="externalDocs"
     )
     bindings: dict[str, Any] | Reference | None = None
+    #: Set on a topic's channel (the ``x-topic`` extension): frames there carry ``topic``.
+    topic: TopicObject | None = Field(
+        default=None, validation_alias="x-topic", serialization_alias="x-topic"
+    )
 
     @model_validator(mode="after")
     def _keys(self) -> Self:
