@@ -355,3 +355,28 @@ async def test_subclass_used_first_gets_a_rebuilt_registry_too() -> None:
         async with WebsocketCommunicator(CamelParent, "/ws/") as ws:
             await ws.send_json({"action": "echo", "payload": {"userName": "pa"}})
             assert await ws.receive_json() == {"action": "echoed", "payload": {"userName": "pa"}}
+
+
+def test_outage_buffer_bounds_come_from_chanx() -> None:
+    from chanx.channels.websocket import AsyncJsonWebsocketConsumer
+    from chanx.core.outage_buffer import DEFAULT_MAX_AGE, DEFAULT_MAX_ITEMS, outage_buffer
+
+    class Plain(AsyncJsonWebsocketConsumer):
+        pass
+
+    with override_settings(CHANX={"OUTAGE_MAX_AGE": 3.5, "OUTAGE_MAX_ITEMS": 50}):
+        layer = Plain.get_channel_layer()
+        assert layer is not None
+        buffer = outage_buffer(layer)
+        assert (buffer.max_age, buffer.max_items) == (3.5, 50)
+    with override_settings(CHANX={"OUTAGE_MAX_ITEMS": DEFAULT_MAX_ITEMS}):
+        assert Plain.get_channel_layer() is layer
+        assert (buffer.max_age, buffer.max_items) == (3.5, DEFAULT_MAX_ITEMS)
+    with override_settings(CHANX={"OUTAGE_MAX_AGE": DEFAULT_MAX_AGE}):
+        Plain.get_channel_layer()
+        assert buffer.max_age == DEFAULT_MAX_AGE
+    with (
+        pytest.raises(ImproperlyConfigured, match="OUTAGE_MAX_AGE"),
+        override_settings(CHANX={"OUTAGE_MAX_AGE": -1}),
+    ):
+        Plain.get_channel_layer()

@@ -28,6 +28,7 @@ from django.core.signals import setting_changed
 from pydantic import BaseModel, ConfigDict, Field, ImportString, ValidationError
 
 from chanx.core.consumer import ChanxConsumer
+from chanx.core.outage_buffer import DEFAULT_MAX_AGE, DEFAULT_MAX_ITEMS
 
 __all__ = [
     "CONSUMER_KEYS",
@@ -79,6 +80,12 @@ class ChanxSettings(BaseModel):
     GRACEFUL_SHUTDOWN: bool = _core.graceful_shutdown
     #: Seconds a graceful shutdown waits for a connection's running handlers.
     SHUTDOWN_TIMEOUT: float = Field(default=_core.shutdown_timeout, gt=0)
+
+    # -- the outage buffer of the channel layers (chanx.core.outage_buffer) -----------------
+    #: Seconds a layer send waits for Redis during an outage before it is dropped (0: off).
+    OUTAGE_MAX_AGE: float = Field(default=DEFAULT_MAX_AGE, ge=0)
+    #: Layer sends one layer's outage buffer holds at most.
+    OUTAGE_MAX_ITEMS: int = Field(default=DEFAULT_MAX_ITEMS, gt=0)
 
     # -- project-wide switches ----------------------------------------------------------------
     #: ``DjangoAuthenticator`` sends the ``authentication`` frame (success and failure).

@@ -35,6 +35,7 @@ from chanx.channels._daphne import daphne_protocol, refused_by_daphne
 from chanx.channels.permissions import compile_django_permission
 from chanx.channels.settings import get_chanx_settings, settings_epoch
 from chanx.core.consumer import ChanxConsumer, EventT
+from chanx.core.outage_buffer import outage_buffer
 from chanx.core.permissions import PermissionCheck
 from chanx.core.registry import Registry
 from chanx.core.types import ASGIApp, ASGIReceive, ASGISend, LayerMessage, Scope
@@ -89,6 +90,28 @@ def _apply_to_base(epoch: int) -> None:
     for name, value in values.items():
         setattr(AsyncJsonWebsocketConsumer, name, value)
     _base_epoch = epoch
+
+
+#: Layers whose outage buffer follows ``CHANX``: layer -> the settings epoch it was set from.
+_outage_configured: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+
+
+def _configure_outage_buffer(layer: Any) -> None:
+    """Give ``layer``'s outage buffer the ``OUTAGE_MAX_AGE``/``OUTAGE_MAX_ITEMS`` of ``CHANX``.
+
+    Once per layer and settings change, and only the keys the project set; the bounds are
+    updated in place, so messages already waiting in the buffer stay there.
+    """
+    epoch = settings_epoch()
+    if _outage_configured.get(layer) == epoch:
+        return
+    chanx = get_chanx_settings()
+    buffer = outage_buffer(layer)
+    if "OUTAGE_MAX_AGE" in chanx.model_fields_set:
+        buffer.max_age = chanx.OUTAGE_MAX_AGE
+    if "OUTAGE_MAX_ITEMS" in chanx.model_fields_set:
+        buffer.max_items = chanx.OUTAGE_MAX_ITEMS
+    _outage_configured[layer] = epoch
 
 
 def _ensure_settings(cls: Any) -> None:
@@ -175,6 +198,8 @@ class AsyncJsonWebsocketConsumer(ChanxConsumer[EventT], _ChannelsSurface):
         if alias is None:
             return None
         layer: Any = channels_get_layer(alias)
+        if layer is not None:
+            _configure_outage_buffer(layer)
         return cast("ChannelLayer | None", layer)
 
     async def __call__(self, scope: Scope, receive: ASGIReceive, send: ASGISend) -> None:
