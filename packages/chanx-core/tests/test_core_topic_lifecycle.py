@@ -51,7 +51,12 @@ class Driver:
 
     async def start(self) -> asyncio.Task[None]:
         scope = {"type": "websocket", "path": "/jobs", "headers": [], "query_string": b""}
-        task = asyncio.create_task(Jobs.as_asgi()(scope, self.receive, self.send))
+        app = Jobs.as_asgi()
+
+        async def serve() -> None:
+            await app(scope, self.receive, self.send)
+
+        task = asyncio.create_task(serve())
         await self.inbox.put({"type": "websocket.connect"})
         async with asyncio.timeout(5):
             assert (await self.outbox.get())["type"] == "websocket.accept"

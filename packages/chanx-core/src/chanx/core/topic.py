@@ -103,6 +103,8 @@ class Topic(Generic[TopicEventT], metaclass=TopicMeta):
     consumer_base: ClassVar[type | None] = None
 
     _regex: ClassVar[re.Pattern[str] | None] = None
+    #: True when the class overrides :meth:`allow_frame` (set at class creation).
+    _screens_frames: ClassVar[bool] = False
     _registries: ClassVar[dict[bool, Registry]]
     _hosts: ClassVar[list[type]]
     _registry_view: ClassVar[bool] = False
@@ -119,6 +121,7 @@ class Topic(Generic[TopicEventT], metaclass=TopicMeta):
         cls._localns = _types_of(sys._getframe(1).f_locals)
         cls._hosts = []
         cls._registries = {}
+        cls._screens_frames = cls.allow_frame is not Topic.allow_frame
         pattern = vars(cls).get("pattern")
         if pattern is not None:
             if not isinstance(pattern, str) or not pattern:
@@ -185,7 +188,16 @@ class Topic(Generic[TopicEventT], metaclass=TopicMeta):
         """After the join and the ``subscribed`` reply (frames sent here are pushes, no ref)."""
 
     async def on_unsubscribe(self) -> None:
-        """Before leaving, on ``unsubscribe`` and when the connection ends."""
+        """Before leaving, on ``unsubscribe`` and when the connection ends (also abruptly)."""
+
+    async def allow_frame(self, action: str | None) -> bool:
+        """May this client frame for the topic reach validation and its handler?
+
+        Called before validation with the frame's discriminator value (None when missing or
+        not a string). Return False after answering the frame yourself (replies carry its
+        ``ref``); the frame is then dropped. Not called at all unless a class overrides it.
+        """
+        return True
 
     # -- sending to this subscriber ------------------------------------------------------
     async def send_message(self, message: BaseModel) -> None:

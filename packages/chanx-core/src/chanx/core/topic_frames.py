@@ -20,6 +20,7 @@ from chanx.core.envelope import ENVELOPE_VERSION, Ref, TopicErrorReason, current
 from chanx.core.errors import detail_frame, error_frame, schema_names, validation_error_entries
 
 if TYPE_CHECKING:
+    from chanx.core.registry import Registry
     from chanx.core.topic import Topic
 
 __all__ = [
@@ -78,6 +79,8 @@ async def run_frame(topic: Topic[Any], data: dict[str, Any], ref: Ref | None) ->
     host = topic.consumer
     name = topic.topic
     registry = type(topic).get_registry(bool(host.camelize))
+    if type(topic)._screens_frames and not await _allowed(topic, data, registry, ref):
+        return
     incoming = registry.incoming
     if incoming is None:
         await host.send_text(stamp(_NO_HANDLERS, name, ref))
@@ -107,6 +110,17 @@ async def run_frame(topic: Topic[Any], data: dict[str, Any], ref: Ref | None) ->
             await host.send_text(stamp(text, name, ref))
     if type(topic).send_completion:
         await host.send_text(stamp(_COMPLETE, name, ref))
+
+
+async def _allowed(
+    topic: Topic[Any], data: dict[str, Any], registry: Registry, ref: Ref | None
+) -> bool:
+    action = data.get(registry.discriminator_field)
+    token = current_ref.set(ref)
+    try:
+        return await topic.allow_frame(action if isinstance(action, str) else None)
+    finally:
+        current_ref.reset(token)
 
 
 def _result_text(topic: Topic[Any], handler: str, result: Any) -> str | None:

@@ -109,9 +109,7 @@ class PresenceTracker:
         self._beat = spawn(self._heartbeat_loop(), "chanx-presence-heartbeat")
 
     async def _join(self) -> None:
-        change = await self.store.presence_join(
-            self.key, self.conn, self.user, self.meta, self.ttl
-        )
+        change = await self.store.presence_join(self.key, self.conn, self.user, self.meta, self.ttl)
         state = await presence_state(self.store, self.key, self.room)
         await self.send_own(PresenceStateMessage(payload=state))
         self.synced = True
@@ -125,7 +123,8 @@ class PresenceTracker:
         self.active = False
         try:
             change = await self.store.presence_leave(self.key, self.conn, self.grace)
-            await self._announce(change, None)
+            # not to this connection: a topic it leaves may still deliver to it
+            await self._announce(change, None, exclude_current=True)
         except Exception:
             logger.warning("presence leave failed; the entry will expire", exc_info=True)
         if self.grace > 0:

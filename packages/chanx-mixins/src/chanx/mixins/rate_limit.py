@@ -107,11 +107,16 @@ def check_rate_limit_settings(cls: type) -> None:
 class RateLimits(Protocol):
     """The rate limit settings :func:`spend_tokens` reads (a consumer's or a topic's)."""
 
-    rate_limit: BucketSpec | None
-    rate_limit_actions: Mapping[str, BucketSpec | None]
-    user_rate_limit: BucketSpec | None
-    user_rate_limit_actions: Mapping[str, BucketSpec | None]
-    rate_limit_fail_open: bool
+    @property
+    def rate_limit(self) -> BucketSpec | None: ...
+    @property
+    def rate_limit_actions(self) -> Mapping[str, BucketSpec | None]: ...
+    @property
+    def user_rate_limit(self) -> BucketSpec | None: ...
+    @property
+    def user_rate_limit_actions(self) -> Mapping[str, BucketSpec | None]: ...
+    @property
+    def rate_limit_fail_open(self) -> bool: ...
 
 
 async def spend_tokens(

@@ -12,7 +12,6 @@ change the set (the user already types) refreshes the expiry without broadcastin
 from __future__ import annotations
 
 import logging
-
 from typing import Any, ClassVar
 
 from chanx.core.decorators import ws_handler
