@@ -28,6 +28,7 @@ from typing_extensions import TypeVar
 from chanx.core._checks import check_consumer_class
 from chanx.core.envelope import current_ref
 from chanx.core.history import HistoryStore, InMemoryHistoryStore
+from chanx.core.layer_messages import topic_broadcast_envelope
 from chanx.core.registry import Registry, build_registry
 from chanx.core.topic_binding import as_consumer_class, binding_for, layer_lookup
 from chanx.core.topic_frames import current_seq, stamp
@@ -105,6 +106,11 @@ class Topic(Generic[TopicEventT], metaclass=TopicMeta):
     _regex: ClassVar[re.Pattern[str] | None] = None
     #: True when the class overrides :meth:`allow_frame` (set at class creation).
     _screens_frames: ClassVar[bool] = False
+    #: True when a passthrough publish's ready text is all a subscriber sends: no recovery
+    #: bookkeeping, no completion frame (set at class creation).
+    _forwards_text: ClassVar[bool] = False
+    #: The same for a topic with recovery, once a publish is next in its subscriber's stream.
+    _forwards_recovered_text: ClassVar[bool] = False
     _registries: ClassVar[dict[bool, Registry]]
     _hosts: ClassVar[list[type]]
     _registry_view: ClassVar[bool] = False
@@ -122,6 +128,8 @@ class Topic(Generic[TopicEventT], metaclass=TopicMeta):
         cls._hosts = []
         cls._registries = {}
         cls._screens_frames = cls.allow_frame is not Topic.allow_frame
+        cls._forwards_text = not cls.recovery and not cls.send_completion
+        cls._forwards_recovered_text = cls.recovery and not cls.send_completion
         pattern = vars(cls).get("pattern")
         if pattern is not None:
             if not isinstance(pattern, str) or not pattern:
@@ -266,7 +274,28 @@ class Topic(Generic[TopicEventT], metaclass=TopicMeta):
             message["seq"] = position.seq
             message["epoch"] = position.epoch
         message["event_data"] = data
+        text = cls._passthrough_text(event)
+        if text is not None:
+            # Serialized and stamped once here; subscribers hand the same text to their
+            # sockets, through the layer's fast path for ready text.
+            message = topic_broadcast_envelope(
+                stamp(text, topic, None, message["seq"]),
+                topic,
+                message["seq"],
+                message.get("epoch"),
+                data,
+            )
         await layer.group_send(cls.group_name(topic), message)
+
+    @classmethod
+    def _passthrough_text(cls, event: BaseModel) -> str | None:
+        """``event`` serialized when this topic forwards it unchanged (a passthrough event)."""
+        registry = cls.get_registry(False)
+        key = getattr(event, registry.discriminator_field, None) or getattr(event, "handler", None)
+        route = registry.event_by_key.get(key) if isinstance(key, str) else None
+        if route is None or not route.passthrough or type(event) is not route.input_type:
+            return None
+        return event.__pydantic_serializer__.to_json(event).decode()
 
     @classmethod
     def broadcast_sync(cls, topic: str, event: TopicEventT, *, seq: int | None = None) -> None:

@@ -134,9 +134,20 @@ def _result_text(topic: Topic[Any], handler: str, result: Any) -> str | None:
     return topic.consumer.encode_message(result)
 
 
-async def run_event(topic: Topic[Any], data: Any, seq: int | None) -> None:
-    """Run the topic's ``@event_handler`` for a published event and push its output."""
+async def run_event(
+    topic: Topic[Any], data: Any, seq: int | None, text: Any = None
+) -> None:
+    """Run the topic's ``@event_handler`` for a published event and push its output.
+
+    ``text`` is the ready frame of a passthrough event (serialized and stamped once by the
+    publisher): sent as is, unless this connection camelizes.
+    """
     host = topic.consumer
+    if type(text) is str and not host.camelize:
+        await host.send_text(text)
+        if type(topic).send_completion:
+            await host.send_text(stamp(_EVENT_COMPLETE, topic.topic, None, seq))
+        return
     registry = type(topic).get_registry(bool(host.camelize))
     key = None
     if isinstance(data, dict):

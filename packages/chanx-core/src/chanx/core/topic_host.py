@@ -285,10 +285,31 @@ class TopicHost(Sending):
             return  # a topic this connection left: dropped
         seq = message.get("seq")
         seq = seq if isinstance(seq, int) and not isinstance(seq, bool) else None
-        if type(sub.topic).recovery:
-            await deliver(sub, message.get("event_data"), seq, message.get("epoch"))
+        await self._topic_publish(sub, message, seq, None)
+
+    async def chanx_broadcast(self, message: LayerMessage) -> None:
+        """Forward a broadcast's text; a topic's only while subscribed to it."""
+        topic = message.get("topic")
+        if topic is None:
+            await super().chanx_broadcast(message)
+            return
+        sub = self._topic_subs.get(topic) if isinstance(topic, str) else None
+        if sub is None:
+            return  # a topic this connection left: dropped
+        if sub.topic._forwards_text and not self.camelize:
+            await self.send_text(message["text"])  # the hot path: as plain broadcasts do
         else:
-            await run_event(sub.topic, message.get("event_data"), seq)
+            seq = message.get("seq")
+            seq = seq if isinstance(seq, int) and not isinstance(seq, bool) else None
+            await self._topic_publish(sub, message, seq, message.get("text"))
+
+    async def _topic_publish(
+        self, sub: Subscription, message: LayerMessage, seq: int | None, text: Any
+    ) -> None:
+        if type(sub.topic).recovery:
+            await deliver(sub, message.get("event_data"), seq, message.get("epoch"), text)
+        else:
+            await run_event(sub.topic, message.get("event_data"), seq, text)
 
 
 async def _on_unsubscribe(sub: Subscription) -> None:
