@@ -134,9 +134,7 @@ def _result_text(topic: Topic[Any], handler: str, result: Any) -> str | None:
     return topic.consumer.encode_message(result)
 
 
-async def run_event(
-    topic: Topic[Any], data: Any, seq: int | None, text: Any = None
-) -> None:
+async def run_event(topic: Topic[Any], data: Any, seq: int | None, text: Any = None) -> None:
     """Run the topic's ``@event_handler`` for a published event and push its output.
 
     ``text`` is the ready frame of a passthrough event (serialized and stamped once by the
