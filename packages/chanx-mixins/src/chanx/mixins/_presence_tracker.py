@@ -27,7 +27,7 @@ from chanx.mixins.stores.base import MixinStore, PresenceChange, PresenceRecord
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-__all__ = ["PresenceTracker", "presence_state"]
+__all__ = ["PresenceTracker", "read_state"]
 
 logger = logging.getLogger("chanx.mixins.presence")
 
@@ -52,14 +52,10 @@ def _state(room: str, records: Iterable[PresenceRecord]) -> PresenceStatePayload
     )
 
 
-async def presence_state(
+async def read_state(
     store: MixinStore, room_key: str, room: str | None = None
 ) -> PresenceStatePayload:
-    """Present users of the store room ``room_key`` with their connections and the two counts.
-
-    ``room_key`` is the namespaced key (``Consumer.namespaced_room(room)``); ``room`` is the
-    name reported in the payload (defaults to ``room_key``). Usable from views, tasks, scripts.
-    """
+    """The presence state of ``room_key`` (public as :func:`chanx.mixins.presence_state`)."""
     return _state(room or room_key, await store.presence_list(room_key))
 
 
@@ -110,7 +106,7 @@ class PresenceTracker:
 
     async def _join(self) -> None:
         change = await self.store.presence_join(self.key, self.conn, self.user, self.meta, self.ttl)
-        state = await presence_state(self.store, self.key, self.room)
+        state = await read_state(self.store, self.key, self.room)
         await self.send_own(PresenceStateMessage(payload=state))
         self.synced = True
         await self._announce(change, state, exclude_current=True)
@@ -173,7 +169,7 @@ class PresenceTracker:
         if not change.joined and not change.left:
             return
         if state is None:
-            state = await presence_state(self.store, self.key, self.room)
+            state = await read_state(self.store, self.key, self.room)
         # Diffs from several processes may arrive in any order, so a diff is checked against
         # the state read after the change: a user who is present again (reconnected through
         # another process, or this connection rejoining after a stall) is never announced as

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from chanx.core.decorators import ws_handler
-from chanx.mixins._presence_tracker import PresenceTracker, presence_state
+from chanx.mixins._presence_tracker import PresenceTracker, read_state
 from chanx.mixins._settings import check_settings, non_negative, optional_positive, positive
 from chanx.mixins.messages import (
     PresenceDiffMessage,
@@ -30,8 +30,20 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from chanx.core.types import ASGIReceive, ASGISend, Scope
+    from chanx.mixins.stores.base import MixinStore
 
 __all__ = ["PresenceMixin", "check_presence_settings", "presence_state"]
+
+
+async def presence_state(
+    store: MixinStore, room_key: str, room: str | None = None
+) -> PresenceStatePayload:
+    """Present users of the store room ``room_key`` with their connections and the two counts.
+
+    ``room_key`` is the namespaced key (``Consumer.namespaced_room(room)``); ``room`` is the
+    name reported in the payload (defaults to ``room_key``). Usable from views, tasks, scripts.
+    """
+    return await read_state(store, room_key, room)
 
 
 def check_presence_settings(cls: type) -> None:

@@ -29,7 +29,7 @@ from chanx.core.layer_messages import broadcast_envelope
 from chanx.core.telemetry import observed, report_rate_limited
 from chanx.core.topic import Topic, TopicEventT
 from chanx.core.topic_frames import stamp
-from chanx.mixins._presence_tracker import PresenceTracker, presence_state
+from chanx.mixins._presence_tracker import PresenceTracker
 from chanx.mixins._settings import check_settings
 from chanx.mixins._typing_tracker import TypingTracker
 from chanx.mixins.messages import (
@@ -42,7 +42,7 @@ from chanx.mixins.messages import (
     TypingStopMessage,
     TypingUsersMessage,
 )
-from chanx.mixins.presence import check_presence_settings
+from chanx.mixins.presence import check_presence_settings, presence_state
 from chanx.mixins.rate_limit import check_rate_limit_settings, rate_limit_error, spend_tokens
 from chanx.mixins.room import DEFAULT_STORE, RoomMixin, user_key
 from chanx.mixins.stores.base import BucketSpec, MixinStore
