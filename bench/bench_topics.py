@@ -4,8 +4,14 @@ Run: ``hatch run bench:run topics``. In process (the driver of
 :mod:`bench.bench_asgi_dispatch`), N connections to a FastAPI app subscribe to one topic;
 the clock stops when every connection has its frame. Reference, measured in the same run: the
 hand-written endpoint of :mod:`bench._asgi_apps`, whose broadcast is a plain loop over its
-sockets (``bench.bench_fanout``). Each topic subscriber validates the event, runs the topic's
-``@event_handler`` and stamps its own frame, as ``broadcast_event`` receivers do.
+sockets (``bench.bench_fanout``). Three topics:
+
+* ``passthrough`` (the event is one of the topic's ``passthrough_events``): the publisher
+  serializes and stamps the frame once, every subscriber hands the same text to its socket
+  (target <= 1.3x the loop at 1,000);
+* ``passthrough_recovery``: the same with ``recovery = True`` (in-memory history);
+* ``handler``: an ``@event_handler`` returning the event: each subscriber validates it, runs
+  the handler and encodes and stamps its own frame, as ``broadcast_event`` receivers do.
 
 Publish cost: microseconds per ``Topic.broadcast`` to a topic with one subscriber, recovery off
 (layer only), on with the in-memory history, and on with the Redis history (at
