@@ -4,8 +4,14 @@ Run: ``hatch run bench:run topics``. In process (the driver of
 :mod:`bench.bench_asgi_dispatch`), N connections to a FastAPI app subscribe to one topic;
 the clock stops when every connection has its frame. Reference, measured in the same run: the
 hand-written endpoint of :mod:`bench._asgi_apps`, whose broadcast is a plain loop over its
-sockets (``bench.bench_fanout``). Each topic subscriber validates the event, runs the topic's
-``@event_handler`` and stamps its own frame, as ``broadcast_event`` receivers do.
+sockets (``bench.bench_fanout``). Three topics:
+
+* ``passthrough`` (the event is one of the topic's ``passthrough_events``): the publisher
+  serializes and stamps the frame once, every subscriber hands the same text to its socket
+  (target <= 1.3x the loop at 1,000);
+* ``passthrough_recovery``: the same with ``recovery = True`` (in-memory history);
+* ``handler``: an ``@event_handler`` returning the event: each subscriber validates it, runs
+  the handler and encodes and stamps its own frame, as ``broadcast_event`` receivers do.
 
 Publish cost: microseconds per ``Topic.broadcast`` to a topic with one subscriber, recovery off
 (layer only), on with the in-memory history, and on with the Redis history (at
@@ -62,8 +68,26 @@ class RecoveringFeed(FeedTopic):
     history: ClassVar[HistoryStore | None] = InMemoryHistoryStore()
 
 
+class PassthroughFeed(Topic[Item]):
+    pattern = "pfeed:{name}"
+    passthrough_events = [Item]
+
+
+class RecoveringPassthroughFeed(PassthroughFeed):
+    pattern = "prfeed:{name}"
+    recovery = True
+    history: ClassVar[HistoryStore | None] = InMemoryHistoryStore()
+
+
+FANOUTS: dict[str, tuple[type[Topic[Item]], str]] = {
+    "passthrough": (PassthroughFeed, "pfeed:1"),
+    "passthrough_recovery": (RecoveringPassthroughFeed, "prfeed:1"),
+    "handler": (FeedTopic, "feed:1"),
+}
+
+
 class TopicBench(AsyncJsonWebsocketConsumer):
-    topics = [FeedTopic, RecoveringFeed]
+    topics = [FeedTopic, RecoveringFeed, PassthroughFeed, RecoveringPassthroughFeed]
 
 
 def topic_app() -> FastAPI:
@@ -82,8 +106,9 @@ async def _subscribed(app: Any, count: int, topic: str) -> list[Driver]:
     return drivers
 
 
-async def _topic_fanout(app: Any, count: int) -> float:
-    drivers = await _subscribed(app, count, "feed:1")
+async def _topic_fanout(app: Any, count: int, kind: str) -> float:
+    topic_class, topic = FANOUTS[kind]
+    drivers = await _subscribed(app, count, topic)
     try:
 
         async def once() -> float:
@@ -91,7 +116,7 @@ async def _topic_fanout(app: Any, count: int) -> float:
             gc.disable()
             try:
                 start = time.perf_counter()
-                await FeedTopic.broadcast("feed:1", Item(payload=1))
+                await topic_class.broadcast(topic, Item(payload=1))
                 for driver in drivers:
                     await driver.receive_text()
                 return time.perf_counter() - start
@@ -123,15 +148,17 @@ async def run() -> dict[str, float]:
     results: dict[str, float] = {}
     app, hand_app = topic_app(), build_app()
     for count in SIZES:
-        chanx, hand = [], []
+        timings: dict[str, list[float]] = {kind: [] for kind in FANOUTS}
+        hand = []
         for _ in range(ROUNDS):
-            chanx.append(await _topic_fanout(app, count))
+            for kind in FANOUTS:
+                timings[kind].append(await _topic_fanout(app, count, kind))
             hand.append(await _fanout(hand_app, "/hand", count))
-        results[f"topic_publish_memory_{count}_chanx_ms"] = statistics.median(chanx) * 1e3
-        results[f"topic_publish_memory_{count}_loop_ms"] = statistics.median(hand) * 1e3
-        results[f"topic_publish_memory_{count}_ratio"] = statistics.median(
-            chanx
-        ) / statistics.median(hand)
+        loop = statistics.median(hand)
+        results[f"topic_publish_memory_{count}_loop_ms"] = loop * 1e3
+        for kind, values in timings.items():
+            results[f"topic_publish_memory_{count}_{kind}_ms"] = statistics.median(values) * 1e3
+            results[f"topic_publish_memory_{count}_{kind}_ratio"] = statistics.median(values) / loop
     results["publish_recovery_off_us"] = await _publish_cost(FeedTopic, "feed:p") * 1e6
     results["publish_recovery_memory_us"] = await _publish_cost(RecoveringFeed, "rfeed:p") * 1e6
     try:

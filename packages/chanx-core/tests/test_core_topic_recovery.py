@@ -41,8 +41,28 @@ class FeedHub(LayerConsumer):
     topics = [FeedTopic]
 
 
-@pytest.fixture(autouse=True)
-def layer() -> Iterator[InMemoryChannelLayer]:
+class PassthroughFeed(Topic[Tick]):
+    """The same stream, forwarded as the publisher's ready text (no handler runs)."""
+
+    pattern = "feed:{name}"
+    recovery = True
+    history = STORE
+    history_size = 50
+    passthrough_events = [Tick]
+
+
+class PassthroughHub(LayerConsumer):
+    topics = [PassthroughFeed]
+
+
+@pytest.fixture(autouse=True, params=["handler", "passthrough"])
+def layer(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[InMemoryChannelLayer]:
+    """Each test on a topic whose handler re-encodes, and on one that forwards ready text."""
+    if request.param == "passthrough":
+        monkeypatch.setitem(globals(), "FeedTopic", PassthroughFeed)
+        monkeypatch.setitem(globals(), "FeedHub", PassthroughHub)
     STORE.forget()
     yield fresh_layer()
     LayerConsumer.layer = None

@@ -4,7 +4,10 @@ Every process sharing a layer must agree on these shapes, so they live in this o
 nowhere else:
 
 * ``{"type": "chanx.broadcast", "text": <json>, "exclude"?: <channel>}``: a message serialized
-  once by the sender; receivers forward ``text`` to their client as is.
+  once by the sender; receivers forward ``text`` to their client as is. A topic publish of a
+  passthrough event adds ``topic``, ``seq``, ``epoch`` and ``event_data`` (the event as JSON
+  data): receivers forward ``text`` (already stamped with the topic) only while subscribed to
+  ``topic``, and a camelizing receiver encodes ``event_data`` itself.
 * ``{"type": "chanx.event", "key": <discriminator value>, "event": <json>, "trace"?: {...}}``:
   a server-side event; the receiver validates ``event`` against the event handler registered
   for ``key``. ``trace`` (only while telemetry is installed) is the sender's trace context as
@@ -27,10 +30,12 @@ __all__ = [
     "EVENT",
     "BroadcastEnvelope",
     "EventEnvelope",
+    "TopicBroadcastEnvelope",
     "broadcast_envelope",
     "event_envelope",
     "handler_name",
     "is_broadcast",
+    "topic_broadcast_envelope",
     "trace_carrier",
 ]
 
@@ -44,6 +49,15 @@ class BroadcastEnvelope(TypedDict):
     type: Literal["chanx.broadcast"]
     text: str
     exclude: NotRequired[str]
+
+
+class TopicBroadcastEnvelope(BroadcastEnvelope):
+    """A topic publish of a passthrough event: ready text, forwarded by its subscribers."""
+
+    topic: str
+    seq: int | None
+    epoch: NotRequired[str]
+    event_data: object
 
 
 class EventEnvelope(TypedDict):
@@ -63,6 +77,25 @@ def broadcast_envelope(text: str, exclude: str | None = None) -> LayerMessage:
     envelope: LayerMessage = {"type": BROADCAST, "text": text}
     if exclude is not None:
         envelope["exclude"] = exclude
+    return envelope
+
+
+def topic_broadcast_envelope(
+    text: str, topic: str, seq: int | None, epoch: str | None, event_data: object
+) -> LayerMessage:
+    """Wrap a topic publish's ready ``text`` (stamped with ``topic`` and ``seq``).
+
+    Returns a :class:`TopicBroadcastEnvelope`, typed as the plain dict layers accept.
+    """
+    envelope: LayerMessage = {
+        "type": BROADCAST,
+        "text": text,
+        "topic": topic,
+        "seq": seq,
+        "event_data": event_data,
+    }
+    if epoch is not None:
+        envelope["epoch"] = epoch
     return envelope
 
 

@@ -28,6 +28,8 @@ from typing_extensions import TypeVar
 from chanx.core._checks import check_consumer_class
 from chanx.core.envelope import current_ref
 from chanx.core.history import HistoryStore, InMemoryHistoryStore
+from chanx.core.layer_messages import topic_broadcast_envelope
+from chanx.core.outage_buffer import send_buffered
 from chanx.core.registry import Registry, build_registry
 from chanx.core.topic_binding import as_consumer_class, binding_for, layer_lookup
 from chanx.core.topic_frames import current_seq, stamp
@@ -103,6 +105,13 @@ class Topic(Generic[TopicEventT], metaclass=TopicMeta):
     consumer_base: ClassVar[type | None] = None
 
     _regex: ClassVar[re.Pattern[str] | None] = None
+    #: True when the class overrides :meth:`allow_frame` (set at class creation).
+    _screens_frames: ClassVar[bool] = False
+    #: True when a passthrough publish's ready text is all a subscriber sends: no recovery
+    #: bookkeeping, no completion frame (set at class creation).
+    _forwards_text: ClassVar[bool] = False
+    #: The same for a topic with recovery, once a publish is next in its subscriber's stream.
+    _forwards_recovered_text: ClassVar[bool] = False
     _registries: ClassVar[dict[bool, Registry]]
     _hosts: ClassVar[list[type]]
     _registry_view: ClassVar[bool] = False
@@ -119,6 +128,9 @@ class Topic(Generic[TopicEventT], metaclass=TopicMeta):
         cls._localns = _types_of(sys._getframe(1).f_locals)
         cls._hosts = []
         cls._registries = {}
+        cls._screens_frames = cls.allow_frame is not Topic.allow_frame
+        cls._forwards_text = not cls.recovery and not cls.send_completion
+        cls._forwards_recovered_text = cls.recovery and not cls.send_completion
         pattern = vars(cls).get("pattern")
         if pattern is not None:
             if not isinstance(pattern, str) or not pattern:
@@ -185,7 +197,16 @@ class Topic(Generic[TopicEventT], metaclass=TopicMeta):
         """After the join and the ``subscribed`` reply (frames sent here are pushes, no ref)."""
 
     async def on_unsubscribe(self) -> None:
-        """Before leaving, on ``unsubscribe`` and when the connection ends."""
+        """Before leaving, on ``unsubscribe`` and when the connection ends (also abruptly)."""
+
+    async def allow_frame(self, action: str | None) -> bool:
+        """May this client frame for the topic reach validation and its handler?
+
+        Called before validation with the frame's discriminator value (None when missing or
+        not a string). Return False after answering the frame yourself (replies carry its
+        ``ref``); the frame is then dropped. Not called at all unless a class overrides it.
+        """
+        return True
 
     # -- sending to this subscriber ------------------------------------------------------
     async def send_message(self, message: BaseModel) -> None:
@@ -254,7 +275,34 @@ class Topic(Generic[TopicEventT], metaclass=TopicMeta):
             message["seq"] = position.seq
             message["epoch"] = position.epoch
         message["event_data"] = data
-        await layer.group_send(cls.group_name(topic), message)
+        text = cls._passthrough_text(event)
+        if text is not None:
+            # Serialized and stamped once here; subscribers hand the same text to their
+            # sockets, through the layer's fast path for ready text.
+            message = topic_broadcast_envelope(
+                stamp(text, topic, None, message["seq"]),
+                topic,
+                message["seq"],
+                message.get("epoch"),
+                data,
+            )
+        # Through the outage buffer like every chanx layer send (a Redis outage delays the
+        # publish instead of losing it); telemetry reports on behalf of the first host.
+        from chanx.core.connection import Connection  # the import cycle runs the other way
+
+        host = cls._hosts[0] if cls._hosts else None
+        observer = Connection._chanx_telemetry
+        await send_buffered(layer, "group_send", cls.group_name(topic), message, host, observer)
+
+    @classmethod
+    def _passthrough_text(cls, event: BaseModel) -> str | None:
+        """``event`` serialized when this topic forwards it unchanged (a passthrough event)."""
+        registry = cls.get_registry(False)
+        key = getattr(event, registry.discriminator_field, None) or getattr(event, "handler", None)
+        route = registry.event_by_key.get(key) if isinstance(key, str) else None
+        if route is None or not route.passthrough or type(event) is not route.input_type:
+            return None
+        return event.__pydantic_serializer__.to_json(event).decode()
 
     @classmethod
     def broadcast_sync(cls, topic: str, event: TopicEventT, *, seq: int | None = None) -> None:

@@ -21,7 +21,7 @@ from chanx.core.errors import detail_frame, error_frame, schema_names, validatio
 from chanx.core.telemetry import observe_frame
 
 if TYPE_CHECKING:
-    from chanx.core.registry import Route
+    from chanx.core.registry import Registry, Route
     from chanx.core.topic import Topic
 
 __all__ = [
@@ -80,6 +80,8 @@ async def run_frame(topic: Topic[Any], data: dict[str, Any], ref: Ref | None) ->
     host = topic.consumer
     name = topic.topic
     registry = type(topic).get_registry(bool(host.camelize))
+    if type(topic)._screens_frames and not await _allowed(topic, data, registry, ref):
+        return
     incoming = registry.incoming
     if incoming is None:
         await host.send_text(stamp(_NO_HANDLERS, name, ref))
@@ -123,6 +125,17 @@ async def _call(topic: Topic[Any], route: Route, message: BaseModel) -> str | No
         return route.failure
 
 
+async def _allowed(
+    topic: Topic[Any], data: dict[str, Any], registry: Registry, ref: Ref | None
+) -> bool:
+    action = data.get(registry.discriminator_field)
+    token = current_ref.set(ref)
+    try:
+        return await topic.allow_frame(action if isinstance(action, str) else None)
+    finally:
+        current_ref.reset(token)
+
+
 def _result_text(topic: Topic[Any], handler: str, result: Any) -> str | None:
     if result is None:
         return None
@@ -134,9 +147,18 @@ def _result_text(topic: Topic[Any], handler: str, result: Any) -> str | None:
     return topic.consumer.encode_message(result)
 
 
-async def run_event(topic: Topic[Any], data: Any, seq: int | None) -> None:
-    """Run the topic's ``@event_handler`` for a published event and push its output."""
+async def run_event(topic: Topic[Any], data: Any, seq: int | None, text: Any = None) -> None:
+    """Run the topic's ``@event_handler`` for a published event and push its output.
+
+    ``text`` is the ready frame of a passthrough event (serialized and stamped once by the
+    publisher): sent as is, unless this connection camelizes.
+    """
     host = topic.consumer
+    if type(text) is str and not host.camelize:
+        await host.send_text(text)
+        if type(topic).send_completion:
+            await host.send_text(stamp(_EVENT_COMPLETE, topic.topic, None, seq))
+        return
     registry = type(topic).get_registry(bool(host.camelize))
     key = None
     if isinstance(data, dict):

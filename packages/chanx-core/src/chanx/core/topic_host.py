@@ -18,6 +18,7 @@ Replies carry ``"version": 1``, the topic and the request's ``ref``. Publishes a
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Mapping
@@ -43,13 +44,15 @@ from chanx.core.topic_recovery import Subscription, catch_up, deliver
 from chanx.messages.topic import SubscribePayload
 
 if TYPE_CHECKING:
-    from chanx.core.types import LayerMessage
+    from chanx.core.types import ASGIReceive, ASGISend, LayerMessage, Scope
 
 __all__ = ["TopicHost", "TopicRouter"]
 
 logger = logging.getLogger("chanx.topic")
 
 _STOPPED = ConnectionState.STOPPED
+#: Hooks of connections that ended abruptly, kept referenced until they finish.
+_ending: set[asyncio.Future[None]] = set()
 
 
 class TopicRouter:
@@ -168,11 +171,27 @@ class TopicHost(Sending):
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         """Run every subscription's ``on_unsubscribe``, then end the connection as usual."""
+        await self._end_subscriptions()
+        await super().websocket_disconnect(message)
+
+    async def __call__(self, scope: Scope, receive: ASGIReceive, send: ASGISend) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # The connection may end without a disconnect message (the task was cancelled,
+            # the transport failed): the hooks still run, once. Shielded, so a second
+            # cancellation of this task cannot cut them short.
+            if self._topic_subs:
+                ending = asyncio.ensure_future(self._end_subscriptions())
+                _ending.add(ending)
+                ending.add_done_callback(_ending.discard)
+                await asyncio.shield(ending)
+
+    async def _end_subscriptions(self) -> None:
         subs = list(self._topic_subs.values())
-        self._topic_subs.clear()
+        self._topic_subs.clear()  # first: every hook runs exactly once, whoever ends it
         for sub in subs:
             await _on_unsubscribe(sub)
-        await super().websocket_disconnect(message)
 
     # -- subscribe / unsubscribe -----------------------------------------------------------
     async def subscribe_topic(
@@ -266,10 +285,31 @@ class TopicHost(Sending):
             return  # a topic this connection left: dropped
         seq = message.get("seq")
         seq = seq if isinstance(seq, int) and not isinstance(seq, bool) else None
-        if type(sub.topic).recovery:
-            await deliver(sub, message.get("event_data"), seq, message.get("epoch"))
+        await self._topic_publish(sub, message, seq, None)
+
+    async def chanx_broadcast(self, message: LayerMessage) -> None:
+        """Forward a broadcast's text; a topic's only while subscribed to it."""
+        topic = message.get("topic")
+        if topic is None:
+            await super().chanx_broadcast(message)
+            return
+        sub = self._topic_subs.get(topic) if isinstance(topic, str) else None
+        if sub is None:
+            return  # a topic this connection left: dropped
+        if sub.topic._forwards_text and not self.camelize:
+            await self.send_text(message["text"])  # the hot path: as plain broadcasts do
         else:
-            await run_event(sub.topic, message.get("event_data"), seq)
+            seq = message.get("seq")
+            seq = seq if isinstance(seq, int) and not isinstance(seq, bool) else None
+            await self._topic_publish(sub, message, seq, message.get("text"))
+
+    async def _topic_publish(
+        self, sub: Subscription, message: LayerMessage, seq: int | None, text: Any
+    ) -> None:
+        if type(sub.topic).recovery:
+            await deliver(sub, message.get("event_data"), seq, message.get("epoch"), text)
+        else:
+            await run_event(sub.topic, message.get("event_data"), seq, text)
 
 
 async def _on_unsubscribe(sub: Subscription) -> None:

@@ -49,7 +49,8 @@ class Subscription:
     seq: int = 0
     #: The stream that ``seq`` belongs to; None until known.
     epoch: str | None = None
-    pending: list[tuple[Any, int | None, str | None]] = field(default_factory=list)
+    #: Held live publishes: (event data, seq, epoch, ready text or None).
+    pending: list[tuple[Any, int | None, str | None, Any]] = field(default_factory=list)
 
 
 async def _read(sub: Subscription, after: int, epoch: str | None) -> HistoryRead | None:
@@ -96,14 +97,31 @@ async def catch_up(
         sub.live = True
 
 
-async def deliver(sub: Subscription, data: Any, seq: int | None, epoch: str | None) -> None:
-    """A live publish for ``sub`` (held while a replay runs, delivered in seq order)."""
+async def deliver(
+    sub: Subscription, data: Any, seq: int | None, epoch: str | None, text: Any = None
+) -> None:
+    """A live publish for ``sub`` (held while a replay runs, delivered in seq order).
+
+    ``text`` is the publisher's ready frame of a passthrough event, if any.
+    """
     if not sub.live:
-        sub.pending.append((data, seq, epoch))
+        sub.pending.append((data, seq, epoch, text))
+        return
+    if (
+        type(text) is str
+        and seq is not None
+        and seq == sub.seq + 1
+        and epoch == sub.epoch
+        and type(sub.topic)._forwards_recovered_text
+        and not sub.topic.consumer.camelize
+    ):
+        # the usual case, the next publish of the same stream as ready text: forward it
+        sub.seq = seq
+        await sub.topic.consumer.send_text(text)
         return
     sub.live = False
     try:
-        await _one(sub, data, seq, epoch)
+        await _one(sub, data, seq, epoch, text)
         await _drain(sub)
     finally:
         sub.live = True
@@ -114,9 +132,11 @@ async def _drain(sub: Subscription) -> None:
         await _one(sub, *sub.pending.pop(0))
 
 
-async def _one(sub: Subscription, data: Any, seq: int | None, epoch: str | None) -> None:
+async def _one(
+    sub: Subscription, data: Any, seq: int | None, epoch: str | None, text: Any = None
+) -> None:
     if seq is None:
-        await run_event(sub.topic, data, None)
+        await run_event(sub.topic, data, None, text)
         return
     if sub.epoch is None:  # the history was unavailable at subscribe: start from here
         sub.epoch, sub.seq = epoch, seq - 1
@@ -129,7 +149,7 @@ async def _one(sub: Subscription, data: Any, seq: int | None, epoch: str | None)
         await _fill(sub, seq)
         if seq <= sub.seq:
             return
-    await run_event(sub.topic, data, seq)
+    await run_event(sub.topic, data, seq, text)
     sub.seq = seq
 
 

@@ -6,7 +6,8 @@ Compose them by inheritance, before the consumer base class::
 
 Their handlers and passthrough events merge into the consumer's routing table (and so into its
 AsyncAPI document); their hooks call ``super()``, so they stack in any order. Shared state lives
-in a store: :class:`MemoryStore` by default, :class:`RedisStore` across processes.
+in a store: :class:`MemoryStore` by default, :class:`RedisStore` across processes. The
+``Topic*`` twins do the same per topic string, on :class:`~chanx.core.topic.Topic` classes.
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ from chanx.mixins.presence import PresenceMixin, presence_state
 from chanx.mixins.rate_limit import RATE_LIMIT_CLOSE_CODE, RateLimitMixin, extract_action
 from chanx.mixins.room import DEFAULT_STORE, RoomMixin
 from chanx.mixins.stores import BucketSpec, MemoryStore, MixinStore
+from chanx.mixins.topics import (
+    TopicPresenceMixin,
+    TopicRateLimitMixin,
+    TopicRoomMixin,
+    TopicTypingMixin,
+)
 from chanx.mixins.typing_indicator import TypingMixin
 
 if TYPE_CHECKING:
@@ -36,6 +43,10 @@ __all__ = [
     "RedisStore",
     "RoomMixin",
     "SystemClock",
+    "TopicPresenceMixin",
+    "TopicRateLimitMixin",
+    "TopicRoomMixin",
+    "TopicTypingMixin",
     "TypingMixin",
     "extract_action",
     "presence_state",

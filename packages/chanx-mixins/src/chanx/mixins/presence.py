@@ -13,47 +13,26 @@ heartbeat of any other connection in the room announces the leave.
 
 from __future__ import annotations
 
-import asyncio
-import json
-import logging
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from chanx.core.decorators import ws_handler
+from chanx.mixins._presence_tracker import PresenceTracker, read_state
 from chanx.mixins._settings import check_settings, non_negative, optional_positive, positive
 from chanx.mixins.messages import (
-    PresenceConnection,
     PresenceDiffMessage,
-    PresenceDiffPayload,
     PresenceListMessage,
     PresenceStateMessage,
     PresenceStatePayload,
-    PresenceUser,
 )
-from chanx.mixins.room import RoomMixin, spawn
-from chanx.mixins.stores.base import MixinStore, PresenceChange, PresenceRecord
+from chanx.mixins.room import RoomMixin
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from chanx.core.types import ASGIReceive, ASGISend, Scope
+    from chanx.mixins.stores.base import MixinStore
 
-__all__ = ["PresenceMixin", "presence_state"]
-
-logger = logging.getLogger("chanx.mixins.presence")
-
-
-def _state(room: str, records: Iterable[PresenceRecord]) -> PresenceStatePayload:
-    users: dict[str, PresenceUser] = {}
-    connections = 0
-    for record in records:
-        entry = users.setdefault(record.user, PresenceUser(user=record.user))
-        meta = json.loads(record.data) if record.data else {}
-        entry.connections.append(
-            PresenceConnection(conn=record.conn, meta=meta, online_at=record.joined_at)
-        )
-        connections += 1
-    return PresenceStatePayload(
-        room=room, users=list(users.values()), user_count=len(users), connection_count=connections
-    )
+__all__ = ["PresenceMixin", "check_presence_settings", "presence_state"]
 
 
 async def presence_state(
@@ -64,7 +43,27 @@ async def presence_state(
     ``room_key`` is the namespaced key (``Consumer.namespaced_room(room)``); ``room`` is the
     name reported in the payload (defaults to ``room_key``). Usable from views, tasks, scripts.
     """
-    return _state(room or room_key, await store.presence_list(room_key))
+    return await read_state(store, room_key, room)
+
+
+def check_presence_settings(cls: type) -> None:
+    """Refuse ``presence_*`` settings of ``cls`` that are mistyped or inconsistent."""
+    check_settings(
+        cls,
+        {
+            "presence_ttl": (positive, "a positive number of seconds"),
+            "presence_heartbeat": (optional_positive, "a positive number of seconds or None"),
+            "presence_grace": (non_negative, "a number of seconds >= 0"),
+        },
+    )
+    ttl, beat = (getattr(cls, name) for name in ("presence_ttl", "presence_heartbeat"))
+    interval = beat or ttl / 3
+    if not 0 < interval < ttl:
+        raise TypeError(
+            f"{cls.__qualname__}: presence_heartbeat ({interval!r}) must be positive and "
+            f"shorter than presence_ttl ({ttl!r}), or every connection expires "
+            "between its heartbeats"
+        )
 
 
 class PresenceMixin(RoomMixin):
@@ -81,26 +80,9 @@ class PresenceMixin(RoomMixin):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        check_settings(
-            cls,
-            {
-                "presence_ttl": (positive, "a positive number of seconds"),
-                "presence_heartbeat": (optional_positive, "a positive number of seconds or None"),
-                "presence_grace": (non_negative, "a number of seconds >= 0"),
-            },
-        )
-        interval = cls.presence_heartbeat or cls.presence_ttl / 3
-        if cls.presence_ttl <= 0 or not 0 < interval < cls.presence_ttl:
-            raise TypeError(
-                f"{cls.__qualname__}: presence_heartbeat ({interval!r}) must be positive and "
-                f"shorter than presence_ttl ({cls.presence_ttl!r}), or every connection expires "
-                "between its heartbeats"
-            )
+        check_presence_settings(cls)
 
-    _presence_room: str | None = None
-    _presence_beat: asyncio.Task[None] | None = None
-    _presence_meta: str = "{}"
-    _presence_synced: bool = False
+    _presence: PresenceTracker | None = None
 
     # -- application API ---------------------------------------------------------------------
     @classmethod
@@ -119,127 +101,40 @@ class PresenceMixin(RoomMixin):
         if self.mixin_is_closed():
             return
         room = self.get_room_key()
-        await self.join_room_group()
-        self._presence_room = room
-        self._presence_meta = json.dumps(self.get_presence_meta(), separators=(",", ":"))
-        try:
-            await self._presence_join(room)
-        except Exception:
-            # A store outage must not cost the connection: the heartbeat joins it later.
-            logger.warning("presence join failed; the heartbeat will retry", exc_info=True)
-        self._presence_beat = spawn(self._presence_heartbeat_loop(), "chanx-presence-heartbeat")
+        group = await self.join_room_group()
 
-    async def _presence_join(self, room: str) -> None:
-        change = await self.mixin_store.presence_join(
-            self.namespaced_room(room),
-            self.connection_key,
-            self.get_user_key(),
-            self._presence_meta,
-            self.presence_ttl,
+        async def send_room(message: BaseModel, exclude_current: bool) -> None:
+            await self.broadcast_message(message, groups=[group], exclude_current=exclude_current)
+
+        self._presence = PresenceTracker(
+            self.mixin_store,
+            room=room,
+            key=self.namespaced_room(room),
+            conn=self.connection_key,
+            user=self.get_user_key(),
+            meta=self.get_presence_meta(),
+            ttl=self.presence_ttl,
+            interval=self.presence_heartbeat or self.presence_ttl / 3,
+            grace=self.presence_grace,
+            send_own=self.send_message,
+            send_room=send_room,
         )
-        state = await self.get_presence(room)
-        await self.send_message(PresenceStateMessage(payload=state))
-        self._presence_synced = True
-        await self._presence_announce(change, state, exclude_current=True)
+        await self._presence.start()
 
     async def disconnect(self, code: int) -> None:
         """Leave the room's presence (after the grace period), then the consumer's own work."""
-        self._presence_stop()
-        room = self._presence_room
-        if room is not None:
-            self._presence_room = None
-            grace = self.presence_grace
-            try:
-                change = await self.mixin_store.presence_leave(
-                    self.namespaced_room(room), self.connection_key, grace
-                )
-                await self._presence_announce(change, None, room=room)
-            except Exception:
-                logger.warning("presence leave failed; the entry will expire", exc_info=True)
-            if grace > 0:
-                spawn(self._presence_after_grace(room, grace), "chanx-presence-grace")
+        tracker, self._presence = self._presence, None
+        if tracker is not None:
+            await tracker.leave()
         await super().disconnect(code)
 
     async def __call__(self, scope: Scope, receive: ASGIReceive, send: ASGISend) -> None:
         try:
             await super().__call__(scope, receive, send)
         finally:
-            self._presence_stop()  # the connection may end without a disconnect (cancelled)
-
-    # -- tasks -------------------------------------------------------------------------------
-    def _presence_stop(self) -> None:
-        beat, self._presence_beat = self._presence_beat, None
-        if beat is not None:
-            beat.cancel()
-
-    def _presence_interval(self) -> float:
-        return self.presence_heartbeat or self.presence_ttl / 3
-
-    async def _presence_heartbeat_loop(self) -> None:
-        store = self.mixin_store
-        while True:
-            await store.clock.sleep(self._presence_interval())
-            room = self._presence_room
-            if room is None:
-                return
-            key = self.namespaced_room(room)
-            try:
-                if not self._presence_synced:  # the join failed: this client has no state yet
-                    await self._presence_join(room)
-                    continue
-                change = await store.presence_heartbeat(key, self.connection_key, self.presence_ttl)
-                if not change.alive:  # swept while we were stalled: come back as a new join
-                    rejoin = await store.presence_join(
-                        key,
-                        self.connection_key,
-                        self.get_user_key(),
-                        self._presence_meta,
-                        self.presence_ttl,
-                    )
-                    change = PresenceChange(joined=rejoin.joined, left=change.left + rejoin.left)
-                await self._presence_announce(change, None, room=room)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.warning("presence heartbeat failed; retrying", exc_info=True)
-
-    async def _presence_after_grace(self, room: str, grace: float) -> None:
-        store = self.mixin_store
-        await store.clock.sleep(grace)
-        change = await store.presence_sweep(self.namespaced_room(room))
-        await self._presence_announce(change, None, room=room)
-
-    async def _presence_announce(
-        self,
-        change: PresenceChange,
-        state: PresenceStatePayload | None,
-        *,
-        room: str | None = None,
-        exclude_current: bool = False,
-    ) -> None:
-        if not change.joined and not change.left:
-            return
-        room = room or (state.room if state else self.get_room_key())
-        if state is None:
-            state = await self.get_presence(room)
-        # Diffs from several processes may arrive in any order, so a diff is checked against
-        # the state read after the change: a user who is present again (reconnected through
-        # another process, or this connection rejoining after a stall) is never announced as
-        # left, and a user is never in both lists.
-        me = self.get_user_key()
-        present = {u.user for u in state.users}
-        joins = [u for u in state.users if u.user == me] if change.joined else []
-        leaves = [user for user in change.left if user not in present]
-        if not joins and not leaves:
-            return
-        diff = PresenceDiffPayload(
-            room=room, joins=joins, leaves=leaves, user_count=state.user_count
-        )
-        await self.broadcast_message(
-            PresenceDiffMessage(payload=diff),
-            groups=[self.get_room_group()],
-            exclude_current=exclude_current,
-        )
+            tracker = self._presence
+            if tracker is not None:
+                tracker.stop()  # the connection may end without a disconnect (cancelled)
 
     @ws_handler(summary="Ask for the room's presence state")
     async def handle_presence_list(self, message: PresenceListMessage) -> PresenceStateMessage:

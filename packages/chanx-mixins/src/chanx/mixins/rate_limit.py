@@ -21,7 +21,7 @@ import logging
 import math
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from chanx.core.consumer import ConsumerMixin
 from chanx.core.decorators import event_handler
@@ -40,7 +40,15 @@ if TYPE_CHECKING:
 else:
     _Base = ConsumerMixin
 
-__all__ = ["RATE_LIMIT_CLOSE_CODE", "RateLimitMixin", "extract_action"]
+__all__ = [
+    "RATE_LIMIT_CLOSE_CODE",
+    "RateLimitMixin",
+    "RateLimits",
+    "check_rate_limit_settings",
+    "extract_action",
+    "rate_limit_error",
+    "spend_tokens",
+]
 
 logger = logging.getLogger("chanx.mixins.rate_limit")
 
@@ -81,6 +89,80 @@ _BUCKET = "a BucketSpec(capacity=..., refill_rate=...) or None"
 _BUCKETS = "a mapping of action name to BucketSpec (or None: unlimited)"
 
 
+def check_rate_limit_settings(cls: type) -> None:
+    """Refuse mistyped store and bucket settings of ``cls`` (a consumer or a topic)."""
+    check_settings(
+        cls,
+        {
+            "mixin_store": (lambda v: isinstance(v, MixinStore), "a MixinStore"),
+            "rate_limit": (_bucket, _BUCKET),
+            "user_rate_limit": (_bucket, _BUCKET),
+            "rate_limit_actions": (_buckets, _BUCKETS),
+            "user_rate_limit_actions": (_buckets, _BUCKETS),
+            "rate_limit_fail_open": (lambda v: isinstance(v, bool), "a bool"),
+        },
+    )
+
+
+class RateLimits(Protocol):
+    """The rate limit settings :func:`spend_tokens` reads (a consumer's or a topic's)."""
+
+    @property
+    def rate_limit(self) -> BucketSpec | None: ...
+    @property
+    def rate_limit_actions(self) -> Mapping[str, BucketSpec | None]: ...
+    @property
+    def user_rate_limit(self) -> BucketSpec | None: ...
+    @property
+    def user_rate_limit_actions(self) -> Mapping[str, BucketSpec | None]: ...
+    @property
+    def rate_limit_fail_open(self) -> bool: ...
+
+
+async def spend_tokens(
+    limits: RateLimits, action: str | None, local: MemoryStore, store: MixinStore, user: str
+) -> float:
+    """Charge one frame of ``action``: 0.0 if it may pass, else seconds until it could.
+
+    The connection's buckets live in ``local``; the user's in ``store`` under ``user`` (a
+    namespaced user key) followed by the action's bucket name.
+    """
+    conn_spec = limits.rate_limit
+    if action is not None and action in limits.rate_limit_actions:
+        conn_spec = limits.rate_limit_actions[action]
+    user_spec = limits.user_rate_limit
+    if action is not None and action in limits.user_rate_limit_actions:
+        user_spec = limits.user_rate_limit_actions[action]
+    if conn_spec is not None:
+        suffix = action if action is not None and action in limits.rate_limit_actions else "*"
+        retry = await local.take_token(suffix, conn_spec)
+        if retry > 0:
+            return retry
+    if user_spec is not None:
+        has_own = action is not None and action in limits.user_rate_limit_actions
+        try:
+            return await store.take_token(f"{user}/{action if has_own else '*'}", user_spec)
+        except Exception:
+            # The connection survives a store outage; the frame passes or waits a second.
+            fail_open = limits.rate_limit_fail_open
+            logger.warning(
+                "rate limit store failed; frame %s", "passed" if fail_open else "rejected",
+                exc_info=True,
+            )  # fmt: skip
+            return 0.0 if fail_open else 1.0
+    return 0.0
+
+
+def rate_limit_error(retry: float) -> RateLimitErrorMessage:
+    """The error frame of a frame rejected for ``retry`` seconds (rounded up to the ms)."""
+    detail = RateLimitErrorDetail(
+        type="rate_limited",
+        msg="Too many messages; wait retry_after seconds",
+        retry_after=math.ceil(retry * 1000) / 1000,
+    )
+    return RateLimitErrorMessage(payload=[detail])
+
+
 class RateLimitMixin(_Base):
     """Token-bucket rate limiting per connection and per user; configure by class attributes."""
 
@@ -108,14 +190,10 @@ class RateLimitMixin(_Base):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        check_rate_limit_settings(cls)
         check_settings(
             cls,
             {
-                "mixin_store": (lambda v: isinstance(v, MixinStore), "a MixinStore"),
-                "rate_limit": (_bucket, _BUCKET),
-                "user_rate_limit": (_bucket, _BUCKET),
-                "rate_limit_actions": (_buckets, _BUCKETS),
-                "user_rate_limit_actions": (_buckets, _BUCKETS),
                 "rate_limit_close_after": (
                     lambda v: (
                         v is None or (isinstance(v, int) and not isinstance(v, bool) and v > 0)
@@ -127,7 +205,6 @@ class RateLimitMixin(_Base):
                     lambda v: isinstance(v, int) and 4000 <= v <= 4999,
                     "an application close code (4000-4999)",
                 ),
-                "rate_limit_fail_open": (lambda v: isinstance(v, bool), "a bool"),
             },
         )
 
@@ -146,35 +223,11 @@ class RateLimitMixin(_Base):
         # Oversized frames are refused by the consumer anyway: never parse them here.
         if per_action and text_data and len(text_data) <= self.max_message_size:
             action = extract_action(text_data, self.discriminator_field)
-        conn_spec = self.rate_limit
-        if action is not None and action in self.rate_limit_actions:
-            conn_spec = self.rate_limit_actions[action]
-        user_spec = self.user_rate_limit
-        if action is not None and action in self.user_rate_limit_actions:
-            user_spec = self.user_rate_limit_actions[action]
-        suffix = action if action is not None and action in self.rate_limit_actions else "*"
-        if conn_spec is not None:
-            local = self._rl_local
-            if local is None:
-                local = self._rl_local = MemoryStore(clock=self.mixin_store.clock)
-            retry = await local.take_token(suffix, conn_spec)
-            if retry > 0:
-                return retry
-        if user_spec is not None:
-            scope = self.mixin_namespace_for_rate_limit()
-            has_own = action is not None and action in self.user_rate_limit_actions
-            key = f"{scope}/{self.get_rate_limit_user_key()}/{action if has_own else '*'}"
-            try:
-                return await self.mixin_store.take_token(key, user_spec)
-            except Exception:
-                # The connection survives a store outage; the frame passes or waits a second.
-                logger.warning(
-                    "rate limit store failed; frame %s",
-                    "passed" if self.rate_limit_fail_open else "rejected",
-                    exc_info=True,
-                )
-                return 0.0 if self.rate_limit_fail_open else 1.0
-        return 0.0
+        local = self._rl_local
+        if local is None:
+            local = self._rl_local = MemoryStore(clock=self.mixin_store.clock)
+        user = f"{self.mixin_namespace_for_rate_limit()}/{self.get_rate_limit_user_key()}"
+        return await spend_tokens(self, action, local, self.mixin_store, user)
 
     @classmethod
     def mixin_namespace_for_rate_limit(cls) -> str:
@@ -202,12 +255,7 @@ class RateLimitMixin(_Base):
         await self._rate_limited(retry, frame_ref(text_data))
 
     async def _rate_limited(self, retry: float, ref: Ref | None) -> None:
-        detail = RateLimitErrorDetail(
-            type="rate_limited",
-            msg="Too many messages; wait retry_after seconds",
-            retry_after=math.ceil(retry * 1000) / 1000,
-        )
-        await self.send_message(RateLimitErrorMessage(payload=[detail]), ref=ref)
+        await self.send_message(rate_limit_error(retry), ref=ref)
         logger.debug(
             "%s rejected a frame over the rate limit on %s (retry in %.3fs)",
             type(self).__qualname__, self.scope.get("path"), retry,

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 else:
     _Base = ConsumerMixin
 
-__all__ = ["DEFAULT_STORE", "RoomMixin"]
+__all__ = ["DEFAULT_STORE", "RoomMixin", "spawn", "user_key"]
 
 logger = logging.getLogger("chanx.mixins")
 
@@ -52,6 +52,19 @@ def _finished(task: asyncio.Task[Any]) -> None:
     _background.discard(task)
     if not task.cancelled() and task.exception() is not None:
         logger.error("%s failed", task.get_name(), exc_info=task.exception())
+
+
+def user_key(user: Any, connection: str) -> str:
+    """The key of ``user`` (pk, id, username, the string itself); anonymous: ``connection``'s."""
+    if user is None or getattr(user, "is_authenticated", True) is False:
+        return f"anonymous-{connection}"
+    if isinstance(user, str | int):
+        return str(user)
+    for attr in ("pk", "id", "username"):
+        value = getattr(user, attr, None)
+        if value is not None:
+            return str(value)
+    return str(user)
 
 
 class RoomMixin(_Base):
@@ -123,15 +136,7 @@ class RoomMixin(_Base):
         ``AuthMiddlewareStack``).
         """
         user = self.user if self.user is not None else self.scope.get("user")
-        if user is None or getattr(user, "is_authenticated", True) is False:
-            return f"anonymous-{self.connection_key}"
-        if isinstance(user, str | int):
-            return str(user)
-        for attr in ("pk", "id", "username"):
-            value = getattr(user, attr, None)
-            if value is not None:
-                return str(value)
-        return str(user)
+        return user_key(user, self.connection_key)
 
     def get_room_group(self) -> str:
         """Group shared by the mixins for this room; override to reuse a group you already have."""

@@ -15,23 +15,18 @@ tries again.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, ClassVar
 
 from chanx.core.decorators import ws_handler
 from chanx.core.errors import error_entry
 from chanx.mixins._settings import check_settings, non_negative, positive
-from chanx.mixins.messages import (
-    TypingStartMessage,
-    TypingStopMessage,
-    TypingUsersMessage,
-    TypingUsersPayload,
-)
-from chanx.mixins.room import RoomMixin, spawn
-from chanx.mixins.stores.base import StoreUnavailable, TypingChange
+from chanx.mixins._typing_tracker import TypingTracker
+from chanx.mixins.messages import TypingStartMessage, TypingStopMessage, TypingUsersMessage
+from chanx.mixins.room import RoomMixin
+from chanx.mixins.stores.base import StoreUnavailable
 
-__all__ = ["TypingMixin"]
+__all__ = ["TypingMixin", "check_typing_settings", "typing_unavailable"]
 
 logger = logging.getLogger("chanx.mixins.typing")
 
@@ -39,6 +34,30 @@ logger = logging.getLogger("chanx.mixins.typing")
 _UNAVAILABLE = error_entry(
     "store_unavailable", "Typing indicators are unavailable right now; try again later"
 )
+
+
+async def typing_unavailable(consumer: Any) -> None:
+    """Answer a typing frame that found the store unreachable: log it, one error frame."""
+    logger.warning("typing indicator store unavailable", exc_info=True)
+    await consumer.send_error([_UNAVAILABLE])
+
+
+def check_typing_settings(cls: type) -> None:
+    """Refuse ``typing_*`` settings of ``cls`` that are mistyped or inconsistent."""
+    check_settings(
+        cls,
+        {
+            "typing_timeout": (positive, "a positive number of seconds"),
+            "typing_throttle": (non_negative, "a number of seconds >= 0"),
+        },
+    )
+    timeout, throttle = (getattr(cls, name) for name in ("typing_timeout", "typing_throttle"))
+    if not 0 <= throttle < timeout:
+        raise TypeError(
+            f"{cls.__qualname__}: typing_throttle ({throttle!r}) must be shorter "
+            f"than typing_timeout ({timeout!r}), or a typist expires between the "
+            "start frames that are processed"
+        )
 
 
 class TypingMixin(RoomMixin):
@@ -53,22 +72,9 @@ class TypingMixin(RoomMixin):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        check_settings(
-            cls,
-            {
-                "typing_timeout": (positive, "a positive number of seconds"),
-                "typing_throttle": (non_negative, "a number of seconds >= 0"),
-            },
-        )
-        if not 0 <= cls.typing_throttle < cls.typing_timeout:
-            raise TypeError(
-                f"{cls.__qualname__}: typing_throttle ({cls.typing_throttle!r}) must be shorter "
-                f"than typing_timeout ({cls.typing_timeout!r}), or a typist expires between the "
-                "start frames that are processed"
-            )
+        check_typing_settings(cls)
 
-    _typing_last: float | None = None
-    _typing_timer: asyncio.Task[None] | None = None
+    _typing: TypingTracker | None = None
 
     async def post_authentication(self) -> None:
         """Join the room group so that this connection hears about typists."""
@@ -76,74 +82,52 @@ class TypingMixin(RoomMixin):
         if not self.mixin_is_closed():
             await self.join_room_group()
 
+    def _typing_tracker(self) -> TypingTracker:
+        tracker = self._typing
+        if tracker is None:
+            room = self.get_room_key()
+
+            async def send_others(message: TypingUsersMessage) -> None:
+                await self.broadcast_message(
+                    message, groups=[self.get_room_group()], exclude_current=True
+                )
+
+            tracker = self._typing = TypingTracker(
+                self.mixin_store,
+                room=room,
+                key=self.namespaced_room(room),
+                user=self.get_user_key(),
+                timeout=self.typing_timeout,
+                throttle=self.typing_throttle,
+                send_others=send_others,
+            )
+        return tracker
+
     @ws_handler(summary="The user is typing")
     async def handle_typing_start(self, message: TypingStartMessage) -> None:
         """Add the user to the room's typists (throttled) and tell the room if that changed."""
-        store = self.mixin_store
-        now = store.clock.time()
-        if self._typing_last is not None and now - self._typing_last < self.typing_throttle:
-            return
-        self._typing_last = now
         try:
-            change = await store.typing_start(
-                self.namespaced_room(self.get_room_key()), self.get_user_key(), self.typing_timeout
-            )
+            await self._typing_tracker().start()
         except StoreUnavailable:
-            self._typing_last = None  # the next start frame tries again at once
-            await self._typing_unavailable()
-            return
-        self._typing_cancel_timer()
-        self._typing_timer = spawn(self._typing_expire(), "chanx-typing-expiry")
-        await self._typing_announce(change)
+            await self._typing_unavailable()  # the next start frame tries again at once
 
     @ws_handler(summary="The user stopped typing")
     async def handle_typing_stop(self, message: TypingStopMessage) -> None:
         """Remove the user from the room's typists and tell the room if that changed."""
         try:
-            await self._typing_stop()
+            await self._typing_tracker().stop()
         except StoreUnavailable:
             await self._typing_unavailable()  # the typist expires after typing_timeout
 
     async def _typing_unavailable(self) -> None:
-        logger.warning("typing indicator store unavailable", exc_info=True)
-        await self.send_error([_UNAVAILABLE])
+        await typing_unavailable(self)
 
     async def disconnect(self, code: int) -> None:
         """A closed connection stops typing at once."""
-        if self._typing_last is not None:
+        tracker = self._typing
+        if tracker is not None and tracker.last is not None:
             try:
-                await self._typing_stop()
+                await tracker.stop()
             except Exception:
                 logger.warning("typing stop failed; the typist will expire", exc_info=True)
         await super().disconnect(code)
-
-    async def _typing_stop(self) -> None:
-        self._typing_last = None
-        self._typing_cancel_timer()
-        change = await self.mixin_store.typing_stop(
-            self.namespaced_room(self.get_room_key()), self.get_user_key()
-        )
-        await self._typing_announce(change)
-
-    def _typing_cancel_timer(self) -> None:
-        timer, self._typing_timer = self._typing_timer, None
-        if timer is not None and timer is not asyncio.current_task():
-            timer.cancel()
-
-    async def _typing_expire(self) -> None:
-        store = self.mixin_store
-        await store.clock.sleep(self.typing_timeout)
-        self._typing_timer = None
-        self._typing_last = None
-        change = await store.typing_sweep(self.namespaced_room(self.get_room_key()))
-        await self._typing_announce(change)
-
-    async def _typing_announce(self, change: TypingChange) -> None:
-        if not change.changed:
-            return
-        payload = TypingUsersPayload(room=self.get_room_key(), typists=list(change.typists))
-        await self.broadcast_message(
-            TypingUsersMessage(payload=payload),
-            groups=[self.get_room_group()],
-            exclude_current=True,
-        )
