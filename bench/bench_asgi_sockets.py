@@ -101,6 +101,13 @@ class Server:
                 return int(line.split()[1]) * 1024
         raise RuntimeError("no VmRSS")
 
+    def cpu(self) -> float:
+        """CPU seconds (user + system) the server process has used so far."""
+        assert self.process is not None
+        # fields after the parenthesised command name; utime and stime are the 12th and 13th
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def __exit__(self, *exc: object) -> None:
         if self.process is not None:
             self.process.terminate()

@@ -8,6 +8,10 @@ endpoint. Figures:
 
 * **handshake rate**: connections opened per second (client and server share the 2 cores, so
   the client's own cost is in both sides alike). Target: >= 0.95x the hand-written endpoint.
+* **server CPU per connection**: CPU time of the server process over the opening (each
+  connection's handshake and one ping), per connection, in µs. Wall-clock rates move with
+  what else the machine runs; the server's own CPU time does not, so this is the figure to
+  compare on a loaded machine.
 * **RSS per connection**: server RSS growth over the idle connections / their count, in KB.
   Target: <= 1.1x.
 * **fan-out**: one ``publish`` until every connection has its frame, in ms (the hand-written
@@ -77,7 +81,9 @@ async def _side(layer: str, path: str) -> dict[str, float]:
         url = server.url(path)
         warm, _ = await _open(url, 20)  # code paths and caches warmed up
         before = server.rss()
+        cpu_before = server.cpu()
         clients, rate = await _open(url, COUNT)
+        cpu_us = (server.cpu() - cpu_before) / COUNT * 1e6  # includes one ping per connection
         await asyncio.sleep(0.5)  # let the server settle before reading RSS
         rss_kb = (server.rss() - before) / COUNT / 1024
         await _fanout_once(clients)  # warm-up
@@ -86,7 +92,12 @@ async def _side(layer: str, path: str) -> dict[str, float]:
         for first in range(0, len(closing), 1000):
             part = closing[first : first + 1000]
             await asyncio.gather(*(c.close() for c in part), return_exceptions=True)
-    return {"handshakes_per_s": rate, "rss_kb": rss_kb, "fanout_ms": fanout * 1e3}
+    return {
+        "handshakes_per_s": rate,
+        "server_cpu_us": cpu_us,
+        "rss_kb": rss_kb,
+        "fanout_ms": fanout * 1e3,
+    }
 
 
 async def run() -> dict[str, float]:

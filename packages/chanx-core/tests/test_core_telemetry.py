@@ -10,6 +10,7 @@ from core_consumers import AuthConsumer, ChatConsumer, LayerConsumer, fresh_laye
 from core_models import JobResult, UserJoined
 from prometheus_client import CollectorRegistry
 
+from chanx.core import ChanxConsumer, ws_handler
 from chanx.core.connection import Connection
 from chanx.core.envelope import Ref
 from chanx.core.layer_messages import trace_carrier
@@ -27,6 +28,8 @@ from chanx.core.telemetry import (
     uninstall,
 )
 from chanx.core.testing import RecordingLayer, WebsocketHarness
+from chanx.messages import PingMessage
+from chanx.messages.outgoing import ErrorMessage
 
 
 class Recorder(ObserverBase):
@@ -232,3 +235,31 @@ def test_malformed_trace_carriers_are_ignored() -> None:
     assert trace_carrier({"type": "chanx.event", "trace": {"traceparent": "x"}}) == {
         "traceparent": "x"
     }
+
+
+class Refuser(ChanxConsumer):
+    """A handler answering with an error message of its own (not the route's failure)."""
+
+    @ws_handler(output_type=ErrorMessage)
+    async def handle_ping(self, message: PingMessage) -> ErrorMessage:
+        return ErrorMessage(payload={"detail": "not now"})
+
+
+@pytest.mark.parametrize("ref", [None, "r1"])
+async def test_an_error_message_returned_by_a_handler_is_reported_as_such(
+    ref: str | None,
+) -> None:
+    # without a ref the frame takes the consumer's short path, with one the general path:
+    # both report the same outcome, and the answer still reaches the client
+    recorder = Recorder()
+    install(recorder)
+    async with WebsocketHarness(Refuser, "/r") as ws:
+        frame: dict[str, Any] = {"action": "ping"}
+        if ref is not None:
+            frame["ref"] = ref
+        await ws.send_json(frame)
+        answer = await ws.receive_json()
+        assert (answer["action"], answer["payload"]) == ("error", {"detail": "not now"})
+    token = ("token", id(recorder), "ping")
+    assert ("frame", "ping", ref, None) in recorder.calls
+    assert ("frame done", token, "error", "error_message") in recorder.calls

@@ -109,23 +109,31 @@ class Fanout(ObserverBase):
 
 
 class Pair(Fanout):
-    """Two observers (tracing and metrics, the usual case): the per-frame hooks unrolled."""
+    """Two observers (tracing and metrics, the usual case): the per-frame hooks unrolled.
+
+    The per-frame hooks of both observers are bound once here, not looked up per frame.
+    """
 
     def __init__(self, observers: tuple[Observer, ...]) -> None:
         super().__init__(observers)
-        self.first, self.second = observers
+        first, second = observers
+        self._first_started = first.frame_started
+        self._second_started = second.frame_started
+        self._first_finished = first.frame_finished
+        self._second_finished = second.frame_finished
 
     def frame_started(
         self, consumer: CoreConnection, action: str, ref: Ref | None, topic: str | None
     ) -> Any:
         return (
-            self.first.frame_started(consumer, action, ref, topic),
-            self.second.frame_started(consumer, action, ref, topic),
+            self._first_started(consumer, action, ref, topic),
+            self._second_started(consumer, action, ref, topic),
         )
 
     def frame_finished(self, token: Any, outcome: FrameOutcome, error_code: str | None) -> None:
-        self.second.frame_finished(token[1], outcome, error_code)
-        self.first.frame_finished(token[0], outcome, error_code)
+        first, second = token
+        self._second_finished(second, outcome, error_code)
+        self._first_finished(first, outcome, error_code)
 
 
 def combine(observers: tuple[Observer, ...]) -> Fanout:

@@ -193,14 +193,15 @@ class MetricsObserver(ObserverBase):
     def frame_started(
         self, consumer: CoreConnection, action: str, ref: Ref | None, topic: str | None
     ) -> Any:
-        """Note the start time."""
-        return type(consumer), action, time.perf_counter()
+        """Note the start time, with the frame's stats (resolved once per class and action)."""
+        cls = type(consumer)
+        stats = self._frames.stats.get((cls, action)) or self._frames.get(cls, action)
+        return stats, cls, time.perf_counter()
 
     def frame_finished(self, token: Any, outcome: FrameOutcome, error_code: str | None) -> None:
         """Count the frame and observe its handler's duration."""
-        cls, action, start = token
+        stats, cls, start = token
         elapsed = time.perf_counter() - start
-        stats = self._frames.stats.get((cls, action)) or self._frames.get(cls, action)
         stats.buckets[bisect_left(DURATION_BUCKETS, elapsed)] += 1  # first bound >= elapsed
         stats.total += elapsed
         if error_code is None:

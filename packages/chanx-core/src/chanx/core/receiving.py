@@ -35,10 +35,11 @@ from chanx.core.errors import (
     validation_error_entries,
 )
 from chanx.core.sending import Sending
-from chanx.core.telemetry import observe_frame
+from chanx.core.telemetry import frame_outcome, observe_frame
 
 if TYPE_CHECKING:
     from chanx.core.registry import Registry, Route
+    from chanx.core.telemetry import FrameOutcome
     from chanx.core.topic_host import TopicHost, TopicRouter
 
 __all__ = ["FRAME_HOOKS", "Receiving"]
@@ -267,37 +268,42 @@ class Receiving(Sending):
             self._chanx_slots.release()
 
     async def _chanx_run(self, route: Route, message: BaseModel, ref: Ref | None) -> None:
-        if (
-            ref is None
-            and not route.permissions
-            and self.handler_timeout is None
-            and self._chanx_telemetry is None
-        ):
-            # The common frame (no ref, no permission, no timeout, telemetry off): the
-            # handler is awaited right here, one coroutine level less per frame.
+        obs = self._chanx_telemetry
+        if ref is None and not route.permissions and self.handler_timeout is None:
+            # The common frame (no ref, no permission, no timeout): the handler is awaited
+            # right here, one coroutine level less per frame, observed or not.
+            token = None if obs is None else obs.frame_started(self, route.action, None, None)
+            outcome: FrameOutcome = "error"
+            code: str | None = "handler_error"
             try:
-                result = await route.func(self, message)
-            except Exception:
-                logger.exception("handler %s failed", route.name)
-                reply: str | None = route.failure
-            else:
-                reply = None if result is None else self._chanx_result_text(route, result)
+                try:
+                    result = await route.func(self, message)
+                except Exception:
+                    logger.exception("handler %s failed", route.name)
+                    reply: str | None = route.failure
+                else:
+                    reply = None if result is None else self._chanx_result_text(route, result)
+                if obs is not None:
+                    # no timeout, so the start time frame_outcome takes is never read
+                    outcome, code = frame_outcome(self, route, reply, 0.0)
+            finally:
+                if obs is not None:
+                    obs.frame_finished(token, outcome, code)
             if reply is not None:
                 await self.send_text(reply)
             if self.send_completion:
                 await self.send_text(_COMPLETE)
             return
-        token = current_ref.set(ref) if ref is not None else None
+        ref_token = current_ref.set(ref) if ref is not None else None
         try:
-            obs = self._chanx_telemetry
             if obs is None:
                 reply = await self._chanx_call(route, message)
             else:
                 call = self._chanx_call(route, message)
                 reply = await observe_frame(obs, self, route, ref, call)
         finally:
-            if token is not None:
-                current_ref.reset(token)
+            if ref_token is not None:
+                current_ref.reset(ref_token)
         if reply is not None:
             await self.send_text(with_ref(reply, ref))
         if self.send_completion:

@@ -35,6 +35,7 @@ __all__ = [
     "ObserverBase",
     "action_label",
     "active",
+    "frame_outcome",
     "install",
     "observe_frame",
     "observed",
@@ -209,13 +210,9 @@ async def observe_frame(
 ) -> str | None:
     """Run a frame's handler call (``call``) between ``frame_started`` and ``frame_finished``.
 
-    ``topic`` is the topic the frame was sent to (a topic's ``@ws_handler``), else None.
-
-    The outcome is read from the answer: no error frame is ``ok``; the route's failure frame
-    is ``handler_error``, or ``handler_timeout`` when the call lasted the consumer's
-    ``handler_timeout`` (a call is cancelled then, so only a timed-out one lasts that long);
-    another error frame is ``permission_denied`` on a route with permissions, else
-    ``error_message`` (the handler returned an error message itself).
+    ``topic`` is the topic the frame was sent to (a topic's ``@ws_handler``), else None. The
+    outcome reported is :func:`frame_outcome`'s; a call that raises (or is cancelled) is
+    reported as ``error``/``handler_error``.
     """
     token = obs.frame_started(consumer, route.action, ref, topic)
     start = perf_counter()
@@ -223,19 +220,39 @@ async def observe_frame(
     code: str | None = "handler_error"
     try:
         reply = await call
-        if reply is None or not reply.startswith(_ERROR_PREFIX):
-            outcome, code = "ok", None
-        elif reply == route.failure:
-            timeout = consumer.handler_timeout
-            if timeout is not None and perf_counter() - start >= timeout:
-                code = "handler_timeout"
-        elif route.permissions:
-            code = "permission_denied"
-        else:
-            code = "error_message"  # the handler returned an error message itself
+        outcome, code = frame_outcome(consumer, route, reply, start)
         return reply
     finally:
         obs.frame_finished(token, outcome, code)
+
+
+def frame_outcome(
+    consumer: CoreConnection, route: Route, reply: str | None, start: float
+) -> tuple[FrameOutcome, str | None]:
+    """What ``frame_finished`` reports for a handled frame answered with ``reply``.
+
+    No error frame is ``ok``; the route's failure frame is ``handler_error``, or
+    ``handler_timeout`` when the call, started at ``start`` (``perf_counter``), lasted the
+    consumer's ``handler_timeout`` (a call is cancelled then, so only a timed-out one lasts
+    that long; ``start`` is not read without a timeout); another error frame is
+    ``permission_denied`` on a route with permissions, else ``error_message`` (the handler
+    returned an error message itself).
+    """
+    if reply is None or not reply.startswith(_ERROR_PREFIX):
+        return _OK
+    if reply == route.failure:
+        timeout = consumer.handler_timeout
+        if timeout is not None and perf_counter() - start >= timeout:
+            return "error", "handler_timeout"
+        return _HANDLER_ERROR
+    if route.permissions:
+        return "error", "permission_denied"
+    return "error", "error_message"
+
+
+#: The two common outcomes, built once (returned per frame).
+_OK: tuple[FrameOutcome, str | None] = ("ok", None)
+_HANDLER_ERROR: tuple[FrameOutcome, str | None] = ("error", "handler_error")
 
 
 def observed(consumer: CoreConnection | type[CoreConnection]) -> bool:
