@@ -51,7 +51,8 @@ extensions = [
 ]
 myst_heading_anchors = 2
 
-exclude_patterns = ["_build", "examples/README.md"]
+# _static/bench/results.rst is included by performance.rst, not a page of its own.
+exclude_patterns = ["_build", "examples/README.md", "_static/bench/*.rst"]
 nitpicky = True
 
 html_theme = "furo"
