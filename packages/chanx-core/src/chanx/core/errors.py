@@ -27,6 +27,7 @@ __all__ = [
     "detail_frame",
     "error_entry",
     "error_frame",
+    "failure_frame",
     "schema_names",
     "validation_error_entries",
 ]
@@ -127,3 +128,8 @@ def error_frame(entries: list[dict[str, Any]]) -> str:
 def detail_frame(detail: str) -> str:
     """Serialize an error frame whose payload is ``{"detail": detail}`` (handler failures)."""
     return to_json({"action": "error", "payload": {"detail": detail}}).decode()
+
+
+def failure_frame(action: str) -> str:
+    """The error frame of a failed handler of ``action`` (a declared action, never client text)."""
+    return detail_frame(f"Failed to process message for {action}")

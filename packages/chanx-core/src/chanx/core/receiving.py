@@ -31,6 +31,7 @@ from chanx.core.errors import (
     detail_frame,
     error_entry,
     error_frame,
+    failure_frame,
     schema_names,
     validation_error_entries,
 )
@@ -200,8 +201,7 @@ class Receiving(Sending):
             logger.error("handler for %r timed out after %ss", action, self.handler_timeout)
         else:
             logger.error("handler for %r failed", action, exc_info=error)
-        text = detail_frame(f"Failed to process message for {action}")
-        await self.send_text(with_ref(text, current_ref.get()))
+        await self.send_text(with_ref(failure_frame(action), current_ref.get()))
 
     async def handle_validation_error(self, error: ValidationError) -> None:
         """Hook: a client frame failed message validation (unknown action, bad field...).

@@ -21,7 +21,7 @@ from pydantic.alias_generators import to_snake
 from chanx.core.camel import camel_model
 from chanx.core.config import ConsumerConfig
 from chanx.core.decorators import CHANNEL_ATTR, HANDLER_ATTR, ChannelInfo, HandlerInfo
-from chanx.core.errors import detail_frame
+from chanx.core.errors import failure_frame
 from chanx.core.permissions import PermissionCheck, compile_permission
 from chanx.messages.base import BaseChannelEvent, BaseMessage, discriminator_values
 
@@ -62,7 +62,7 @@ class Route:
     @property
     def failure(self) -> str:
         """The error frame sent when this handler fails (input-free, sent as is)."""
-        return detail_frame(f"Failed to process message for {self.keys[0]}")
+        return failure_frame(self.keys[0])
 
 
 @dataclass(slots=True)

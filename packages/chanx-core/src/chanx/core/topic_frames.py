@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "current_seq",
-    "failure_frame",
     "reply_frame",
     "run_event",
     "run_frame",
@@ -68,11 +67,6 @@ def topic_error_frame(reason: TopicErrorReason, topic: str) -> str:
         TopicErrorReason.TOO_MANY_TOPICS: "Too many topics on this connection to subscribe to '{}'",
     }[reason].format(topic[:200])
     return reply_frame("error", {"reason": reason.value, "detail": detail})
-
-
-def failure_frame(action: str) -> str:
-    """The error frame of a failed ``action`` (a known action, never client text)."""
-    return detail_frame(f"Failed to process message for {action}")
 
 
 async def run_frame(topic: Topic[Any], data: dict[str, Any], ref: Ref | None) -> None:

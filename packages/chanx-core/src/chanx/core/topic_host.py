@@ -28,12 +28,11 @@ from pydantic import ValidationError
 
 from chanx.core.connection import ConnectionState
 from chanx.core.envelope import ENVELOPE_FIELDS, Envelope, Ref, TopicErrorReason, current_ref
-from chanx.core.errors import error_frame, validation_error_entries
+from chanx.core.errors import error_frame, failure_frame, validation_error_entries
 from chanx.core.sending import Sending
 from chanx.core.topic import Topic
 from chanx.core.topic_binding import BINDINGS
 from chanx.core.topic_frames import (
-    failure_frame,
     reply_frame,
     run_event,
     run_frame,
