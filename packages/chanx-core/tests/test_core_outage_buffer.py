@@ -114,7 +114,8 @@ async def test_past_max_age_messages_are_dropped_loudly(caplog: pytest.LogCaptur
     layer.down = True
     for n in range(3):
         await send_buffered(layer, "group_send", "room", {"type": "x", "n": n}, LayerConsumer, obs)
-    await until(lambda: len(buffer) == 0, "the messages to expire")
+    # the drain thread empties the queue, then reports: wait for both
+    await until(lambda: len(buffer) == 0 and len(obs.dropped) == 3, "the messages to expire")
     assert obs.dropped == [("group_send", "expired")] * 3
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert any("3 message(s), reason expired" in r.getMessage() for r in errors)

@@ -304,11 +304,14 @@ class OutageBuffer:
             with self._lock:
                 expired = self._take_expired(time.monotonic() - self.max_age)
                 head = self._queue[0] if self._queue else None
-                if head is None:
+                if head is None and not expired:
                     self._draining = False
                     self._empty.notify_all()
             if expired:
+                # reported before wait_empty() wakes: a caller waiting for the buffer to
+                # empty then also sees every drop logged and observed
                 self._drop(expired, "expired")
+                continue
             layer = self._layer()
             if head is None or layer is None:
                 return
