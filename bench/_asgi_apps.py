@@ -8,6 +8,10 @@ Both speak the same protocol: ``ping`` -> ``pong``; ``chat`` (nested payload) ->
   one discriminated-union ``TypeAdapter``, the reply built and ``json.dumps``-ed by hand, and a
   broadcast that is a plain loop over the open sockets (the reference for fan-out).
 
+* ``/topics``: a consumer with one topic (``feed:{name}``) whose ``feed_item`` events are
+  passthrough: ``publish_topic`` publishes one to ``feed:bench``, serialized and stamped once,
+  and every subscriber forwards the same text (the socket reference is ``/hand``'s loop).
+
 ``create_app`` (a uvicorn factory) picks the channel layer from ``CHANX_BENCH_LAYER``
 (``memory``: chanx's own; ``fcmemory``: fast-channels' ``InMemoryChannelLayer``, as its docs
 register it; ``core``, ``pubsub``), ``CHANX_BENCH_REDIS_URL`` and ``CHANX_BENCH_PREFIX``.
@@ -24,6 +28,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from chanx.core.decorators import event_handler, ws_handler
+from chanx.core.topic import Topic
 from chanx.fast_channels.layers import setup_layers
 from chanx.fast_channels.websocket import AsyncJsonWebsocketConsumer
 from chanx.messages.base import BaseMessage
@@ -45,6 +50,9 @@ CHAT = json.dumps(
     }
 )
 PUBLISH = '{"action":"publish","payload":1}'
+TOPIC = "feed:bench"
+SUBSCRIBE = f'{{"topic":"{TOPIC}","action":"subscribe"}}'
+PUBLISH_TOPIC = '{"action":"publish_topic","payload":1}'
 
 
 class Author(BaseModel):
@@ -110,6 +118,37 @@ class BenchConsumer(AsyncJsonWebsocketConsumer[ItemEvent]):
         return ItemMessage(payload=event.payload)
 
 
+class FeedItem(BaseMessage):
+    action: Literal["feed_item"] = "feed_item"
+    payload: int
+
+
+class Feed(Topic[FeedItem]):
+    """One topic per name; its items are serialized once and forwarded as they are."""
+
+    pattern = "feed:{name}"
+    passthrough_events = [FeedItem]
+
+
+class PublishTopic(BaseMessage):
+    action: Literal["publish_topic"] = "publish_topic"
+    payload: int
+
+
+class TopicConsumer(AsyncJsonWebsocketConsumer):
+    """Topics multiplexed on one connection; ``publish_topic`` publishes to ``feed:bench``."""
+
+    topics = [Feed]
+
+    @ws_handler
+    async def handle_ping(self, message: PingMessage) -> PongMessage:
+        return PongMessage()
+
+    @ws_handler
+    async def handle_publish_topic(self, message: PublishTopic) -> None:
+        await Feed.broadcast(TOPIC, FeedItem(payload=message.payload))
+
+
 _INCOMING: Any = Annotated[
     Union[PingMessage, ChatMessage, PublishMessage],  # noqa: UP007
     Field(discriminator="action"),
@@ -155,6 +194,7 @@ def build_app() -> FastAPI:
     app = FastAPI()
     app.add_api_websocket_route("/chanx", BenchConsumer.as_asgi())
     app.add_api_websocket_route("/hand", hand_written)
+    app.add_api_websocket_route("/topics", TopicConsumer.as_asgi())
 
     @app.post("/event")
     async def event() -> dict[str, str]:

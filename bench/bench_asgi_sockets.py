@@ -11,6 +11,9 @@ process. Every figure has its reference measured in the same run, interleaved:
   in-memory layer, fast-channels' own in-memory layer (``fcmemory``), the Redis channel layer
   and the Redis pub/sub layer; reference: the hand-written endpoint's loop over its open
   sockets. Target (in-memory): <= 1.3x the loop.
+* **topic fan-out over sockets**: every client subscribes to one topic on ``/topics`` (a
+  passthrough topic), one ``publish_topic`` reaches them all; in-memory layer (target <= 1.3x
+  the loop) and the Redis channel layer (figure and ratio reported); same reference loop.
 * **memory per idle connection**: server RSS growth for 1,000 idle connections (fresh server
   per side).
 
@@ -34,7 +37,7 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from bench._asgi_apps import PING, PUBLISH
+from bench._asgi_apps import PING, PUBLISH, PUBLISH_TOPIC, SUBSCRIBE
 from bench._knobs import size
 
 ROOT = Path(__file__).parent.parent
@@ -189,30 +192,45 @@ async def bench_request_reply(server: Server) -> dict[str, float]:
 
 
 # -- fan-out -----------------------------------------------------------------------------------
-async def _fanout_once(clients: list[ClientConnection]) -> float:
+async def _fanout_once(clients: list[ClientConnection], trigger: str, expect: str) -> float:
     start = time.perf_counter()
-    await clients[0].send(PUBLISH)
-    await asyncio.gather(*(c.recv() for c in clients))
-    return time.perf_counter() - start
+    await clients[0].send(trigger)
+    frames = await asyncio.gather(*(c.recv() for c in clients))
+    elapsed = time.perf_counter() - start
+    wrong = [f for f in frames if expect not in str(f)]
+    if wrong:  # a timing of error frames would be a figure of nothing
+        raise RuntimeError(f"{len(wrong)} client(s) got something else, e.g. {wrong[0]!r}")
+    return elapsed
 
 
-async def _fanout(url: str, count: int) -> float:
+async def _fanout(url: str, count: int, *, topic: bool = False) -> float:
     clients = await _open(url, count)
     try:
-        await _fanout_once(clients)  # warm-up
-        return statistics.median([await _fanout_once(clients) for _ in range(FANOUT_REPEAT)])
+        trigger, expect = PUBLISH, '"item"'
+        if topic:  # every client subscribed (its reply read) before the clock starts
+            await asyncio.gather(*(c.send(SUBSCRIBE) for c in clients))
+            await asyncio.gather(*(c.recv() for c in clients))
+            trigger, expect = PUBLISH_TOPIC, '"feed_item"'
+        await _fanout_once(clients, trigger, expect)  # warm-up
+        return statistics.median(
+            [await _fanout_once(clients, trigger, expect) for _ in range(FANOUT_REPEAT)]
+        )
     finally:
         await _close(clients)
 
 
-async def bench_fanout(server: Server, layer: str) -> dict[str, float]:
+async def bench_fanout(server: Server, layer: str, *, topic: bool = False) -> dict[str, float]:
+    """Broadcast (or, with ``topic``, topic publish) fan-out against ``/hand``'s loop."""
     results: dict[str, float] = {}
     for count in FANOUT_SIZES:
         chanx, hand = [], []
         for _ in range(ROUNDS):
-            chanx.append(await _fanout(server.url("/chanx"), count))
+            if topic:
+                chanx.append(await _fanout(server.url("/topics"), count, topic=True))
+            else:
+                chanx.append(await _fanout(server.url("/chanx"), count))
             hand.append(await _fanout(server.url("/hand"), count))
-        key = f"fanout_socket_{layer}_{count}"
+        key = f"{'topic_fanout' if topic else 'fanout'}_socket_{layer}_{count}"
         results[f"{key}_chanx_ms"] = statistics.median(chanx) * 1e3
         results[f"{key}_loop_ms"] = statistics.median(hand) * 1e3
         results[f"{key}_ratio"] = statistics.median(chanx) / statistics.median(hand)
@@ -269,6 +287,7 @@ async def run() -> dict[str, float]:
     with Server() as server:
         results.update(await bench_request_reply(server))
         results.update(await bench_fanout(server, "memory"))
+        results.update(await bench_fanout(server, "memory", topic=True))
     with Server("fcmemory") as server:  # fast-channels' own in-memory layer
         results.update(await bench_fanout(server, "fcmemory"))
     if _redis_up():
@@ -277,6 +296,8 @@ async def run() -> dict[str, float]:
             try:
                 with Server(kind, prefix) as server:
                     results.update(await bench_fanout(server, kind))
+                    if kind == "core":
+                        results.update(await bench_fanout(server, kind, topic=True))
             finally:
                 await _flush_prefix(kind, prefix)
     results.update(await bench_memory())
@@ -289,7 +310,10 @@ def main() -> dict[str, float]:
     print(f"chanx-asgi over loopback sockets, uvicorn (medians of {ROUNDS} interleaved rounds)")
     for key, value in results.items():
         print(f"  {key:44s} {value:12.2f}")
-    print("  targets: rr throughput >= 0.95x, p50 <= 1.1x; in-memory socket fan-out <= 1.3x")
+    print(
+        "  targets: rr throughput >= 0.95x, p50 <= 1.1x; in-memory socket fan-out "
+        "(broadcast and topic) <= 1.3x"
+    )
     return results
 
 

@@ -118,7 +118,9 @@ class Receiving(Sending):
             await self._chanx_in_ref(ref, self.handle_json_processing_error(_NoHandlers()))
             return
         try:
-            message = incoming.validate_json(text_data)
+            # pydantic-core's validator itself: TypeAdapter.validate_json's Python wrapper
+            # costs about a third of the validation of a small frame
+            message = incoming.validator.validate_json(text_data)
         except ValidationError as exc:
             self._chanx_refused("invalid_message", ref)
             # a frame that is not JSON never reached message validation: no hook, no completion
