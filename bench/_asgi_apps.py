@@ -8,6 +8,8 @@ Both speak the same protocol: ``ping`` -> ``pong``; ``chat`` (nested payload) ->
   one discriminated-union ``TypeAdapter``, the reply built and ``json.dumps``-ed by hand, and a
   broadcast that is a plain loop over the open sockets (the reference for fan-out).
 
+* ``/floor``: no framework work at all, a raw ASGI app answering every frame with one
+  constant text: what the driver, FastAPI's routing and the event loop cost both sides.
 * ``/topics``: a consumer with one topic (``feed:{name}``) whose ``feed_item`` events are
   passthrough: ``publish_topic`` publishes one to ``feed:bench``, serialized and stamped once,
   and every subscriber forwards the same text (the socket reference is ``/hand``'s loop).
@@ -182,6 +184,21 @@ async def hand_written(websocket: WebSocket) -> None:
         HAND_SOCKETS.discard(websocket)
 
 
+FLOOR_REPLY = '{"action":"pong","payload":null}'
+
+
+async def floor(websocket: WebSocket) -> None:
+    """The transport floor: every frame answered with one constant text, through the raw ASGI
+    callables behind the ``WebSocket`` (as chanx's consumer takes them), mounted the same way
+    as the other endpoints, so its figure is what the driver, FastAPI and the loop cost."""
+    receive, send = websocket._receive, websocket._send
+    await receive()  # websocket.connect
+    await send({"type": "websocket.accept"})
+    reply = {"type": "websocket.send", "text": FLOOR_REPLY}
+    while (await receive())["type"] == "websocket.receive":
+        await send(reply)
+
+
 def use_fast_channels_memory() -> None:
     """Register fast-channels' own in-memory layer as ``default``, as its docs do."""
     from fast_channels.layers import InMemoryChannelLayer, register_channel_layer
@@ -195,6 +212,7 @@ def build_app() -> FastAPI:
     app.add_api_websocket_route("/chanx", BenchConsumer.as_asgi())
     app.add_api_websocket_route("/hand", hand_written)
     app.add_api_websocket_route("/topics", TopicConsumer.as_asgi())
+    app.add_api_websocket_route("/floor", floor)
 
     @app.post("/event")
     async def event() -> dict[str, str]:
