@@ -195,7 +195,8 @@ async def bench_request_reply(server: Server) -> dict[str, float]:
 async def _fanout_once(clients: list[ClientConnection], trigger: str, expect: str) -> float:
     start = time.perf_counter()
     await clients[0].send(trigger)
-    frames = await asyncio.gather(*(c.recv() for c in clients))
+    # bounded: a frame that never comes fails the benchmark instead of hanging it
+    frames = await asyncio.wait_for(asyncio.gather(*(c.recv() for c in clients)), 60)
     elapsed = time.perf_counter() - start
     wrong = [f for f in frames if expect not in str(f)]
     if wrong:  # a timing of error frames would be a figure of nothing
@@ -209,7 +210,10 @@ async def _fanout(url: str, count: int, *, topic: bool = False) -> float:
         trigger, expect = PUBLISH, '"item"'
         if topic:  # every client subscribed (its reply read) before the clock starts
             await asyncio.gather(*(c.send(SUBSCRIBE) for c in clients))
-            await asyncio.gather(*(c.recv() for c in clients))
+            replies = await asyncio.wait_for(asyncio.gather(*(c.recv() for c in clients)), 60)
+            refused = [r for r in replies if '"subscribed"' not in str(r)]
+            if refused:
+                raise RuntimeError(f"{len(refused)} subscribe(s) refused, e.g. {refused[0]!r}")
             trigger, expect = PUBLISH_TOPIC, '"feed_item"'
         await _fanout_once(clients, trigger, expect)  # warm-up
         return statistics.median(

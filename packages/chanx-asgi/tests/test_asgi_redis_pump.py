@@ -86,3 +86,19 @@ async def test_non_local_channels_use_the_layers_own_receive(redis_layer: Any) -
     await layer.send("plain.channel", {"type": "p"})
     assert await asyncio.wait_for(layer.receive("plain.channel"), 10) == {"type": "p"}
     assert layer._pump is None
+
+
+async def test_a_burst_beyond_the_pool_waits_for_a_connection_instead_of_failing(
+    redis_layer: Any,
+) -> None:
+    # 40 concurrent group joins on a pool of 4 connections: redis-py's default pool raised
+    # MaxConnectionsError for the commands that found every connection busy.
+    layer = redis_layer(kind="core", alias="pump-burst", max_connections=4)
+    channels = [await layer.new_channel() for _ in range(40)]
+    await asyncio.wait_for(asyncio.gather(*(layer.group_add("g", c) for c in channels)), 20)
+    readers = [asyncio.ensure_future(layer.receive(c)) for c in channels]
+    await layer.group_send("g", {"type": "x.y"})
+    got = await asyncio.wait_for(asyncio.gather(*readers), 20)
+    assert got == [{"type": "x.y"}] * 40
+    for channel in channels:
+        layer.forget_channel(channel)

@@ -13,6 +13,12 @@ waits on its own queue. Errors reach the receivers: when the pump's read fails (
 every waiting ``receive`` raises that error, so chanx's layer reader backs off and re-joins
 its groups as before; the next ``receive`` starts a new pump. A channel's queue holds at most
 ``capacity`` messages (the oldest is dropped beyond that, as fast-channels does).
+
+Its connection pool waits for a free connection (up to :data:`POOL_WAIT` seconds) instead of
+raising ``MaxConnectionsError`` at once: redis-py's default pool fails the command that finds
+every connection in use, so a burst of more concurrent commands than ``max_connections`` (a
+thousand clients subscribing to a topic at the same moment, each joining a group) lost some
+of them while Redis itself was idle.
 """
 
 from __future__ import annotations
@@ -21,9 +27,14 @@ import asyncio
 import logging
 from typing import Any
 
+from redis.asyncio import BlockingConnectionPool, ConnectionPool
+
 from fast_channels.layers.redis import RedisChannelLayer
 
-__all__ = ["ChanxRedisChannelLayer"]
+__all__ = ["POOL_WAIT", "ChanxRedisChannelLayer"]
+
+#: Seconds a command waits for a free pooled connection before it fails.
+POOL_WAIT = 10.0
 
 logger = logging.getLogger("chanx.layer")
 
@@ -42,6 +53,14 @@ class ChanxRedisChannelLayer(RedisChannelLayer):
         super().__init__(*args, **kwargs)
         self._local: dict[str, asyncio.Queue[Any]] = {}
         self._pump: asyncio.Task[None] | None = None
+
+    def create_pool(self, index: int) -> ConnectionPool:
+        """A pool for host ``index`` that waits for a free connection when all are in use."""
+        host = dict(self.hosts[index])
+        address = host.pop("address", None)
+        if not isinstance(address, str):  # sentinel or host/port entries: fast-channels' pool
+            return super().create_pool(index)
+        return BlockingConnectionPool.from_url(address, timeout=POOL_WAIT, **host)
 
     async def receive(self, channel: str) -> Any:
         """The next message of ``channel``; local channels are served by the pump."""

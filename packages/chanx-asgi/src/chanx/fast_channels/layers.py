@@ -142,7 +142,8 @@ def setup_layers(
             ``RedisPubSubChannelLayer`` (Redis pub/sub, lower latency, no persistence).
             All processes talking to each other must use the same kind and ``prefix``.
         prefix: key/channel prefix in Redis; separates applications sharing one Redis.
-        max_connections: connection pool size per event loop.
+        max_connections: connection pool size per event loop; on the core layer a command
+            that finds every connection busy waits for one (up to 10 s) instead of failing.
         capacity: messages buffered per channel (core layer; in-memory layer).
         probe: PING Redis now and raise :class:`LayerUnavailableError` naming the URL if it
             does not answer.
