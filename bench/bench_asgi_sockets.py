@@ -45,6 +45,7 @@ REDIS_URL = os.environ.get("CHANX_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 ROUNDS = size(3, 1)
 TRIPS = {1: size(2000, 20), 16: size(400, 5)}  # round trips per client
 FANOUT_SIZES = (size(200, 10), size(500, 15), size(1000, 20))
+TOPIC_SIZES = (size(200, 10), size(1000, 20))
 FANOUT_REPEAT = size(5, 1)
 IDLE = size(1000, 20)
 
@@ -226,7 +227,7 @@ async def _fanout(url: str, count: int, *, topic: bool = False) -> float:
 async def bench_fanout(server: Server, layer: str, *, topic: bool = False) -> dict[str, float]:
     """Broadcast (or, with ``topic``, topic publish) fan-out against ``/hand``'s loop."""
     results: dict[str, float] = {}
-    for count in FANOUT_SIZES:
+    for count in TOPIC_SIZES if topic else FANOUT_SIZES:
         chanx, hand = [], []
         for _ in range(ROUNDS):
             if topic:
