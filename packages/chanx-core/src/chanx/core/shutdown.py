@@ -119,6 +119,10 @@ async def _drain_then_forward(signum: int, frame: FrameType | None) -> None:
     finally:
         if _state.installed:  # not handed over yet by a second signal
             _forward(signum, frame)
+        else:
+            # a second signal handed over during the drain, and drain() then restored the
+            # flag it found; the server's handler has run, so stop sending handshakes away
+            _state.draining = False
 
 
 def _forward(signum: int, frame: FrameType | None) -> None:
