@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 from core_consumers import ChatConsumer, LayerConsumer, fresh_layer
 
+from chanx.core.errors import ERROR_FRAME_PREFIX, detail_frame, error_frame, failure_frame
 from chanx.core.testing import WebsocketHarness
 
 
@@ -134,3 +135,14 @@ async def test_consumer_without_handlers_answers_with_an_error() -> None:
         await ws.send_json({"action": "ping"})
         frame = await ws.receive_json()
         assert frame["payload"] == {"detail": "Failed to process message"}
+
+
+def test_every_error_frame_starts_with_the_documented_prefix() -> None:
+    # telemetry tells an error reply from another reply by this prefix alone
+    for text in (
+        error_frame([{"type": "missing", "loc": ["action"], "msg": "Field required"}]),
+        detail_frame("Failed to process message"),
+        failure_frame("ping"),
+    ):
+        assert text.startswith(ERROR_FRAME_PREFIX)
+        assert json.loads(text)["action"] == "error"

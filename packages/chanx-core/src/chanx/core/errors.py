@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
 
 __all__ = [
+    "ERROR_FRAME_PREFIX",
     "MAX_ERROR_ENTRIES",
     "detail_frame",
     "error_entry",
@@ -32,6 +33,8 @@ __all__ = [
     "validation_error_entries",
 ]
 
+#: How the text of every error frame chanx builds starts (a cheap "is this an error?" test).
+ERROR_FRAME_PREFIX = '{"action":"error"'
 #: At most this many entries per error frame; the rest are summarised in one entry.
 MAX_ERROR_ENTRIES = 10
 _MAX_MSG = 200

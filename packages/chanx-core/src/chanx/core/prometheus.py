@@ -40,9 +40,9 @@ The fan-out of broadcasts is ``chanx_broadcast_deliveries_total`` over
 
 from __future__ import annotations
 
-import time
 from bisect import bisect_left
 from collections.abc import Awaitable, Callable
+from time import perf_counter
 from typing import TYPE_CHECKING, Any, Literal
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
@@ -84,6 +84,7 @@ class MetricsObserver(ObserverBase):
             "chanx_connections", "Connections accepted", ["consumer"], registry=r
         )
         self._frames = FrameCollector()
+        self._frame_stats = self._frames.stats  # bound once: read per frame
         r.register(self._frames)
         self.error_frames = Counter(
             "chanx_error_frames", "Error frames sent", ["consumer", "code"], registry=r
@@ -195,13 +196,13 @@ class MetricsObserver(ObserverBase):
     ) -> Any:
         """Note the start time, with the frame's stats (resolved once per class and action)."""
         cls = type(consumer)
-        stats = self._frames.stats.get((cls, action)) or self._frames.get(cls, action)
-        return stats, cls, time.perf_counter()
+        stats = self._frame_stats.get((cls, action)) or self._frames.get(cls, action)
+        return stats, cls, perf_counter()
 
     def frame_finished(self, token: Any, outcome: FrameOutcome, error_code: str | None) -> None:
         """Count the frame and observe its handler's duration."""
         stats, cls, start = token
-        elapsed = time.perf_counter() - start
+        elapsed = perf_counter() - start
         stats.buckets[bisect_left(DURATION_BUCKETS, elapsed)] += 1  # first bound >= elapsed
         stats.total += elapsed
         if error_code is None:

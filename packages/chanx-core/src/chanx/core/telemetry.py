@@ -21,6 +21,8 @@ from collections.abc import Awaitable, Mapping
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from chanx.core.errors import ERROR_FRAME_PREFIX
+
 if TYPE_CHECKING:
     # aliased: the client package has a Connection too, and the docs must link this one
     from chanx.core.connection import Connection as CoreConnection
@@ -52,8 +54,6 @@ ConnectionEvent = Literal["connect", "accept", "close", "disconnect"]
 #: of a known message, binary, too large, or an endpoint without handlers), or rejected by
 #: the rate limiter (``rate_limited``).
 FrameOutcome = Literal["ok", "error", "invalid", "rate_limited"]
-#: How every error frame starts (``chanx.core.errors``).
-_ERROR_PREFIX = '{"action":"error"'
 #: What became of a server-side event a connection received.
 EventOutcome = Literal["ok", "error", "invalid"]
 
@@ -238,7 +238,7 @@ def frame_outcome(
     ``permission_denied`` on a route with permissions, else ``error_message`` (the handler
     returned an error message itself).
     """
-    if reply is None or not reply.startswith(_ERROR_PREFIX):
+    if reply is None or not reply.startswith(ERROR_FRAME_PREFIX):
         return _OK
     if reply == route.failure:
         timeout = consumer.handler_timeout
