@@ -4,7 +4,9 @@ Run: ``hatch run bench:run telemetry``. The driver and application of
 :mod:`bench.bench_asgi_dispatch` (the full FastAPI app, no sockets), the ``ping`` and ``chat``
 frames, lockstep and pipelined; microseconds of CPU time of the measuring process per message
 (``time.process_time``: on a shared machine, time other processes take does not count, so the
-ratios stay stable where wall-clock ones swing), medians of interleaved rounds:
+ratios stay stable where wall-clock ones swing), medians of interleaved rounds in which each
+configuration is measured right after an ``off`` measurement of its own (a ratio is the
+median of those pairs' ratios):
 
 * ``off``: this tree, nothing installed (the hot path tests one attribute per hook point);
 * ``metrics``: :class:`~chanx.core.prometheus.MetricsObserver` installed;
@@ -27,6 +29,7 @@ Targets: tracing and metrics on <= 1.3x ``off``; ``off`` within noise of ``befor
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import statistics
@@ -44,7 +47,7 @@ from bench._knobs import size
 from bench.bench_asgi_dispatch import MESSAGES, lockstep, pipelined
 from chanx.fast_channels.layers import setup_layers
 
-ROUNDS = size(7, 1)
+ROUNDS = size(9, 1)
 #: Share of traces the SDK's sampler keeps in ``on_sdk_10pct``.
 SAMPLED = 0.1
 #: Fresh processes per tree for the ``before`` comparison.
@@ -138,28 +141,45 @@ async def _plain() -> dict[str, float]:
 
 
 async def _configurations() -> dict[str, float]:
+    """Each configuration's figures and its ratio to ``off``, from adjacent pairs.
+
+    Every round measures, per configuration, ``off`` and then that configuration, back to
+    back, after a full garbage collection (garbage left by the spans of one measurement is
+    not collected in the next); the order of the configurations turns each round. A ratio is
+    the median of its rounds' pair ratios: the two halves of a pair share the machine's state
+    of that moment, which on a shared machine moves more from one round to the next than
+    within a pair.
+    """
     from chanx.core.telemetry import install, uninstall
 
     setup_layers(None)
     app = build_app()
     configurations = _observers()
+    names = list(configurations)
     results: dict[str, float] = {}
     for key, measure, frame in CASES:
-        samples: dict[str, list[float]] = {"off": [], **{name: [] for name in configurations}}
-        for _ in range(ROUNDS):  # interleaved: machine noise hits every configuration alike
-            uninstall()
-            samples["off"].append(await measure(app, "/chanx", frame))
-            for name, (observers, tracer_provider) in configurations.items():
+        offs: list[float] = []
+        samples: dict[str, list[float]] = {name: [] for name in names}
+        ratios: dict[str, list[float]] = {name: [] for name in names}
+        for round_ in range(ROUNDS):
+            for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
+                observers, tracer_provider = configurations[name]
+                uninstall()
+                gc.collect()
+                off = await measure(app, "/chanx", frame)
                 install(*observers)
-                samples[name].append(await measure(app, "/chanx", frame))
+                gc.collect()
+                on = await measure(app, "/chanx", frame)
+                uninstall()
                 if tracer_provider is not None:
-                    uninstall()
                     tracer_provider.force_flush()
-        uninstall()
-        off = results[f"{key}_off_us"] = statistics.median(samples["off"]) * 1e6
-        for name in configurations:
-            figure = results[f"{key}_{name}_us"] = statistics.median(samples[name]) * 1e6
-            results[f"{key}_{name}_ratio"] = figure / off
+                offs.append(off)
+                samples[name].append(on)
+                ratios[name].append(on / off)
+        results[f"{key}_off_us"] = statistics.median(offs) * 1e6
+        for name in names:
+            results[f"{key}_{name}_us"] = statistics.median(samples[name]) * 1e6
+            results[f"{key}_{name}_ratio"] = statistics.median(ratios[name])
     results["sdk_span_us"] = _sdk_span_us()
     return results
 
