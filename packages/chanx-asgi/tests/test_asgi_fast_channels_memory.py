@@ -32,6 +32,17 @@ class Room(AsyncJsonWebsocketConsumer):
         await self.broadcast_message(message)
 
 
+class Box:
+    """The mailbox protocol (``deliver(message) -> bool``), recording what it got."""
+
+    def __init__(self) -> None:
+        self.delivered: list[dict[str, Any]] = []
+
+    def deliver(self, message: dict[str, Any]) -> bool:
+        self.delivered.append(message)
+        return True
+
+
 @pytest.fixture
 def fc_layer() -> Iterator[Any]:
     with isolated_layer():
@@ -80,16 +91,10 @@ async def test_messages_queued_before_a_consumer_attached_are_delivered(fc_layer
     get_layer("default")
     channel = await fc_layer.new_channel()
     await fc_layer.send(channel, {"type": "chanx.broadcast", "text": '{"action":"early"}'})
-    delivered: list[dict[str, Any]] = []
-
-    class Box:  # the mailbox protocol: deliver(message) -> bool
-        def deliver(self, message: dict[str, Any]) -> bool:
-            delivered.append(message)
-            return True
-
-    fc_layer.attach(channel, Box())
+    box = Box()
+    fc_layer.attach(channel, box)
     await fc_layer.send(channel, {"type": "chanx.broadcast", "text": '{"action":"late"}'})
-    assert [m["text"] for m in delivered] == ['{"action":"early"}', '{"action":"late"}']
+    assert [m["text"] for m in box.delivered] == ['{"action":"early"}', '{"action":"late"}']
     fc_layer.detach(channel)
     await fc_layer.send(channel, {"type": "after"})
     assert await asyncio.wait_for(fc_layer.receive(channel), 2) == {"type": "after"}
@@ -105,3 +110,25 @@ def test_subclasses_are_left_alone() -> None:
         found: Any = get_layer("default")
         assert found is layer
         assert type(layer) is Custom
+
+
+async def test_chanx_envelopes_are_shared_other_messages_copied_per_chanx_consumer(
+    fc_layer: Any,
+) -> None:
+    get_layer("default")
+    boxes = {await fc_layer.new_channel(): Box() for _ in range(2)}
+    for channel, box in boxes.items():
+        await fc_layer.group_add("room", channel)
+        fc_layer.attach(channel, box)
+    # chanx's own envelopes are read-only to chanx: every consumer gets the one object
+    envelope = {"type": "chanx.event", "key": "item", "event": '{"action":"item"}'}
+    await fc_layer.group_send("room", envelope)
+    # a Channels-style message may be changed by its handler: each gets its own copy
+    plain = {"type": "room.note", "tags": ["a"]}
+    await fc_layer.group_send("room", plain)
+    first, second = boxes.values()
+    assert first.delivered[0] is envelope
+    assert second.delivered[0] is envelope
+    first.delivered[1]["tags"].append("b")
+    assert second.delivered[1] == {"type": "room.note", "tags": ["a"]}
+    assert plain == {"type": "room.note", "tags": ["a"]}

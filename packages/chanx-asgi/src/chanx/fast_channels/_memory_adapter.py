@@ -17,8 +17,12 @@ holding the object keeps working and nothing queued is lost):
 * channels nobody attached to (plain fast-channels consumers, tests calling ``receive``) keep
   fast-channels' queues, copies and capacity;
 * ``group_send`` loops over the members instead of a task per member;
-* a recipient gets a copy of a message as before, a cheap one (``dict(message)``) when every
-  value is an immutable scalar (chanx's own envelopes), a ``deepcopy`` otherwise;
+* chanx's own envelopes (broadcasts, topic publishes, events:
+  :mod:`chanx.core.layer_messages`) reach every chanx consumer as the one message object, as
+  on chanx's own layer: chanx only reads them, and no handler sees them as a dict (a
+  broadcast's text is forwarded, an event is validated into each handler's own model). Any
+  other message gets a copy per recipient as before, a cheap one (``dict(message)``) when
+  every value is an immutable scalar, a ``deepcopy`` otherwise;
 * the expiry scan runs at most once per ``min(1 s, expiry / 10)`` instead of on every call,
   so expiry may be up to that much late;
 * calls from another thread's event loop are forwarded to the loop the consumers run on.
@@ -34,6 +38,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from chanx.core.layer_messages import BROADCAST, EVENT
 from fast_channels.exceptions import ChannelFull
 from fast_channels.layers import InMemoryChannelLayer
 
@@ -44,8 +49,14 @@ logger = logging.getLogger("chanx.layer")
 _SCALARS = (str, int, float, bool, bytes, type(None))
 
 
-def _copy(message: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy no recipient can share mutable state through, as cheap as the message allows."""
+#: The layer message types chanx reads and never hands to a handler as a dict.
+_READ_ONLY = frozenset({BROADCAST, EVENT})
+
+
+def _copy(message: dict[str, Any]) -> dict[str, Any]:
+    """What one chanx consumer gets: chanx's envelopes as they are, else a private copy."""
+    if message.get("type") in _READ_ONLY:
+        return message
     for value in message.values():
         if not isinstance(value, _SCALARS):
             return copy.deepcopy(dict(message))
