@@ -1,4 +1,4 @@
-"""Consumers shared by the core behaviour tests; each test gets a fresh layer."""
+"""Consumers, a gated client and a refusing permission shared by the core behaviour tests."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from chanx.core import (
     event_handler,
     ws_handler,
 )
+from chanx.core.testing import WebsocketHarness
 from chanx.core.types import ChannelLayer
 from chanx.messages import PingMessage, PongMessage
 
@@ -116,3 +117,22 @@ def fresh_layer() -> InMemoryChannelLayer:
     layer = InMemoryChannelLayer()
     LayerConsumer.layer = layer
     return layer
+
+
+class GatedHarness(WebsocketHarness):
+    """A client whose connection stops taking frames while ``open`` is clear (a full socket)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.open = asyncio.Event()
+        self.open.set()
+
+    async def _send(self, message: dict[str, Any]) -> None:
+        if message["type"] == "websocket.send":
+            await self.open.wait()
+        await super()._send(message)
+
+
+def refuse(consumer: Any, message: Any) -> bool:
+    """A permission that says no to every frame."""
+    return False

@@ -66,3 +66,15 @@ class UserLeftNotification(BaseMessage):
 class MessageUpdated(BaseMessage):
     action: Literal["message_updated"] = "message_updated"
     payload: str
+
+
+class HangMessage(BaseMessage):
+    """A frame whose handler never returns (cancelled by ``handler_timeout``)."""
+
+    action: Literal["hang"] = "hang"
+
+
+class DeleteMessage(BaseMessage):
+    """A frame behind a permission that refuses it."""
+
+    action: Literal["delete"] = "delete"

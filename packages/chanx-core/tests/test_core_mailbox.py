@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any, Literal
 
 import pytest
-from core_consumers import ChatConsumer, LayerConsumer
+from core_consumers import ChatConsumer, GatedHarness, LayerConsumer
 from core_models import JobResult, UserJoined
 
 from chanx.core import InMemoryChannelLayer, ws_handler
@@ -27,20 +27,6 @@ class RelayConsumer(ChatConsumer):
     @ws_handler
     async def handle_relay(self, message: RelayMessage) -> None:
         await self.broadcast_event(JobResult(payload="relayed"), groups=["room"])
-
-
-class GatedHarness(WebsocketHarness):
-    """A client whose connection stops taking frames while ``blocked`` (a full socket)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.open = asyncio.Event()
-        self.open.set()
-
-    async def _send(self, message: dict[str, Any]) -> None:
-        if message["type"] == "websocket.send":
-            await self.open.wait()
-        await super()._send(message)
 
 
 def broadcast(n: int) -> dict[str, Any]:

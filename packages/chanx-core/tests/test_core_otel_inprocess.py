@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from typing import Any, ClassVar, Literal
 
 import pytest
-from core_consumers import ChatConsumer, LayerConsumer, fresh_layer
-from core_models import JobResult, UserJoined
+from core_consumers import ChatConsumer, LayerConsumer, fresh_layer, refuse
+from core_models import DeleteMessage, HangMessage, JobResult, UserJoined
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -39,18 +39,6 @@ class TracedMessage(BaseMessage):
     action: Literal["traced"] = "traced"
 
 
-class Hang(BaseMessage):
-    action: Literal["hang"] = "hang"
-
-
-class Delete(BaseMessage):
-    action: Literal["delete"] = "delete"
-
-
-def deny(consumer: Any, message: Any) -> bool:
-    return False
-
-
 class Traced(ChatConsumer):
     """ChatConsumer, plus a size limit, a handler with a span of its own, a timeout, a refusal."""
 
@@ -65,12 +53,12 @@ class Traced(ChatConsumer):
             return PongMessage()
 
     @ws_handler
-    async def handle_hang(self, message: Hang) -> PongMessage:
+    async def handle_hang(self, message: HangMessage) -> PongMessage:
         await asyncio.Event().wait()  # never set: only the handler timeout ends it
         return PongMessage()  # pragma: no cover - never reached
 
-    @ws_handler(permission_classes=[deny])
-    async def handle_delete(self, message: Delete) -> PongMessage:
+    @ws_handler(permission_classes=[refuse])
+    async def handle_delete(self, message: DeleteMessage) -> PongMessage:
         return PongMessage()  # pragma: no cover - always refused
 
 

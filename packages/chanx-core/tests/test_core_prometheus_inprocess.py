@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from typing import Any, ClassVar, Literal
 
 import pytest
-from core_consumers import ChatConsumer, LayerConsumer, fresh_layer
-from core_models import ChatNotification, JobResult, UserJoined
+from core_consumers import ChatConsumer, GatedHarness, LayerConsumer, fresh_layer, refuse
+from core_models import ChatNotification, DeleteMessage, HangMessage, JobResult, UserJoined
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -28,20 +28,8 @@ from chanx.core.testing import RecordingLayer, WebsocketHarness
 from chanx.messages import BaseMessage, PongMessage
 
 
-class Hang(BaseMessage):
-    action: Literal["hang"] = "hang"
-
-
-class Delete(BaseMessage):
-    action: Literal["delete"] = "delete"
-
-
 class Shout(BaseMessage):
     action: Literal["shout"] = "shout"
-
-
-def deny(consumer: Any, message: Any) -> bool:
-    return False
 
 
 class Metered(ChatConsumer):
@@ -64,12 +52,12 @@ class Metered(ChatConsumer):
         await super().receive(text_data, bytes_data)
 
     @ws_handler
-    async def handle_hang(self, message: Hang) -> PongMessage:
+    async def handle_hang(self, message: HangMessage) -> PongMessage:
         await asyncio.Event().wait()  # never set: only the handler timeout ends it
         return PongMessage()  # pragma: no cover - never reached
 
-    @ws_handler(permission_classes=[deny])
-    async def handle_delete(self, message: Delete) -> PongMessage:
+    @ws_handler(permission_classes=[refuse])
+    async def handle_delete(self, message: DeleteMessage) -> PongMessage:
         return PongMessage()  # pragma: no cover - always refused
 
     @ws_handler(output_type=ChatNotification)
@@ -308,20 +296,6 @@ async def test_rate_limited_frames_by_bounded_action(registry: CollectorRegistry
     assert not exists(registry, frames, action="ping", outcome="ok")
     assert not exists(registry, "chanx_handler_duration_seconds_count", action="ping")
     assert sample(registry, "chanx_error_frames_total", code="rate_limited") == 4
-
-
-class GatedHarness(WebsocketHarness):
-    """A client whose connection stops taking frames while ``open`` is clear (a full socket)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.open = asyncio.Event()
-        self.open.set()
-
-    async def _send(self, message: dict[str, Any]) -> None:
-        if message["type"] == "websocket.send":
-            await self.open.wait()
-        await super()._send(message)
 
 
 async def test_messages_dropped_for_a_slow_client(registry: CollectorRegistry) -> None:

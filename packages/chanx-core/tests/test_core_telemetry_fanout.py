@@ -7,13 +7,12 @@ with two observers (the unrolled pair), three (the general fan-out), the do-noth
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
 import pytest
-from core_consumers import ChatConsumer, LayerConsumer
+from core_consumers import ChatConsumer, GatedHarness, LayerConsumer
 from core_models import UserJoined
 
 from chanx.core import BaseAuthenticator, InMemoryChannelLayer
@@ -135,20 +134,6 @@ class Broken(RecordingLayer):
 
     async def group_send(self, group: str, message: Any) -> None:
         raise ConnectionError("Connection closed by server.")
-
-
-class GatedHarness(WebsocketHarness):
-    """A client whose connection stops taking frames while ``open`` is clear (a full socket)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.open = asyncio.Event()
-        self.open.set()
-
-    async def _send(self, message: dict[str, Any]) -> None:
-        if message["type"] == "websocket.send":
-            await self.open.wait()
-        await super()._send(message)
 
 
 @pytest.fixture(autouse=True)
