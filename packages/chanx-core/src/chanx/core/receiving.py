@@ -28,7 +28,6 @@ from chanx.core._auth_refresh import MARKER as _REFRESH_MARKER
 from chanx.core._auth_refresh import refresh_authentication
 from chanx.core.envelope import Ref, current_ref, frame_ref, with_ref
 from chanx.core.errors import (
-    ERROR_FRAME_PREFIX,
     detail_frame,
     error_entry,
     error_frame,
@@ -287,12 +286,8 @@ class Receiving(Sending):
                 else:
                     reply = None if result is None else self._chanx_result_text(route, result)
                 if obs is not None:
-                    # no timeout, so the start time frame_outcome takes is never read; the
-                    # common answers (none, or not an error frame) are told here, without a call
-                    if reply is None or not reply.startswith(ERROR_FRAME_PREFIX):
-                        outcome, code = "ok", None
-                    else:
-                        outcome, code = frame_outcome(self, route, reply, 0.0)
+                    # no timeout, so the start time frame_outcome takes is never read
+                    outcome, code = frame_outcome(self, route, reply, 0.0)
             finally:
                 if obs is not None:
                     obs.frame_finished(token, outcome, code)
