@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, ClassVar
+import json
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from core_models import (
     BoomMessage,
@@ -20,10 +21,12 @@ from core_models import (
 from chanx.core import (
     BaseAuthenticator,
     ChanxConsumer,
+    ConsumerMixin,
     InMemoryChannelLayer,
     event_handler,
     ws_handler,
 )
+from chanx.core.telemetry import report_rate_limited
 from chanx.core.testing import WebsocketHarness
 from chanx.core.types import ChannelLayer
 from chanx.messages import PingMessage, PongMessage
@@ -136,3 +139,25 @@ class GatedHarness(WebsocketHarness):
 def refuse(consumer: Any, message: Any) -> bool:
     """A permission that says no to every frame."""
     return False
+
+
+if TYPE_CHECKING:  # the mixin idiom of chanx-mixins: typed as a consumer, a plain mixin at run time
+    _MixinBase = ChanxConsumer
+else:
+    _MixinBase = ConsumerMixin
+
+
+class OwnRateLimit(_MixinBase):
+    """A project's own rate limiter: a frame with ``"limited": true`` is rejected and reported.
+
+    Core has no rate limiter (chanx-mixins does); this one reports through the public
+    :func:`~chanx.core.telemetry.report_rate_limited`, as any rate limiter must.
+    """
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        frame = json.loads(text_data) if text_data and text_data.startswith("{") else {}
+        if isinstance(frame, dict) and frame.get("limited"):
+            report_rate_limited(self, frame.get("action"))
+            await self.send_text('{"action":"error","payload":{"detail":"rate limited"}}')
+            return
+        await super().receive(text_data, bytes_data)

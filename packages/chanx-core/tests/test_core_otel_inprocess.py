@@ -8,13 +8,12 @@ are tested in tests/e2e/test_telemetry_e2e.py.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from collections.abc import Iterator
 from typing import Any, ClassVar, Literal
 
 import pytest
-from core_consumers import ChatConsumer, LayerConsumer, fresh_layer, refuse
+from core_consumers import ChatConsumer, LayerConsumer, OwnRateLimit, fresh_layer, refuse
 from core_models import DeleteMessage, HangMessage, JobResult, UserJoined
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -24,7 +23,7 @@ from opentelemetry.trace import SpanContext, SpanKind, StatusCode
 from chanx.core import BaseAuthenticator, ws_handler
 from chanx.core.layer_messages import event_envelope
 from chanx.core.otel import TracingObserver
-from chanx.core.telemetry import install, report_rate_limited, uninstall
+from chanx.core.telemetry import install, uninstall
 from chanx.core.testing import RecordingLayer, WebsocketHarness
 from chanx.messages import BaseMessage, PingMessage, PongMessage
 
@@ -230,16 +229,8 @@ async def test_failed_and_refused_frames_have_an_error_status_naming_the_code() 
     assert "chanx.ref" not in attributes(spans[4])
 
 
-class OwnLimiter(ChatConsumer):
+class OwnLimiter(OwnRateLimit, ChatConsumer):
     """A project's own rate limiter: frames of a ``limited`` flag are rejected and reported."""
-
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        frame = json.loads(text_data or "{}")
-        if frame.get("limited"):
-            report_rate_limited(self, frame.get("action"))
-            await self.send_text('{"action":"error","payload":{"detail":"rate limited"}}')
-            return
-        await super().receive(text_data, bytes_data)
 
 
 async def test_rate_limited_frames_get_a_span_with_a_bounded_action() -> None:

@@ -9,12 +9,18 @@ tests/e2e/test_telemetry_e2e.py.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Iterator
 from typing import Any, ClassVar, Literal
 
 import pytest
-from core_consumers import ChatConsumer, GatedHarness, LayerConsumer, fresh_layer, refuse
+from core_consumers import (
+    ChatConsumer,
+    GatedHarness,
+    LayerConsumer,
+    OwnRateLimit,
+    fresh_layer,
+    refuse,
+)
 from core_models import ChatNotification, DeleteMessage, HangMessage, JobResult, UserJoined
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
@@ -23,7 +29,7 @@ from chanx.core import BaseAuthenticator, InMemoryChannelLayer, ws_handler
 from chanx.core._prometheus_frames import DURATION_BUCKETS
 from chanx.core.layer_messages import event_envelope
 from chanx.core.prometheus import MetricsObserver, metrics_app, with_metrics
-from chanx.core.telemetry import install, report_rate_limited, uninstall
+from chanx.core.telemetry import install, uninstall
 from chanx.core.testing import RecordingLayer, WebsocketHarness
 from chanx.messages import BaseMessage, PongMessage
 
@@ -32,7 +38,7 @@ class Shout(BaseMessage):
     action: Literal["shout"] = "shout"
 
 
-class Metered(ChatConsumer):
+class Metered(OwnRateLimit, ChatConsumer):
     """ChatConsumer, plus a size limit, a timeout, a refusal, a broadcast to three groups and
     a rate limiter of its own (frames flagged ``limited`` are rejected and reported)."""
 
@@ -42,14 +48,6 @@ class Metered(ChatConsumer):
 
     async def post_authentication(self) -> None:
         self.channels.append(self.channel_name)
-
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        frame = json.loads(text_data) if text_data and text_data.startswith("{") else {}
-        if isinstance(frame, dict) and frame.get("limited"):
-            report_rate_limited(self, frame.get("action"))
-            await self.send_text('{"action":"error","payload":{"detail":"rate limited"}}')
-            return
-        await super().receive(text_data, bytes_data)
 
     @ws_handler
     async def handle_hang(self, message: HangMessage) -> PongMessage:

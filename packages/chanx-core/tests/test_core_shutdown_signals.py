@@ -84,6 +84,16 @@ def current() -> object:
     return signal.getsignal(signal.SIGTERM)
 
 
+async def holding() -> WebsocketHarness:
+    """A connection whose ``hold`` handler is running (until ``Holder.release`` is set)."""
+    Holder.started, Holder.release = asyncio.Event(), asyncio.Event()
+    ws = WebsocketHarness(Holder)
+    assert await ws.connect()
+    await ws.send_json({"action": "hold"})
+    await asyncio.wait_for(Holder.started.wait(), 5)
+    return ws
+
+
 async def drain_started() -> asyncio.Task[None]:
     """The drain a signal started, once it runs (created on the loop's next turn)."""
     for _ in range(100):
@@ -120,11 +130,7 @@ async def test_the_first_connection_installs_the_handler_chained_to_the_previous
 async def test_the_running_handler_replies_before_the_server_gets_the_signal(
     previous: Previous,
 ) -> None:
-    Holder.started, Holder.release = asyncio.Event(), asyncio.Event()
-    ws = WebsocketHarness(Holder)
-    assert await ws.connect()
-    await ws.send_json({"action": "hold"})
-    await asyncio.wait_for(Holder.started.wait(), 5)
+    ws = await holding()
     signal.raise_signal(signal.SIGTERM)
     late = WebsocketHarness(Holder)
     assert await late.connect()
@@ -142,11 +148,7 @@ async def test_the_running_handler_replies_before_the_server_gets_the_signal(
 async def test_a_second_signal_goes_to_the_server_at_once_and_the_process_recovers(
     previous: Previous,
 ) -> None:
-    Holder.started, Holder.release = asyncio.Event(), asyncio.Event()
-    ws = WebsocketHarness(Holder)
-    assert await ws.connect()
-    await ws.send_json({"action": "hold"})
-    await asyncio.wait_for(Holder.started.wait(), 5)
+    ws = await holding()
     signal.raise_signal(signal.SIGTERM)
     await drain_started()
     assert shutdown.draining()

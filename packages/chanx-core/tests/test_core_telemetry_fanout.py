@@ -7,12 +7,11 @@ with two observers (the unrolled pair), three (the general fan-out), the do-noth
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
 import pytest
-from core_consumers import ChatConsumer, GatedHarness, LayerConsumer
+from core_consumers import ChatConsumer, GatedHarness, LayerConsumer, OwnRateLimit
 from core_models import UserJoined
 
 from chanx.core import BaseAuthenticator, InMemoryChannelLayer
@@ -27,7 +26,6 @@ from chanx.core.telemetry import (
     ObserverBase,
     active,
     install,
-    report_rate_limited,
     uninstall,
 )
 from chanx.core.testing import RecordingLayer, WebsocketHarness
@@ -108,7 +106,7 @@ class Named(ObserverBase):
         self._add("message_dropped")
 
 
-class Everything(ChatConsumer):
+class Everything(OwnRateLimit, ChatConsumer):
     """ChatConsumer with an authenticator (``?token=good``) and a rate limiter of its own."""
 
     class Auth(BaseAuthenticator):
@@ -119,14 +117,6 @@ class Everything(ChatConsumer):
             return False
 
     authenticator_class = Auth
-
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        frame = json.loads(text_data or "{}")
-        if frame.get("limited"):
-            report_rate_limited(self, frame.get("action"))
-            await self.send_text('{"action":"error","payload":{"detail":"rate limited"}}')
-            return
-        await super().receive(text_data, bytes_data)
 
 
 class Broken(RecordingLayer):
