@@ -229,8 +229,7 @@ def _before(ref: str) -> tuple[dict[str, float], dict[str, float]]:
             runs["before"].append(_child(base_src, tmp))
             runs["head"].append(_child(head_src, str(ROOT)))
     before, head = (
-        {key: min(r[key] for r in runs[side]) for key, _, _ in CASES}
-        for side in ("before", "head")
+        {key: min(r[key] for r in runs[side]) for key, _, _ in CASES} for side in ("before", "head")
     )
     return before, head
 
