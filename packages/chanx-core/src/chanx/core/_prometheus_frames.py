@@ -17,9 +17,11 @@ DURATION_BUCKETS = (0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 2.5
 class FrameStats:
     """Counts of one (consumer class, action): plain numbers, added to once per frame."""
 
-    __slots__ = ("buckets", "ok", "outcomes", "total")
+    __slots__ = ("buckets", "consumer", "ok", "outcomes", "total")
 
-    def __init__(self) -> None:
+    def __init__(self, consumer: str) -> None:
+        #: The consumer class's qualified name (the ``consumer`` label).
+        self.consumer = consumer
         self.ok = 0
         self.outcomes: dict[str, int] = {}
         self.buckets = [0] * (len(DURATION_BUCKETS) + 1)  # the last one is +Inf
@@ -40,7 +42,7 @@ class FrameCollector(Collector):
     def get(self, cls: type, action: str) -> FrameStats:
         stats = self.stats.get((cls, action))
         if stats is None:
-            stats = self.stats[(cls, action)] = FrameStats()
+            stats = self.stats[(cls, action)] = FrameStats(cls.__qualname__)
         return stats
 
     def collect(self) -> Iterator[Metric]:
@@ -50,8 +52,8 @@ class FrameCollector(Collector):
             "chanx_handler_duration_seconds", "Frame handler run time", labels=labels
         )
         bounds = [*map(floatToGoString, DURATION_BUCKETS), "+Inf"]
-        for (cls, action), stats in list(self.stats.items()):
-            name = cls.__qualname__
+        for (_, action), stats in list(self.stats.items()):
+            name = stats.consumer
             if stats.ok:
                 frames.add_metric([name, action, "ok"], stats.ok)
             for outcome, count in list(stats.outcomes.items()):

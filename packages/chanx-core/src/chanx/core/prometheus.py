@@ -197,11 +197,11 @@ class MetricsObserver(ObserverBase):
         """Note the start time, with the frame's stats (resolved once per class and action)."""
         cls = type(consumer)
         stats = self._frame_stats.get((cls, action)) or self._frames.get(cls, action)
-        return stats, cls, perf_counter()
+        return stats, perf_counter()
 
     def frame_finished(self, token: Any, outcome: FrameOutcome, error_code: str | None) -> None:
         """Count the frame and observe its handler's duration."""
-        stats, cls, start = token
+        stats, start = token
         elapsed = perf_counter() - start
         stats.buckets[bisect_left(DURATION_BUCKETS, elapsed)] += 1  # first bound >= elapsed
         stats.total += elapsed
@@ -209,7 +209,7 @@ class MetricsObserver(ObserverBase):
             stats.ok += 1
             return
         stats.outcomes[outcome] = stats.outcomes.get(outcome, 0) + 1
-        self.error_frames.labels(cls.__qualname__, error_code).inc()
+        self.error_frames.labels(stats.consumer, error_code).inc()
 
     def frame_refused(
         self, consumer: CoreConnection, outcome: FrameOutcome, error_code: str, ref: Ref | None
