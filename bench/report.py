@@ -5,7 +5,9 @@
 ratio: figure, chanx, reference, ratio) and ``latest.svg`` (one bar per ratio,
 the reference at 1.0; chanx 2.13's bars beside ours when the run has ``chanx213``). The SVG is
 written by hand, so rendering needs no plotting library. ``docs/performance.rst`` includes
-the committed copies under ``docs/_static/bench/``; copy them there with ``--docs``.
+the committed copies under ``docs/_static/bench/``; copy them there with ``--docs``. A run
+with ``telemetry`` also gets ``latest-telemetry.rst`` (``results-telemetry.rst`` in the docs): its cases side by side (before, off,
+each configuration as a ratio to off), the table of the performance page's telemetry section.
 """
 
 from __future__ import annotations
@@ -77,19 +79,84 @@ def chart(rows: list[tuple[str, float]]) -> str:
     return "\n".join(parts) + "\n"
 
 
+TIMES = "\N{MULTIPLICATION SIGN}"
+#: The telemetry table's columns after ``off``: (figure suffix, heading).
+TELEMETRY_COLUMNS = (
+    ("metrics", "metrics"),
+    ("on_1pct", "metrics + 1% traced"),
+    ("on_10pct", "+ 10% traced"),
+    ("on_every_span", "+ every frame traced"),
+)
+
+
+def telemetry_table(figures: dict[str, Any]) -> str:
+    """The ``telemetry`` benchmark's cases as RST list-tables.
+
+    The first: ``off`` and each configuration as a ratio to it, from the in-process rounds.
+    With ``CHANX_BENCH_BASE`` set, a second one compares this tree with that ref, each in
+    fresh processes with nothing installed (two narrow tables read on a phone; one wide
+    one would not).
+    """
+    cases = [key.removesuffix("_off_us") for key in figures if key.endswith("_off_us")]
+    rows = [["case", "off", *(head for _, head in TELEMETRY_COLUMNS)]]
+    for case in cases:
+        rows.append(
+            [
+                _case_name(case),
+                f"{figures[f'{case}_off_us']:.1f} µs",
+                *(
+                    f"{figures[f'{case}_{suffix}_ratio']:.2f}{TIMES}"
+                    for suffix, _ in TELEMETRY_COLUMNS
+                ),
+            ]
+        )
+    out = _list_table("Telemetry on, as a ratio to off (CPU time per message)", rows)
+    if all(f"{case}_off_vs_before" in figures for case in cases):
+        rows = [["case", "before", "off", "off / before"]]
+        for case in cases:
+            rows.append(
+                [
+                    _case_name(case),
+                    f"{figures[f'{case}_before_us']:.1f} µs",
+                    f"{figures[f'{case}_off_fresh_us']:.1f} µs",
+                    f"**{figures[f'{case}_off_vs_before']:.2f}{TIMES}**",
+                ]
+            )
+        out += "\n" + _list_table("Telemetry off against the code before the hooks", rows)
+    return out
+
+
+def _case_name(case: str) -> str:
+    name, _, mode = case.rpartition("_")
+    return f"{name}, {mode}"
+
+
+def _list_table(title: str, rows: list[list[str]]) -> str:
+    out = [f".. list-table:: {title}", "   :header-rows: 1", ""]
+    for row in rows:
+        out += [("   * - " if i == 0 else "     - ") + cell for i, cell in enumerate(row)]
+    return "\n".join(out) + "\n"
+
+
 def main(argv: list[str]) -> int:
     """Write the table and the chart of a results file (``--docs``: copy them into the docs)."""
     args = [a for a in argv if a != "--docs"]
     source = Path(args[0]) if args else RESULTS / "latest.json"
-    rows = ratios(json.loads(source.read_text()))
+    results = json.loads(source.read_text())
+    rows = ratios(results)
     rst, svg = source.with_suffix(".rst"), source.with_suffix(".svg")
     rst.write_text(table(rows))
     svg.write_text(chart(rows))
+    telemetry = source.with_name(f"{source.stem}-telemetry.rst")
+    if results.get("telemetry"):
+        telemetry.write_text(telemetry_table(results["telemetry"]))
     if "--docs" in argv:
         DOCS.mkdir(parents=True, exist_ok=True)
         shutil.copy(source, DOCS / "results.json")
         shutil.copy(rst, DOCS / "results.rst")
         shutil.copy(svg, DOCS / "results.svg")
+        if results.get("telemetry"):
+            shutil.copy(telemetry, DOCS / "results-telemetry.rst")
     print(f"table and chart of {len(rows)} ratios written next to {source}")
     return 0
 
