@@ -6,8 +6,9 @@ ratio: figure, chanx, reference, ratio) and ``latest.svg`` (one bar per ratio,
 the reference at 1.0; chanx 2.13's bars beside ours when the run has ``chanx213``). The SVG is
 written by hand, so rendering needs no plotting library. ``docs/performance.rst`` includes
 the committed copies under ``docs/_static/bench/``; copy them there with ``--docs``. A run
-with ``telemetry`` also gets ``latest-telemetry.rst`` (``results-telemetry.rst`` in the docs): its cases side by side (before, off,
-each configuration as a ratio to off), the table of the performance page's telemetry section.
+with ``telemetry`` also gets ``latest-telemetry.rst`` (``results-telemetry.rst`` in the
+docs): off and each configuration as a ratio to it, and before/off when the run compared
+with an earlier ref; the tables of the performance page's telemetry section.
 """
 
 from __future__ import annotations
