@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
 import shutil
-import sys
 from pathlib import Path
-from types import ModuleType
 
+import check_docs_layout as layout  # scripts/ is on the tests' pythonpath
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "check_docs_layout", ROOT / "scripts" / "check_docs_layout.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["check_docs_layout"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-layout = _load()
 CSS = (ROOT / "docs" / "_static" / "chanx.css").read_text()
 LONG = "x" * 300
 

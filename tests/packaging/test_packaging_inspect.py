@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
-from types import ModuleType
 
+import check_packages as cp  # scripts/ is on the tests' pythonpath
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-def _load_checker() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "check_packages", ROOT / "scripts/check_packages.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["check_packages"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-cp = _load_checker()
 
 METADATA = """Metadata-Version: 2.4
 Name: chanx-demo
@@ -44,7 +28,7 @@ Description-Content-Type: text/markdown
 """
 
 
-def _package() -> object:
+def _package() -> cp.Package:
     return cp.Package(
         name="chanx-demo",
         folder=ROOT,
