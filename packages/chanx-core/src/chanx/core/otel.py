@@ -159,7 +159,7 @@ class TracingObserver(ObserverBase):
         self, consumer: CoreConnection, action: str, ref: Ref | None, topic: str | None
     ) -> Any:
         """Start the frame's span and make it current for the handler."""
-        if self.frame_ratio < 1.0 and random() >= self.frame_ratio:
+        if random() >= self.frame_ratio:  # random() < 1.0: a ratio of 1.0 keeps every frame
             return None
         attributes = self._frame_attributes(consumer, action, ref)
         if topic is not None:

@@ -70,6 +70,7 @@ App = Callable[[Any, Any, Any], Awaitable[None]]
 __all__ = ["App", "MetricsObserver", "metrics_app", "with_metrics"]
 
 _GROUP_BUCKETS = (1, 2, 5, 10, 50, 100)
+_FIRST_BOUND = DURATION_BUCKETS[0]
 
 
 class MetricsObserver(ObserverBase):
@@ -196,14 +197,16 @@ class MetricsObserver(ObserverBase):
     ) -> Any:
         """Note the start time, with the frame's stats (resolved once per class and action)."""
         cls = type(consumer)
-        stats = self._frame_stats.get((cls, action)) or self._frames.get(cls, action)
+        stats = self._frame_stats[cls].get(action) or self._frames.get(cls, action)
         return stats, perf_counter()
 
     def frame_finished(self, token: Any, outcome: FrameOutcome, error_code: str | None) -> None:
         """Count the frame and observe its handler's duration."""
         stats, start = token
         elapsed = perf_counter() - start
-        stats.buckets[bisect_left(DURATION_BUCKETS, elapsed)] += 1  # first bound >= elapsed
+        # the first bound >= elapsed; most handlers end within the first one, and a comparison
+        # costs a fraction of the bisect call
+        stats.buckets[0 if elapsed <= _FIRST_BOUND else bisect_left(DURATION_BUCKETS, elapsed)] += 1
         stats.total += elapsed
         if error_code is None:
             stats.ok += 1
