@@ -64,8 +64,11 @@ class FrameCollector(Collector):
             "chanx_handler_duration_seconds", "Frame handler run time", labels=labels
         )
         bounds = [*map(floatToGoString, DURATION_BUCKETS), "+Inf"]
+        # copies: a scrape may run in another thread while the event loop adds a class or action
         every = [
-            (a, stats) for actions in list(self.stats.values()) for a, stats in actions.items()
+            (a, stats)
+            for actions in list(self.stats.values())
+            for a, stats in list(actions.items())
         ]
         for action, stats in every:
             name = stats.consumer
