@@ -10,7 +10,8 @@ import pytest
 from core_consumers import ChatConsumer, LayerConsumer
 from core_models import UserJoinedNotification
 
-from chanx.core import ChannelFull, InMemoryChannelLayer
+from chanx.core import ChannelFull, InMemoryChannelLayer, layer_messages
+from chanx.core.layer_messages import handler_name
 from chanx.core.testing import WebsocketHarness
 
 
@@ -157,3 +158,24 @@ def test_layer_conformance_is_per_class_except_for_proxies() -> None:
     assert forgets_channels(RecordingLayer(memory))
     assert not forgets_channels(RecordingLayer(Remote()))
     assert is_direct_delivery(RecordingLayer(memory))
+
+
+@pytest.mark.parametrize(
+    "kind", ["websocket.close", "websocket.receive", "_private", "_x.y", None, 3, ["a.b"]]
+)
+def test_handler_name_refuses_asgi_private_and_non_string_types(kind: Any) -> None:
+    for _ in range(2):  # the second lookup is answered from the cache of seen types
+        assert handler_name({"type": kind}) is None
+
+
+def test_handler_name_is_one_interned_name_per_type() -> None:
+    first = handler_name({"type": "chat.some_event"})
+    assert first == "chat_some_event"
+    # the same object every time, so getattr() on a consumer hits the attribute cache
+    assert handler_name({"type": "chat." + "some_event"}) is first
+
+
+def test_handler_name_cache_is_bounded() -> None:
+    for n in range(3000):
+        assert handler_name({"type": f"bound.t{n}"}) == f"bound_t{n}"
+    assert len(layer_messages._handler_names) <= 1024
