@@ -8,6 +8,8 @@ Both speak the same protocol: ``ping`` -> ``pong``; ``chat`` (nested payload) ->
   one discriminated-union ``TypeAdapter``, the reply built and ``json.dumps``-ed by hand, and a
   broadcast that is a plain loop over the open sockets (the reference for fan-out).
 
+* ``/hand_tasks``: ``/hand`` with a task per connection that handles events (the reference
+  for ``broadcast_event``, whose handlers run in each receiver's own task).
 * ``/floor``: no framework work at all, a raw ASGI app answering every frame with one
   constant text: what the driver, FastAPI's routing and the event loop cost both sides.
 * ``/topics``: a consumer with one topic (``feed:{name}``) whose ``feed_item`` events are
@@ -21,6 +23,7 @@ register it; ``core``, ``pubsub``), ``CHANX_BENCH_REDIS_URL`` and ``CHANX_BENCH_
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from typing import Annotated, Any, Literal, Union
@@ -184,6 +187,48 @@ async def hand_written(websocket: WebSocket) -> None:
         HAND_SOCKETS.discard(websocket)
 
 
+#: The inboxes of the connections open on ``/hand_tasks``.
+HAND_INBOXES: set[asyncio.Queue[ItemEvent]] = set()
+
+
+def hand_publish_event(event: ItemEvent) -> None:
+    """``/hand_tasks``' ``broadcast_event``: the event into every connection's inbox."""
+    for inbox in HAND_INBOXES:
+        inbox.put_nowait(event)
+
+
+async def hand_with_tasks(websocket: WebSocket) -> None:
+    """The reference for events: each connection handles an event in a task of its own.
+
+    The plainest code that does what ``broadcast_event`` promises (every receiver runs its
+    handler in its own task, not in the sender's, and answers with its own reply): an
+    ``asyncio.Queue`` per connection, drained by the connection's task, which sends a reply
+    it builds and ``json.dumps``-es. Cheaper than what chanx does, on purpose: the event is
+    not serialized or validated at all, and every handler gets the same instance (chanx
+    gives each its own copy). Client frames are answered as on ``/hand``.
+    """
+    await websocket.accept()
+    inbox: asyncio.Queue[ItemEvent] = asyncio.Queue()
+
+    async def deliver() -> None:
+        while True:
+            event = await inbox.get()
+            await websocket.send_text(json.dumps({"action": "item", "payload": event.payload}))
+
+    task = asyncio.create_task(deliver())
+    HAND_INBOXES.add(inbox)
+    try:
+        while True:
+            text = await websocket.receive_text()
+            HAND_ADAPTER.validate_python(json.loads(text))
+            await websocket.send_text(json.dumps({"action": "pong", "payload": None}))
+    except WebSocketDisconnect:
+        pass
+    finally:
+        HAND_INBOXES.discard(inbox)
+        task.cancel()
+
+
 FLOOR_REPLY = '{"action":"pong","payload":null}'
 
 
@@ -213,6 +258,7 @@ def build_app() -> FastAPI:
     app.add_api_websocket_route("/hand", hand_written)
     app.add_api_websocket_route("/topics", TopicConsumer.as_asgi())
     app.add_api_websocket_route("/floor", floor)
+    app.add_api_websocket_route("/hand_tasks", hand_with_tasks)
 
     @app.post("/event")
     async def event() -> dict[str, str]:

@@ -10,7 +10,10 @@ broadcast is a plain loop ``for ws in sockets: await ws.send_text(text)``.
   fast-channels' own ``InMemoryChannelLayer`` (``fcmemory``, registered as its docs do; same
   target), the Redis channel layer and the Redis pub/sub layer (figure and ratio reported);
 * ``broadcast_event`` (each receiver validates the event, runs its handler, encodes its own
-  reply) through both in-memory layers (target <= 1.5x the loop at 1,000).
+  reply) through both in-memory layers (target <= 1.5x the loop at 1,000), also as a ratio
+  (``*_vs_tasks``) to the hand-written endpoint that runs each receiver's handler in a task
+  of the connection's own (``/hand_tasks``): what a handler per receiver costs written by
+  hand.
 
 Redis figures need a Redis at ``CHANX_BENCH_REDIS_URL`` (default ``redis://127.0.0.1:6379/0``);
 keys use a unique prefix and are deleted afterwards. Medians of interleaved rounds; the garbage
@@ -33,6 +36,7 @@ from bench._asgi_apps import (
     BenchConsumer,
     ItemEvent,
     build_app,
+    hand_publish_event,
     use_fast_channels_memory,
 )
 from bench._knobs import size
@@ -86,21 +90,28 @@ async def _fanout(app: Any, path: str, count: int, event: bool = False) -> float
         async def broadcast_event() -> None:
             await BenchConsumer.broadcast_event(ItemEvent(payload=1))
 
-        trigger = broadcast_event if event else publish
+        async def hand_event() -> None:
+            hand_publish_event(ItemEvent(payload=1))
+
+        triggers = {"/hand_tasks": hand_event, "/chanx": broadcast_event if event else publish}
+        trigger = triggers.get(path, publish)
         await _timed(drivers, trigger)  # warm-up
         return statistics.median([await _timed(drivers, trigger) for _ in range(REPEAT)])
     finally:
         await _close(drivers)
 
 
-async def _measure(kind: str, count: int, event: bool = False) -> tuple[float, float]:
-    """Median seconds (chanx, hand-written loop) for one broadcast to ``count`` connections."""
+async def _measure(kind: str, count: int, event: bool = False) -> tuple[float, float, float]:
+    """Median seconds for one broadcast to ``count`` connections: chanx, the hand-written
+    loop, and (events only, else 0) the hand-written task per connection."""
     app = build_app()
-    chanx, hand = [], []
+    chanx, hand, tasks = [], [], []
     for _ in range(ROUNDS):
         chanx.append(await _fanout(app, "/chanx", count, event))
         hand.append(await _fanout(app, "/hand", count))
-    return statistics.median(chanx), statistics.median(hand)
+        if event:
+            tasks.append(await _fanout(app, "/hand_tasks", count, event))
+    return statistics.median(chanx), statistics.median(hand), statistics.median(tasks or [0.0])
 
 
 async def run() -> dict[str, float]:
@@ -131,11 +142,14 @@ async def run() -> dict[str, float]:
             use_fast_channels_memory()
         try:
             for count in SIZES:
-                chanx, hand = await _measure(kind, count, event)
+                chanx, hand, tasks = await _measure(kind, count, event)
                 name = f"{'broadcast_event' if event else 'broadcast_message'}_{kind}_{count}"
                 results[f"{name}_chanx_ms"] = chanx * 1e3
                 results[f"{name}_loop_ms"] = hand * 1e3
                 results[f"{name}_ratio"] = chanx / hand
+                if event:
+                    results[f"{name}_tasks_ms"] = tasks * 1e3
+                    results[f"{name}_vs_tasks_ratio"] = chanx / tasks
         finally:
             if not kind.endswith("memory"):
                 await layer.flush()
