@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
+
+from bench import report
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "docs" / "_static" / "bench"
 
 
-def _load_report() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_report", ROOT / "bench" / "report.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_report"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-report = _load_report()
 results = json.loads((COMMITTED / "results.json").read_text())
 
 

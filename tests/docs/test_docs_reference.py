@@ -9,25 +9,13 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from docs import gen_api
+
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
-
-
-def _load_gen_api() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("docs_gen_api", DOCS / "gen_api.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["docs_gen_api"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-gen_api = _load_gen_api()
 
 
 def test_api_pages_cover_every_public_module_and_are_up_to_date() -> None:
