@@ -20,6 +20,7 @@ Channels, so plain Channels-style layer handlers keep working next to chanx's ow
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Mapping
 from typing import Literal, NotRequired, TypedDict
@@ -136,20 +137,14 @@ def handler_name(message: LayerMessage) -> str | None:
     private methods or the ASGI event handlers.
     """
     kind = message.get("type")
-    try:
-        return _handler_names[kind]
-    except (KeyError, TypeError):  # a type not seen yet, or not a string (unhashable, even)
-        pass
-    if not isinstance(kind, str) or kind.startswith(("_", "websocket.")):
+    return _method_name(kind) if isinstance(kind, str) else None
+
+
+@functools.lru_cache(maxsize=1024)  # layer message types are the server's, but bound it
+def _method_name(kind: str) -> str | None:
+    """``handler_name`` of a string type, worked out once per type."""
+    if kind.startswith(("_", "websocket.")):
         return None
     # Interned: getattr() with a name built per message misses CPython's attribute cache
     # and walks the consumer's whole MRO on every delivery.
-    name = sys.intern(kind.replace(".", "_"))
-    if len(_handler_names) < _MAX_NAMES:  # layer message types are the server's, but bound it
-        _handler_names[kind] = name
-    return name
-
-
-#: Layer message type -> consumer method name, for the types seen so far.
-_handler_names: dict[object, str] = {}
-_MAX_NAMES = 1024
+    return sys.intern(kind.replace(".", "_"))
