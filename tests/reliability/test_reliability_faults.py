@@ -308,10 +308,13 @@ async def test_client_that_stops_reading_keeps_server_memory_bounded() -> None:
                         slow.send_text('{"action":"ping"}')
 
             got = await asyncio.to_thread(drain)
-            # the oldest messages, contiguous: what the socket buffers and the backlog of
-            # ``capacity`` held when it stopped reading; everything later was dropped
-            assert got == list(range(len(got)))
-            assert capacity <= len(got) < count // 2
+            # in order, no duplicates, and the oldest ``capacity`` all there: they found the
+            # backlog empty. Later ones got in only while it had room: how much the kernel's
+            # buffers took at which moment decides where the gaps fall, so a gap may open and
+            # close more than once; everything else was dropped
+            assert got == sorted(set(got))
+            assert got[:capacity] == list(range(capacity))
+            assert len(got) < count // 2
             log = server.stop()
         finally:
             slow.close()
