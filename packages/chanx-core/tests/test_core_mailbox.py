@@ -13,6 +13,7 @@ from core_models import JobResult, UserJoined
 
 from chanx.core import InMemoryChannelLayer, ws_handler
 from chanx.core._mailbox import _resume
+from chanx.core.layer_messages import topic_broadcast_envelope
 from chanx.core.testing import WebsocketHarness
 from chanx.messages import BaseMessage
 
@@ -46,6 +47,18 @@ async def test_broadcast_is_forwarded_inside_group_send(layer: InMemoryChannelLa
         await layer.group_send("room", broadcast(1))
         assert ws._from_app.qsize() == 1  # already sent: no task, no loop iteration needed
         assert await ws.receive_json() == {"action": "item", "payload": 1}
+
+
+async def test_a_topics_broadcast_never_reaches_a_consumer_without_topics(
+    layer: InMemoryChannelLayer,
+) -> None:
+    # a user group may share a topic group's name: the topic's text is for its subscribers
+    stray = topic_broadcast_envelope('{"action":"item","payload":0}', "feed:x", 1, None, 0)
+    async with WebsocketHarness(ChatConsumer) as ws:
+        await layer.group_send("room", stray)
+        await layer.group_send("room", broadcast(1))
+        assert await ws.receive_json() == {"action": "item", "payload": 1}
+        assert ws._from_app.empty()
 
 
 async def test_a_client_that_stops_reading_is_bounded_and_holds_up_nobody(

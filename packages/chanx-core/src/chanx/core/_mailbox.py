@@ -65,7 +65,6 @@ class Mailbox:
         "capacity",
         "consumer",
         "dispatch",
-        "eager",
     )
 
     def __init__(
@@ -73,12 +72,9 @@ class Mailbox:
         consumer: LayerConsumer,
         capacity: int,
         dispatch: Callable[[LayerMessage], Awaitable[None]],
-        eager: bool = True,
+        forward: Callable[[LayerMessage], Coroutine[Any, Any, None]] | None,
     ) -> None:
         self.consumer = consumer
-        #: Forward broadcasts in the sender's task; False when a subclass overrides
-        #: ``chanx_broadcast`` (its code is a user handler then, run by the delivery task).
-        self.eager = eager
         self.capacity = capacity
         #: ``async dispatch(message)``: runs the consumer method named by the message type.
         self.dispatch = dispatch
@@ -90,7 +86,10 @@ class Mailbox:
         #: The future the idle delivery task waits on; None while it works (or before it).
         self._waiter: asyncio.Future[None] | None = None
         self._context = contextvars.copy_context()
-        self._forward = consumer.chanx_broadcast
+        #: ``async forward(broadcast)``, started in the sender's task; None when a subclass
+        #: overrides ``chanx_broadcast`` (its code is a user handler then, run by the delivery
+        #: task through ``dispatch``).
+        self._forward = forward
 
     def deliver(self, message: LayerMessage) -> bool:
         """Take ``message``; False when it was dropped because the backlog is full."""
@@ -101,8 +100,9 @@ class Mailbox:
             self._backlog.append(message)
             return True
         self._busy = True  # a message sent by what runs now is queued, not nested
-        if self.eager and is_broadcast(message):
-            coro = self._forward(message)
+        forward = self._forward
+        if forward is not None and is_broadcast(message):
+            coro = forward(message)
             try:
                 yielded = self._context.run(coro.send, None)
             except StopIteration:

@@ -151,9 +151,11 @@ class Sending(Connection):
     async def chanx_broadcast(self, message: LayerMessage) -> None:
         """Layer handler: forward a broadcast's text to the client.
 
-        ``message`` is a :class:`~chanx.core.layer_messages.BroadcastEnvelope`.
+        ``message`` is a :class:`~chanx.core.layer_messages.BroadcastEnvelope`. A topic's
+        broadcast (it names its ``topic``) is for that topic's subscribers: a consumer without
+        topics drops it, :class:`~chanx.core.topic_host.TopicHost` forwards it to them.
         """
-        if message.get("exclude") != self.channel_name:
+        if message.get("exclude") != self.channel_name and message.get("topic") is None:
             obs = self._chanx_telemetry
             if obs is not None:
                 obs.broadcast_delivered(self)
