@@ -150,13 +150,19 @@ class Connection(ConsumerConfig):
         self.channel_layer = layer
         if layer is not None:
             self.channel_name = await layer.new_channel()
+        # websocket_receive's own work, done here unless a subclass overrides it: one
+        # coroutine level less per frame
+        direct = type(self).websocket_receive is Connection.websocket_receive
         try:
             while True:
                 message = await receive()
                 kind = message["type"]
                 self._chanx_busy = True
                 if kind == "websocket.receive":
-                    await self.websocket_receive(message)
+                    if not direct:
+                        await self.websocket_receive(message)
+                    elif self._chanx_state is _OPEN:
+                        await self.receive(message.get("text"), message.get("bytes"))
                 elif kind == "websocket.connect":
                     await self.websocket_connect(message)
                 elif kind == "websocket.disconnect":

@@ -64,6 +64,8 @@ class Receiving(Sending):
     _chanx_ignored: ClassVar[frozenset[str]] = frozenset()
     #: Topic frame routing (chanx.core.topic_host); None on consumers without topics.
     _topic_router: ClassVar[TopicRouter | None] = None
+    #: True on a class overriding a per-frame hook: every frame goes through ``_chanx_run``.
+    _chanx_hooked: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -71,6 +73,7 @@ class Receiving(Sending):
         # hooks; the others keep the hook-free path (no per-frame test either way).
         if any(getattr(cls, name) is not getattr(Receiving, name) for name in FRAME_HOOKS):
             setattr(cls, "_chanx_run", Receiving._chanx_run_hooks)  # noqa: B010 - mypy refuses a method assignment
+            cls._chanx_hooked = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -136,16 +139,47 @@ class Receiving(Sending):
             action = getattr(message, registry.discriminator_field, None)
             if action not in self._chanx_ignored:
                 logger.info("received %r on %s", action, self.scope.get("path"))
-        if self.max_concurrent_handlers <= 1:
+        if self.max_concurrent_handlers > 1:
+            slots = self._chanx_slots
+            if slots is None:
+                slots = self._chanx_slots = asyncio.Semaphore(self.max_concurrent_handlers)
+            await slots.acquire()  # backpressure: stop reading frames while all slots are busy
+            task = asyncio.create_task(self._chanx_run(route, message, ref))
+            self._chanx_tasks.add(task)
+            task.add_done_callback(self._chanx_task_done)
+            return
+        if (
+            ref is not None
+            or route.permissions
+            or self.handler_timeout is not None
+            or self._chanx_hooked
+        ):
             await self._chanx_run(route, message, ref)
             return
-        slots = self._chanx_slots
-        if slots is None:
-            slots = self._chanx_slots = asyncio.Semaphore(self.max_concurrent_handlers)
-        await slots.acquire()  # backpressure: stop reading frames while all slots are busy
-        task = asyncio.create_task(self._chanx_run(route, message, ref))
-        self._chanx_tasks.add(task)
-        task.add_done_callback(self._chanx_task_done)
+        # The common frame (no ref, no permission, no timeout): the handler is awaited right
+        # here, observed or not; what _chanx_run does, two coroutine levels less per frame.
+        obs = self._chanx_telemetry
+        token = None if obs is None else obs.frame_started(self, route.action, None, None)
+        outcome: FrameOutcome = "error"
+        code: str | None = "handler_error"
+        try:
+            try:
+                result = await route.func(self, message)
+            except Exception:
+                logger.exception("handler %s failed", route.name)
+                reply: str | None = route.failure
+            else:
+                reply = None if result is None else self._chanx_result_text(route, result)
+            if obs is not None:
+                # no timeout, so the start time frame_outcome takes is never read
+                outcome, code = frame_outcome(self, route, reply, 0.0)
+        finally:
+            if obs is not None:
+                obs.frame_finished(token, outcome, code)
+        if reply is not None:
+            await self.send_text(reply)
+        if self.send_completion:
+            await self.send_text(_COMPLETE)
 
     # -- override hooks (chanx 2.x names; the defaults are the plain path's behaviour) -------
     async def receive_message(self, message: BaseModel) -> None:
@@ -270,32 +304,9 @@ class Receiving(Sending):
             self._chanx_slots.release()
 
     async def _chanx_run(self, route: Route, message: BaseModel, ref: Ref | None) -> None:
+        """Handle one validated frame: a ``ref``, permissions, a timeout or a task of its own
+        (the common frame has none and is handled inline by :meth:`receive`)."""
         obs = self._chanx_telemetry
-        if ref is None and not route.permissions and self.handler_timeout is None:
-            # The common frame (no ref, no permission, no timeout): the handler is awaited
-            # right here, one coroutine level less per frame, observed or not.
-            token = None if obs is None else obs.frame_started(self, route.action, None, None)
-            outcome: FrameOutcome = "error"
-            code: str | None = "handler_error"
-            try:
-                try:
-                    result = await route.func(self, message)
-                except Exception:
-                    logger.exception("handler %s failed", route.name)
-                    reply: str | None = route.failure
-                else:
-                    reply = None if result is None else self._chanx_result_text(route, result)
-                if obs is not None:
-                    # no timeout, so the start time frame_outcome takes is never read
-                    outcome, code = frame_outcome(self, route, reply, 0.0)
-            finally:
-                if obs is not None:
-                    obs.frame_finished(token, outcome, code)
-            if reply is not None:
-                await self.send_text(reply)
-            if self.send_completion:
-                await self.send_text(_COMPLETE)
-            return
         ref_token = current_ref.set(ref) if ref is not None else None
         try:
             if obs is None:
