@@ -133,12 +133,13 @@ class AdaptedInMemoryChannelLayer(InMemoryChannelLayer):
         if not members:
             return
         attached = self._attached
+        shared = message.get("type") in _READ_ONLY  # decided once, not per member
         for channel in list(members):
             mailbox = attached.get(channel)
             if mailbox is None:
                 with contextlib.suppress(ChannelFull):  # as fast-channels: skip a full member
                     await InMemoryChannelLayer.send(self, channel, message)
-            elif not mailbox.deliver(_copy(message)):
+            elif not mailbox.deliver(message if shared else _copy(message)):
                 logger.warning("channel %s is full; dropped a message for group %s", channel, group)
 
     def _clean_expired(self) -> None:
