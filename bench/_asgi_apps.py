@@ -12,6 +12,9 @@ Both speak the same protocol: ``ping`` -> ``pong``; ``chat`` (nested payload) ->
   for ``broadcast_event``, whose handlers run in each receiver's own task).
 * ``/floor``: no framework work at all, a raw ASGI app answering every frame with one
   constant text: what the driver, FastAPI's routing and the event loop cost both sides.
+* ``/lean``: ``/chanx``'s consumer with ``receive`` cut down to one validation, the route's
+  handler and one serialization, without a single check of the full path: the cheapest
+  frame a consumer of chanx's shape can reach (a lower bound, not a way to write consumers).
 * ``/topics``: a consumer with one topic (``feed:{name}``) whose ``feed_item`` events are
   passthrough: ``publish_topic`` publishes one to ``feed:bench``, serialized and stamped once,
   and every subscriber forwards the same text (the socket reference is ``/hand``'s loop).
@@ -121,6 +124,23 @@ class BenchConsumer(AsyncJsonWebsocketConsumer[ItemEvent]):
     @event_handler
     async def handle_item_event(self, event: ItemEvent) -> ItemMessage:
         return ItemMessage(payload=event.payload)
+
+
+_BENCH_ROUTES = BenchConsumer.get_registry()
+assert _BENCH_ROUTES.incoming is not None
+_LEAN_VALIDATOR = _BENCH_ROUTES.incoming.validator
+
+
+class LeanConsumer(BenchConsumer):
+    """``/lean``: what a frame costs with none of the full path's checks (size, binary, refs,
+    authentication refresh, topics, logging, concurrency, permissions, timeouts, telemetry,
+    overridden hooks, handler failures, completion frames). Valid frames only."""
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        message = _LEAN_VALIDATOR.validate_json(text_data or "")
+        result = await _BENCH_ROUTES.ws_by_type[type(message)].func(self, message)
+        if result is not None:
+            await self.base_send({"type": "websocket.send", "text": self.encode_message(result)})
 
 
 class FeedItem(BaseMessage):
@@ -258,6 +278,7 @@ def build_app() -> FastAPI:
     app.add_api_websocket_route("/hand", hand_written)
     app.add_api_websocket_route("/topics", TopicConsumer.as_asgi())
     app.add_api_websocket_route("/floor", floor)
+    app.add_api_websocket_route("/lean", LeanConsumer.as_asgi())
     app.add_api_websocket_route("/hand_tasks", hand_with_tasks)
 
     @app.post("/event")

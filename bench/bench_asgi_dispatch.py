@@ -12,12 +12,15 @@ Targets: <= 1.0x lockstep, <= 0.8x pipelined.
 The ``/floor`` endpoint (a raw ASGI app answering every frame with a constant) is measured in
 the same rounds: what the driver, FastAPI and the event loop cost either side. ``own_ratio``
 is chanx's cost above that floor over the hand-written endpoint's cost above it, the share of
-the frame each one's own code takes.
+the frame each one's own code takes. The ``/lean`` endpoint (chanx's consumer with none of
+the full path's checks) is measured alongside: ``lean_ratio`` is the cheapest a consumer of
+chanx's shape gets to, ``vs_lean_ratio`` what the full feature set costs on top of it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
 import time
 from collections.abc import Callable
@@ -104,26 +107,45 @@ async def pipelined(app: Any, path: str, frame: str, clock: Clock = time.perf_co
         return (clock() - start) / MESSAGES
 
 
+async def same_answers(app: Any) -> None:
+    """The compared endpoints answer both frames alike (else their figures mean nothing)."""
+    answers = []
+    for path in ("/chanx", "/hand", "/lean"):
+        async with Driver(app, path) as ws:
+            replies = []
+            for frame in (PING, CHAT):
+                await ws.send_text(frame)
+                replies.append(json.loads(await ws.receive_text()))
+            answers.append(replies)
+    assert answers[0] == answers[1] == answers[2], answers
+
+
 async def run() -> dict[str, float]:
     """Every figure of this benchmark."""
     setup_layers(None)
     app = build_app()
+    await same_answers(app)
     results: dict[str, float] = {}
     for mode, measure in (("lockstep", lockstep), ("pipelined", pipelined)):
         for name, frame in (("ping", PING), ("chat", CHAT)):
-            chanx, hand, floor = [], [], []
+            chanx, hand, floor, lean = [], [], [], []
             for _ in range(ROUNDS):  # interleaved: machine noise hits all alike
                 chanx.append(await measure(app, "/chanx", frame))
                 hand.append(await measure(app, "/hand", frame))
                 floor.append(await measure(app, "/floor", frame))
+                lean.append(await measure(app, "/lean", frame))
             chanx_us = statistics.median(chanx) * 1e6
             hand_us = statistics.median(hand) * 1e6
             floor_us = statistics.median(floor) * 1e6
+            lean_us = statistics.median(lean) * 1e6
             results[f"{name}_{mode}_chanx_us"] = chanx_us
             results[f"{name}_{mode}_hand_us"] = hand_us
             results[f"{name}_{mode}_floor_us"] = floor_us
+            results[f"{name}_{mode}_lean_us"] = lean_us
             results[f"{name}_{mode}_ratio"] = chanx_us / hand_us
             results[f"{name}_{mode}_own_ratio"] = (chanx_us - floor_us) / (hand_us - floor_us)
+            results[f"{name}_{mode}_lean_ratio"] = lean_us / hand_us
+            results[f"{name}_{mode}_vs_lean_ratio"] = chanx_us / lean_us
     return results
 
 
