@@ -17,7 +17,8 @@ broadcast is a plain loop ``for ws in sockets: await ws.send_text(text)``.
 
 Redis figures need a Redis at ``CHANX_BENCH_REDIS_URL`` (default ``redis://127.0.0.1:6379/0``);
 keys use a unique prefix and are deleted afterwards. Medians of interleaved rounds; the garbage
-collector is paused while a broadcast is timed (for both sides).
+collector is paused while a broadcast is timed (for both sides). Each round has every compared
+endpoint's connections open at once and alternates their broadcasts (paired samples).
 """
 
 from __future__ import annotations
@@ -79,22 +80,29 @@ async def _timed(drivers: list[Driver], trigger: Callable[[], Awaitable[None]]) 
         gc.enable()
 
 
+def _trigger(path: str, drivers: list[Driver], event: bool) -> Callable[[], Awaitable[None]]:
+    """What starts one broadcast on ``path``: a ``publish`` frame, or the event sent."""
+    publisher = drivers[0]
+
+    async def publish() -> None:
+        await publisher.send_text(PUBLISH)
+
+    async def broadcast_event() -> None:
+        await BenchConsumer.broadcast_event(ItemEvent(payload=1))
+
+    async def hand_event() -> None:
+        hand_publish_event(ItemEvent(payload=1))
+
+    if path == "/hand_tasks":
+        return hand_event
+    return broadcast_event if event and path == "/chanx" else publish
+
+
 async def _fanout(app: Any, path: str, count: int, event: bool = False) -> float:
+    """Median seconds for one broadcast to ``count`` connections of ``path`` alone."""
     drivers = await _open(app, path, count)
     try:
-        publisher = drivers[0]
-
-        async def publish() -> None:
-            await publisher.send_text(PUBLISH)
-
-        async def broadcast_event() -> None:
-            await BenchConsumer.broadcast_event(ItemEvent(payload=1))
-
-        async def hand_event() -> None:
-            hand_publish_event(ItemEvent(payload=1))
-
-        triggers = {"/hand_tasks": hand_event, "/chanx": broadcast_event if event else publish}
-        trigger = triggers.get(path, publish)
+        trigger = _trigger(path, drivers, event)
         await _timed(drivers, trigger)  # warm-up
         return statistics.median([await _timed(drivers, trigger) for _ in range(REPEAT)])
     finally:
@@ -103,15 +111,29 @@ async def _fanout(app: Any, path: str, count: int, event: bool = False) -> float
 
 async def _measure(kind: str, count: int, event: bool = False) -> tuple[float, float, float]:
     """Median seconds for one broadcast to ``count`` connections: chanx, the hand-written
-    loop, and (events only, else 0) the hand-written task per connection."""
+    loop, and (events only, else 0) the hand-written task per connection.
+
+    Paired: each round opens ``count`` connections on every compared endpoint at once and
+    alternates their timed broadcasts, so both sides of a ratio meet the same heap and the
+    same moment's machine noise (measured one endpoint after the other, the ratio of the
+    same code moved by a fifth between runs)."""
     app = build_app()
-    chanx, hand, tasks = [], [], []
+    paths = ["/chanx", "/hand"] + (["/hand_tasks"] if event else [])
+    samples: dict[str, list[float]] = {path: [] for path in paths}
     for _ in range(ROUNDS):
-        chanx.append(await _fanout(app, "/chanx", count, event))
-        hand.append(await _fanout(app, "/hand", count))
-        if event:
-            tasks.append(await _fanout(app, "/hand_tasks", count, event))
-    return statistics.median(chanx), statistics.median(hand), statistics.median(tasks or [0.0])
+        opened = {path: await _open(app, path, count) for path in paths}
+        try:
+            triggers = {path: _trigger(path, opened[path], event) for path in paths}
+            for path in paths:
+                await _timed(opened[path], triggers[path])  # warm-up
+            for _ in range(REPEAT):
+                for path in paths:
+                    samples[path].append(await _timed(opened[path], triggers[path]))
+        finally:
+            for drivers in opened.values():
+                await _close(drivers)
+    tasks = statistics.median(samples["/hand_tasks"]) if event else 0.0
+    return statistics.median(samples["/chanx"]), statistics.median(samples["/hand"]), tasks
 
 
 async def run() -> dict[str, float]:
