@@ -156,8 +156,8 @@ class Receiving(Sending):
         ):
             await self._chanx_run(route, message, ref)
             return
-        # The common frame (no ref, no permission, no timeout): the handler is awaited right
-        # here, observed or not; what _chanx_run does, two coroutine levels less per frame.
+        # The common frame (no ref, permission, timeout or overridden hook): the handler is
+        # awaited right here, observed or not; what _chanx_run does, a coroutine level less.
         obs = self._chanx_telemetry
         token = None if obs is None else obs.frame_started(self, route.action, None, None)
         outcome: FrameOutcome = "error"
