@@ -47,7 +47,7 @@ async def until(ws: ClientConnection, wanted: Any, timeout: float = 15) -> list[
     frames: list[Any] = []
     async with asyncio.timeout(timeout):
         while wanted not in frames:
-            frames.append(json.loads(await ws.recv(decode=True)))
+            frames.append(await recv(ws, timeout))
     return frames
 
 
