@@ -4,7 +4,8 @@ Run: ``hatch run bench:run topics``. In process (the driver of
 :mod:`bench.bench_asgi_dispatch`), N connections to a FastAPI app subscribe to one topic;
 the clock stops when every connection has its frame. Reference, measured in the same run: the
 hand-written endpoint of :mod:`bench._asgi_apps`, whose broadcast is a plain loop over its
-sockets (``bench.bench_fanout``). Three topics:
+sockets (``bench.bench_fanout``). Samples are paired: each round has every topic's subscribers
+and the reference's connections open at once and alternates their broadcasts. Three topics:
 
 * ``passthrough`` (the event is one of the topic's ``passthrough_events``): the publisher
   serializes and stamps the frame once, every subscriber hands the same text to its socket
@@ -22,11 +23,11 @@ deleted afterwards).
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import statistics
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, Literal
 
 from fastapi import FastAPI
@@ -34,7 +35,7 @@ from fastapi import FastAPI
 from bench._asgi_apps import build_app
 from bench._knobs import size
 from bench.bench_asgi_dispatch import Driver
-from bench.bench_fanout import _fanout
+from bench.bench_fanout import _close, _open, _timed, _trigger
 from chanx.core.decorators import event_handler
 from chanx.core.history import HistoryStore, InMemoryHistoryStore
 from chanx.core.topic import Topic
@@ -47,6 +48,7 @@ ROUNDS = size(5, 1)
 REPEAT = size(5, 1)
 PUBLISHES = size(2000, 20)
 REDIS_URL = os.environ.get("CHANX_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+_LOOP = "loop"  # the hand-written endpoint's samples
 
 
 class Item(BaseMessage):
@@ -106,28 +108,34 @@ async def _subscribed(app: Any, count: int, topic: str) -> list[Driver]:
     return drivers
 
 
-async def _topic_fanout(app: Any, count: int, kind: str) -> float:
+def _topic_trigger(kind: str) -> Callable[[], Awaitable[None]]:
+    """One publish of ``kind``'s topic."""
     topic_class, topic = FANOUTS[kind]
-    drivers = await _subscribed(app, count, topic)
+
+    async def publish() -> None:
+        await topic_class.broadcast(topic, Item(payload=1))
+
+    return publish
+
+
+async def _round(app: Any, hand_app: Any, count: int) -> dict[str, list[float]]:
+    """One round of paired samples: every topic's subscribers and the hand-written endpoint's
+    connections open at once, their timed broadcasts alternated (as ``bench_fanout`` does)."""
+    opened = {kind: await _subscribed(app, count, FANOUTS[kind][1]) for kind in FANOUTS}
+    opened[_LOOP] = await _open(hand_app, "/hand", count)
+    triggers = {kind: _topic_trigger(kind) for kind in FANOUTS}
+    triggers[_LOOP] = _trigger("/hand", opened[_LOOP], event=False)
+    samples: dict[str, list[float]] = {kind: [] for kind in opened}
     try:
-
-        async def once() -> float:
-            gc.collect()
-            gc.disable()
-            try:
-                start = time.perf_counter()
-                await topic_class.broadcast(topic, Item(payload=1))
-                for driver in drivers:
-                    await driver.receive_text()
-                return time.perf_counter() - start
-            finally:
-                gc.enable()
-
-        await once()  # warm-up
-        return statistics.median([await once() for _ in range(REPEAT)])
+        for kind in opened:
+            await _timed(opened[kind], triggers[kind])  # warm-up
+        for _ in range(REPEAT):
+            for kind in opened:
+                samples[kind].append(await _timed(opened[kind], triggers[kind]))
     finally:
-        for driver in drivers:
-            await driver.__aexit__()
+        for drivers in opened.values():
+            await _close(drivers)
+    return samples
 
 
 async def _publish_cost(topic_class: type[FeedTopic], topic: str) -> float:
@@ -148,17 +156,16 @@ async def run() -> dict[str, float]:
     results: dict[str, float] = {}
     app, hand_app = topic_app(), build_app()
     for count in SIZES:
-        timings: dict[str, list[float]] = {kind: [] for kind in FANOUTS}
-        hand = []
+        samples: dict[str, list[float]] = {kind: [] for kind in (*FANOUTS, _LOOP)}
         for _ in range(ROUNDS):
-            for kind in FANOUTS:
-                timings[kind].append(await _topic_fanout(app, count, kind))
-            hand.append(await _fanout(hand_app, "/hand", count))
-        loop = statistics.median(hand)
+            for kind, values in (await _round(app, hand_app, count)).items():
+                samples[kind].extend(values)
+        loop = statistics.median(samples[_LOOP])
         results[f"topic_publish_memory_{count}_loop_ms"] = loop * 1e3
-        for kind, values in timings.items():
-            results[f"topic_publish_memory_{count}_{kind}_ms"] = statistics.median(values) * 1e3
-            results[f"topic_publish_memory_{count}_{kind}_ratio"] = statistics.median(values) / loop
+        for kind in FANOUTS:
+            median = statistics.median(samples[kind])
+            results[f"topic_publish_memory_{count}_{kind}_ms"] = median * 1e3
+            results[f"topic_publish_memory_{count}_{kind}_ratio"] = median / loop
     results["publish_recovery_off_us"] = await _publish_cost(FeedTopic, "feed:p") * 1e6
     results["publish_recovery_memory_us"] = await _publish_cost(RecoveringFeed, "rfeed:p") * 1e6
     try:

@@ -229,7 +229,12 @@ class TopicHost(Sending):
         if not allowed:
             await self._topic_error(TopicErrorReason.UNAUTHORIZED, topic, ref)
             return
-        sub = Subscription(instance, cls.group_name(topic), live=not cls.recovery)
+        sub = Subscription(
+            instance,
+            cls.group_name(topic),
+            live=not cls.recovery,
+            forwards_text=cls._forwards_text and not self.camelize,
+        )
         self._topic_subs[topic] = sub  # before the join: publishes from now on are held
         try:
             await self.join_group(sub.group)
@@ -295,7 +300,7 @@ class TopicHost(Sending):
         sub = self._topic_subs.get(topic) if isinstance(topic, str) else None
         if sub is None:
             return  # a topic this connection left: dropped
-        if sub.topic._forwards_text and not self.camelize:
+        if sub.forwards_text:
             await self.send_text(message["text"])  # the hot path: as plain broadcasts do
         else:
             seq = message.get("seq")

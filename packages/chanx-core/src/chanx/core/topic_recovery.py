@@ -51,6 +51,9 @@ class Subscription:
     epoch: str | None = None
     #: Held live publishes: (event data, seq, epoch, ready text or None).
     pending: list[tuple[Any, int | None, str | None, Any]] = field(default_factory=list)
+    #: A publish's ready text goes to the socket as it is (no recovery, no completion frame,
+    #: no camelCase): decided once at subscribe time, read per publish.
+    forwards_text: bool = False
 
 
 async def _read(sub: Subscription, after: int, epoch: str | None) -> HistoryRead | None:
