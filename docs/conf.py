@@ -12,6 +12,7 @@ import ast
 import importlib.util
 import inspect
 import os
+import posixpath
 import sys
 import typing
 from pathlib import Path
@@ -208,7 +209,36 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_directive("bench-results", _bench_results_directive())
     app.connect("missing-reference", _resolve_short_names)
     app.connect("autodoc-process-docstring", _alias_docstring)
+    # before furo's handler (priority 500), which calls the toctree to build the sidebar
+    app.connect("html-page-context", _share_source_page_navigation, priority=400)
     return {"parallel_read_safe": True}
+
+
+def _share_source_page_navigation(
+    app: Any, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Resolve the sidebar once per folder of viewcode's source pages, not once per page.
+
+    furo builds every page's sidebar from the whole toctree (about 0.3 s a page here). The
+    ~120 ``_modules/`` pages are in no toctree, so nothing in their sidebar is marked current:
+    it differs between them only in its links, which are relative to the page's folder.
+    Sharing it per folder takes about a third off a full build; the HTML is byte-identical.
+    """
+    if not pagename.startswith("_modules/") or "toctree" not in context:
+        return
+    resolve = context["toctree"]
+    folder = posixpath.dirname(pagename)
+
+    def toctree(**kwargs: Any) -> Any:
+        key = (folder, tuple(sorted(kwargs.items())))
+        if key not in _SOURCE_PAGE_NAV:
+            _SOURCE_PAGE_NAV[key] = resolve(**kwargs)
+        return _SOURCE_PAGE_NAV[key]
+
+    context["toctree"] = toctree
+
+
+_SOURCE_PAGE_NAV: dict[tuple[str, tuple[tuple[str, Any], ...]], Any] = {}
 
 
 def _imported_names(modname: str) -> dict[str, str]:

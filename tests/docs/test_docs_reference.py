@@ -58,6 +58,22 @@ def test_every_name_in_every_public_all_is_in_the_built_reference(built_inventor
     assert gen_api.missing_from_inventory(built_inventory) == []
 
 
+def test_every_source_page_sidebar_link_leads_to_a_built_page(built_inventory: Path) -> None:
+    # docs/conf.py resolves the sidebar of viewcode's pages once per folder: a link resolved
+    # for another folder would point nowhere
+    site = built_inventory.parent
+    pages = sorted((site / "_modules").rglob("*.html"))
+    assert len({page.parent for page in pages}) > 2, "expected source pages in several folders"
+    for page in pages:
+        html = page.read_text()
+        sidebar = html[html.index('class="sidebar-tree"') :]
+        sidebar = sidebar[: sidebar.index("</div>")]
+        links = re.findall(r'class="reference internal" href="([^"#]+)', sidebar)
+        assert links, f"{page.relative_to(site)}: no sidebar links"
+        for link in links:
+            assert (page.parent / link).is_file(), f"{page.relative_to(site)}: {link} is missing"
+
+
 def _page(name: str) -> str:
     return (DOCS / "guide" / f"{name}.rst").read_text()
 
