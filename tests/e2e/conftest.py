@@ -17,7 +17,9 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import django_projects
 import pytest
 
 HERE = Path(__file__).resolve().parent
@@ -115,6 +117,20 @@ def start_server(tmp_path: Path) -> Iterator[StartServer]:
     yield start
     for server in reversed(registry.servers):
         server.stop()
+
+
+SeedDb = Callable[[Path, dict[str, str], str, str], Any]
+
+
+@pytest.fixture(scope="session")
+def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> SeedDb:
+    """``seeded_db(project, env, db_var, seed)``: :func:`django_projects.seeded_database`."""
+    templates = tmp_path_factory.mktemp("seeded-databases")
+
+    def seed(project: Path, env: dict[str, str], db_var: str, command: str) -> Any:
+        return django_projects.seeded_database(project, env, db_var, command, templates)
+
+    return seed
 
 
 def uvicorn_argv(app: str, *extra: str) -> list[str]:

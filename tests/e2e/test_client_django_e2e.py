@@ -35,7 +35,7 @@ FAST = Backoff(initial=0.02, max_delay=0.2, max_retries=None)
 
 
 @pytest.fixture
-def chat(tmp_path: Path, redis_url: str) -> dict[str, Any]:
+def chat(tmp_path: Path, redis_url: str, seeded_db: Any) -> dict[str, Any]:
     """The example's database (migrated and seeded by its own commands) and environment."""
     env = {
         "PYTHONPATH": str(EXAMPLE),
@@ -44,15 +44,7 @@ def chat(tmp_path: Path, redis_url: str) -> dict[str, Any]:
         "CHAT_REDIS_URL": redis_url,
         "CHAT_LAYER_PREFIX": f"chanx-client-e2e-{uuid.uuid4().hex[:10]}",
     }
-    outputs = []
-    for args in (["migrate", "--verbosity", "0"], ["seed_chat"]):
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=EXAMPLE, env={**os.environ, **env},
-            capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
-        assert result.returncode == 0, result.stderr
-        outputs.append(result.stdout)
-    return {"env": env, **json.loads(outputs[-1])}
+    return {"env": env, **seeded_db(EXAMPLE, env, "CHAT_DB", "seed_chat")}
 
 
 def daphne_argv() -> list[str]:

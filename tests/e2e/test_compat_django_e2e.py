@@ -31,7 +31,7 @@ def manage(env: dict[str, str], *args: str) -> str:
 
 
 @pytest.fixture
-def project(tmp_path: Path, redis_url: str) -> dict[str, Any]:
+def project(tmp_path: Path, redis_url: str, seeded_db: Any) -> dict[str, Any]:
     env = {
         "PYTHONPATH": str(PROJECT),
         "DJANGO_SETTINGS_MODULE": "compat_django.settings",
@@ -39,8 +39,7 @@ def project(tmp_path: Path, redis_url: str) -> dict[str, Any]:
         "COMPAT_REDIS_URL": redis_url,
         "COMPAT_LAYER_PREFIX": f"chanx-compat-{uuid.uuid4().hex[:10]}",
     }
-    manage(env, "migrate", "--verbosity", "0")
-    return {"env": env, **json.loads(manage(env, "seed_rooms"))}
+    return {"env": env, **seeded_db(PROJECT, env, "COMPAT_DB", "seed_rooms")}
 
 
 @pytest.fixture

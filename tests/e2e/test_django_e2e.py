@@ -41,11 +41,10 @@ def manage(env: dict[str, str], *args: str) -> str:
 
 
 @pytest.fixture
-def chat(tmp_path: Path, redis_url: str) -> dict[str, Any]:
+def chat(tmp_path: Path, redis_url: str, seeded_db: Any) -> dict[str, Any]:
     """A migrated, seeded example database and the environment that points at it."""
     env = example_env(tmp_path / "chat.sqlite3", redis_url, f"chanx-e2e-{uuid.uuid4().hex[:10]}")
-    manage(env, "migrate", "--verbosity", "0")
-    seed = json.loads(manage(env, "seed_chat"))
+    seed = seeded_db(EXAMPLE, env, "CHAT_DB", "seed_chat")
     return {"env": env, "db": tmp_path / "chat.sqlite3", **seed}
 
 
@@ -233,7 +232,7 @@ async def drained(ws: Any, looking_for: str | None = None, quiet: float = 1.0) -
 
 
 async def test_redis_restart_keeps_connections_and_broadcasts_resume(
-    start_server: Any, start_redis: Any, tmp_path: Path
+    start_server: Any, start_redis: Any, tmp_path: Path, seeded_db: Any
 ) -> None:
     """A private, non-persistent redis-server is stopped under live clients and restarted.
 
@@ -242,8 +241,7 @@ async def test_redis_restart_keeps_connections_and_broadcasts_resume(
     """
     redis = start_redis()
     env = example_env(tmp_path / "chat.sqlite3", f"redis://127.0.0.1:{redis.port}/0", "restart")
-    manage(env, "migrate", "--verbosity", "0")
-    seed = json.loads(manage(env, "seed_chat"))
+    seed = seeded_db(EXAMPLE, env, "CHAT_DB", "seed_chat")
     server = start_server(daphne_argv(), env=env)
     tokens, path = seed["tokens"], f"/ws/rooms/{seed['rooms']['lobby']}/"
 

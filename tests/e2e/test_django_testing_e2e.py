@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
@@ -34,16 +32,6 @@ from django_chat.chat.consumers import RoomChatConsumer, UserJoinedEvent  # noqa
 from django_chat.chat.messages import UserPayload  # noqa: E402
 
 from chanx.core.testing import CapturedBroadcastEvent, capture_broadcast_events  # noqa: E402
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=EXAMPLE, env={**os.environ, **env}, capture_output=True, text=True, timeout=120,
-        check=False,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 async def recv(ws: ClientConnection, timeout: float = 10) -> Any:
@@ -71,7 +59,7 @@ async def shared_layer(redis_url: str) -> AsyncIterator[str]:
 
 
 async def test_captured_django_broadcasts_reach_daphne_only_unsuppressed(
-    start_server: Any, tmp_path: Path, redis_url: str, shared_layer: str
+    start_server: Any, tmp_path: Path, redis_url: str, shared_layer: str, seeded_db: Any
 ) -> None:
     env = {
         "PYTHONPATH": str(EXAMPLE),
@@ -80,8 +68,7 @@ async def test_captured_django_broadcasts_reach_daphne_only_unsuppressed(
         "CHAT_REDIS_URL": redis_url,
         "CHAT_LAYER_PREFIX": shared_layer,
     }
-    manage(env, "migrate", "--verbosity", "0")
-    seed = json.loads(manage(env, "seed_chat"))
+    seed = seeded_db(EXAMPLE, env, "CHAT_DB", "seed_chat")
     argv = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", "{port}",
             "django_chat.asgi:application"]  # fmt: skip
     server = start_server(argv, env=env)
