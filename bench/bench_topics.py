@@ -35,7 +35,7 @@ from fastapi import FastAPI
 from bench._asgi_apps import build_app
 from bench._knobs import size
 from bench.bench_asgi_dispatch import Driver
-from bench.bench_fanout import _close, _open, _timed, _trigger
+from bench.bench_fanout import _close, _open, _timed, _trigger, rotated
 from chanx.core.decorators import event_handler
 from chanx.core.history import HistoryStore, InMemoryHistoryStore
 from chanx.core.topic import Topic
@@ -118,11 +118,17 @@ def _topic_trigger(kind: str) -> Callable[[], Awaitable[None]]:
     return publish
 
 
-async def _round(app: Any, hand_app: Any, count: int) -> dict[str, list[float]]:
+async def _round(app: Any, hand_app: Any, count: int, round_: int) -> dict[str, list[float]]:
     """One round of paired samples: every topic's subscribers and the hand-written endpoint's
-    connections open at once, their timed broadcasts alternated (as ``bench_fanout`` does)."""
-    opened = {kind: await _subscribed(app, count, FANOUTS[kind][1]) for kind in FANOUTS}
-    opened[_LOOP] = await _open(hand_app, "/hand", count)
+    connections open at once, their timed broadcasts alternated, opened and timed in the
+    order :func:`~bench.bench_fanout.rotated` gives round ``round_`` (as ``bench_fanout``
+    does)."""
+    opened: dict[str, list[Driver]] = {}
+    for kind in rotated([*FANOUTS, _LOOP], round_):
+        if kind == _LOOP:
+            opened[kind] = await _open(hand_app, "/hand", count)
+        else:
+            opened[kind] = await _subscribed(app, count, FANOUTS[kind][1])
     triggers = {kind: _topic_trigger(kind) for kind in FANOUTS}
     triggers[_LOOP] = _trigger("/hand", opened[_LOOP], event=False)
     samples: dict[str, list[float]] = {kind: [] for kind in opened}
@@ -157,8 +163,8 @@ async def run() -> dict[str, float]:
     app, hand_app = topic_app(), build_app()
     for count in SIZES:
         samples: dict[str, list[float]] = {kind: [] for kind in (*FANOUTS, _LOOP)}
-        for _ in range(ROUNDS):
-            for kind, values in (await _round(app, hand_app, count)).items():
+        for round_ in range(ROUNDS):
+            for kind, values in (await _round(app, hand_app, count, round_)).items():
                 samples[kind].extend(values)
         loop = statistics.median(samples[_LOOP])
         results[f"topic_publish_memory_{count}_loop_ms"] = loop * 1e3
