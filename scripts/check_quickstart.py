@@ -16,6 +16,8 @@ Every command comes from the pages themselves:
    startproject`` and ``manage.py startapp``, every file it shows, ``manage.py runserver``,
    then its ``client.py`` must print the page's two lines.
 
+The readers run side by side, each in its own folder and venv.
+
 Usage: ``python scripts/check_quickstart.py``.
 """
 
@@ -30,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -313,14 +316,19 @@ def django_quick_start(tmp: Path) -> None:
 
 
 def main() -> int:
+    # The readers are independent (each has its own folder, venv and port), and most of each
+    # one's time is pip building and installing: they run side by side.
+    steps = (install_lines, quick_start_and_testing, django_quick_start)
     with tempfile.TemporaryDirectory(prefix="chanx-newcomer-") as tmp:
-        try:
-            install_lines(Path(tmp))
-            quick_start_and_testing(Path(tmp))
-            django_quick_start(Path(tmp))
-        except CheckError as exc:
-            print(f"FAIL {exc}", file=sys.stderr)
-            return 1
+        with ThreadPoolExecutor(len(steps)) as pool:
+            futures = [pool.submit(step, Path(tmp)) for step in steps]
+        errors = [exc for exc in (f.exception() for f in futures) if exc is not None]
+    for exc in errors:
+        if not isinstance(exc, CheckError):
+            raise exc  # a bug of this script, not a page's
+        print(f"FAIL {exc}", file=sys.stderr)
+    if errors:
+        return 1
     print("the install lines, both quick starts and the testing page work as written")
     return 0
 
