@@ -2,8 +2,9 @@
 
 ``python -m bench.report [results.json]`` (run by ``python -m bench`` after every run) reads
 ``bench/results/latest.json`` and writes, next to it, ``latest.rst`` (a ``list-table`` of every
-ratio: figure, chanx, reference, ratio) and ``latest.svg`` (one bar per ratio,
-the reference at 1.0; chanx 2.13's bars beside ours when the run has ``chanx213``). The SVG is
+ratio: figure, chanx, reference, ratio) and ``latest.svg`` (one bar per ratio
+on a log scale, from the reference at 1.0 to the ratio; chanx 2.13's bars, in another colour,
+beside ours when the run has ``chanx213``). The SVG is
 written by hand, so rendering needs no plotting library. ``docs/performance.rst`` includes
 the committed copies under ``docs/_static/bench/``; copy them there with ``--docs``. A run
 with ``telemetry`` also gets ``latest-telemetry.rst`` (``results-telemetry.rst`` in the
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import shutil
 import sys
 from pathlib import Path
@@ -49,33 +51,59 @@ def table(rows: list[tuple[str, float]]) -> str:
     return "\n".join(out) + "\n"
 
 
+#: The chart's axis: ratios from 1/4 to 16 on a log scale (bars beyond it are cut, the value
+#: printed beside them is exact). Ratios multiply, so 0.5x and 2x sit equally far from 1.0.
+_AXIS = (-2, 4)  # log2 of the smallest and largest ratio drawn
+
+
 def chart(rows: list[tuple[str, float]]) -> str:
-    """A horizontal bar chart (SVG) of the ratios; the dashed line is the reference (1.0)."""
-    bar, gap, label_w, plot_w = 14, 6, 430, 360
-    top = max((v for _, v in rows), default=1.0)
-    scale = plot_w / max(2.0, min(top, 10.0))
-    height = 30 + len(rows) * (bar + gap)
+    """A horizontal bar chart (SVG) of the ratios on a log scale: each bar runs from the
+    reference (1.0, the dashed line) to its ratio, leftwards for a ratio below 1.0."""
+    bar, gap, label_w, pad, unit = 14, 6, 430, 36, 64  # unit: pixels per doubling
+    lo, hi = _AXIS
+    top = 34  # room for the caption and the tick labels
+
+    def x(ratio: float) -> float:
+        return label_w + pad + (min(max(math.log2(ratio), lo), hi) - lo) * unit
+
+    one = x(1.0)
+    width = label_w + pad + (hi - lo) * unit + 48
+    height = top + len(rows) * (bar + gap) + 6
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + plot_w + 60}" '
-        f'height="{height}" font-family="sans-serif" font-size="11">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" '
+        f'height="{height}" font-family="sans-serif" font-size="11">',
+        f'<text x="{label_w - 6}" y="12" text-anchor="end">each ratio to its reference, '
+        "log scale: left of 1.0 is better, for rates right</text>",
     ]
+    for power in range(lo, hi + 1):
+        tick = x(2.0**power)
+        parts.append(
+            f'<line x1="{tick:.1f}" y1="{top - 6}" x2="{tick:.1f}" y2="{height - 4}" '
+            'stroke="#ddd"/>'
+        )
+        parts.append(
+            f'<text x="{tick:.1f}" y="{top - 10}" text-anchor="middle">{2.0**power:g}</text>'
+        )
     for i, (name, value) in enumerate(rows):
-        y = 20 + i * (bar + gap)
-        width = min(value, 10.0) * scale
+        y = top + i * (bar + gap)
         colour = "#d08a2e" if "chanx213" in name else "#2e6fd0"
+        end = x(value) if value > 0 else x(2.0**lo)
+        left, right = min(one, end), max(one, end)
         parts.append(
             f'<text x="{label_w - 6}" y="{y + 11}" text-anchor="end">{html.escape(name)}</text>'
         )
         parts.append(
-            f'<rect x="{label_w}" y="{y}" width="{width:.1f}" height="{bar}" fill="{colour}"/>'
+            f'<rect x="{left:.1f}" y="{y}" width="{max(right - left, 1.0):.1f}" '
+            f'height="{bar}" fill="{colour}"/>'
         )
-        parts.append(f'<text x="{label_w + width + 4:.1f}" y="{y + 11}">{value:.2f}</text>')
-    x1 = label_w + scale
+        label_x, anchor = (end - 4, "end") if end < one else (end + 4, "start")
+        parts.append(
+            f'<text x="{label_x:.1f}" y="{y + 11}" text-anchor="{anchor}">{value:.2f}</text>'
+        )
     parts.append(
-        f'<line x1="{x1:.1f}" y1="10" x2="{x1:.1f}" y2="{height - 4}" stroke="#444" '
+        f'<line x1="{one:.1f}" y1="{top - 6}" x2="{one:.1f}" y2="{height - 4}" stroke="#444" '
         'stroke-dasharray="4 3"/>'
     )
-    parts.append(f'<text x="{x1 + 3:.1f}" y="12">reference = 1.0</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
