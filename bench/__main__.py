@@ -44,7 +44,8 @@ def run_alone(name: str) -> Any:
             "with open(sys.argv[1], 'w') as f:\n"
             "    json.dump(figures, f, default=str)\n"
         )
-        subprocess.run([sys.executable, "-c", code, str(out)], check=True)
+        # from the repository root, where ``bench`` is importable whatever the caller's cwd
+        subprocess.run([sys.executable, "-c", code, str(out)], check=True, cwd=HERE.parent)
         return json.loads(out.read_text())
 
 

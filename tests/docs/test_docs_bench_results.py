@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bench import report
+from bench.__main__ import run_alone
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "docs" / "_static" / "bench"
@@ -36,3 +39,15 @@ def test_the_performance_page_includes_them() -> None:
     page = (ROOT / "docs" / "performance.rst").read_text()
     for name in ("results.svg", "results.rst", "results-telemetry.rst"):
         assert f"_static/bench/{name}" in page, name
+
+
+def test_the_bench_command_returns_the_figures_of_a_benchmark_run_apart(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # run_alone is what `hatch run bench:run` does per benchmark: a new interpreter (started
+    # here from another folder) whose figures come back through a file
+    monkeypatch.setenv("CHANX_BENCH_SMOKE", "1")
+    monkeypatch.chdir(tmp_path)
+    figures = run_alone("event_copy")
+    assert figures["flat_chanx_ratio"] > 0
+    assert report.ratios({"event_copy": figures})
