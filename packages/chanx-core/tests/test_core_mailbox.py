@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Iterator
 from typing import Any, Literal
@@ -121,6 +122,44 @@ async def test_the_senders_ref_never_reaches_other_connections(
         own = await sender.receive_json()
         assert own["action"] == "job_result"
         assert "ref" not in own  # an event is not a reply to the sender's frame
+
+
+#: What an ASGI middleware keeps per connection in a context variable (as OpenTelemetry's does
+#: with the connection's span, which its ``send`` wrapper then parents every send under).
+_connection: contextvars.ContextVar[str] = contextvars.ContextVar("connection")
+
+
+def _tagging(app: Any, name: str, seen: list[tuple[str, str]]) -> Any:
+    """``app`` behind a middleware that records, for each frame sent, the variable's value."""
+
+    async def middleware(scope: Any, receive: Any, send: Any) -> None:
+        _connection.set(name)
+
+        async def tagged(message: Any) -> None:
+            if message["type"] == "websocket.send":
+                seen.append((name, _connection.get()))
+            await send(message)
+
+        await app(scope, receive, tagged)
+
+    return middleware
+
+
+async def test_a_forwarded_broadcast_is_sent_in_the_receivers_context(
+    layer: InMemoryChannelLayer,
+) -> None:
+    # the forward runs in the sender's task, but never in the sender's context: middleware
+    # around each receiver's send must see that receiver's connection
+    seen: list[tuple[str, str]] = []
+    app = ChatConsumer.as_asgi()
+    async with (
+        WebsocketHarness(_tagging(app, "sender", seen), consumer=ChatConsumer) as sender,
+        WebsocketHarness(_tagging(app, "peer", seen), consumer=ChatConsumer) as peer,
+    ):
+        await sender.send_json({"action": "chat", "payload": {"message": "hi"}})
+        assert (await peer.receive_json())["action"] == "chat_notification"
+        assert (await sender.receive_json())["action"] == "chat_notification"
+    assert sorted(seen) == [("peer", "peer"), ("sender", "sender")]
 
 
 async def test_resume_passes_results_exceptions_and_cancellation_on() -> None:
