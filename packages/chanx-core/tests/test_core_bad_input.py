@@ -77,6 +77,19 @@ async def test_oversize_frame_is_refused_with_a_small_error() -> None:
         assert len(json.dumps(payload)) < 300
 
 
+async def test_max_message_size_is_the_longest_frame_accepted() -> None:
+    class Small(ChatConsumer):
+        max_message_size = 100
+
+    frame = '{"action": "ping"}'.ljust(100)  # JSON allows the trailing blanks
+    async with WebsocketHarness(Small) as ws:
+        await ws.send_text(frame)
+        assert await ws.receive_json() == {"action": "pong", "payload": None}
+        await ws.send_text(frame + " ")
+        payload = await _error_then_alive(ws)
+        assert payload[0]["type"] == "message_too_large"
+
+
 async def test_many_errors_are_capped_and_the_frame_stays_small() -> None:
     huge = {"action": "chat", "payload": {"message": 1, "user_name": 2}}
     async with WebsocketHarness(ChatConsumer) as ws:
