@@ -163,6 +163,18 @@ def test_topics_resubscribe_and_recover_after_a_restart(
     }
 
 
+def test_a_topic_handle_drops_replayed_duplicates_and_restarts_on_a_new_epoch(
+    driver: Path,
+) -> None:
+    # as test_client_topic_handle.py does for the Python client (no server: base is unused)
+    result = run(driver, "topic_position", "127.0.0.1:9")
+    assert result == {
+        "seen": [30, 40, 50, 10],
+        "frame": {"action": "subscribe", "topic": "ticker:POS", "payload": {"seq": 5, "epoch": "e1"}},
+        "restarted": ["e2", 0],
+    }
+
+
 def test_heartbeat_notices_a_frozen_server(driver: Path, server: AppServer) -> None:
     assert server.process is not None
     pid = server.process.pid

@@ -202,6 +202,23 @@ async function topics(): Promise<unknown> {
   };
 }
 
+async function topicPosition(): Promise<unknown> {
+  // No server: the frames an overlapping replay would bring, handed to the handle directly.
+  const hub = new HubClient(options());
+  const ticker = hub.tickerTopic("POS");
+  const seen: number[] = [];
+  ticker.on("tick", (tick) => seen.push(tick.payload));
+  ticker.acceptSubscribed({ action: "subscribed", payload: { epoch: "e1", seq: 2 } });
+  const push = (seq: number) => ({ action: "tick", payload: seq * 10, topic: "ticker:POS", seq, v: 1 });
+  for (const seq of [2, 3, 4, 4, 3, 5]) ticker.deliver(push(seq)); // 2 seen before; 4, 3 again
+  const frame = ticker.subscribeFrame();
+  // the server lost the stream (a restart without history): it says so, numbering anew
+  ticker.deliver({ action: "subscribed", topic: "ticker:POS", payload: { epoch: "e2", seq: 0 } });
+  const restarted = [ticker.epoch, ticker.lastSeq];
+  ticker.deliver(push(1));
+  return { seen, frame, restarted };
+}
+
 async function heartbeat(): Promise<unknown> {
   const lines = createInterface({ input: process.stdin });
   const thawed = waitFor<void>((done) => lines.on("line", (line) => line === "THAWED" && done()), 30_000);
@@ -229,6 +246,7 @@ const scenarios: Record<string, () => Promise<unknown>> = {
   restart,
   dead_server: deadServer,
   topics,
+  topic_position: topicPosition,
   heartbeat,
 };
 
