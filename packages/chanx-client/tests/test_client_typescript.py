@@ -170,7 +170,11 @@ def test_a_topic_handle_drops_replayed_duplicates_and_restarts_on_a_new_epoch(
     result = run(driver, "topic_position", "127.0.0.1:9")
     assert result == {
         "seen": [30, 40, 50, 10],
-        "frame": {"action": "subscribe", "topic": "ticker:POS", "payload": {"seq": 5, "epoch": "e1"}},
+        "frame": {
+            "action": "subscribe",
+            "topic": "ticker:POS",
+            "payload": {"seq": 5, "epoch": "e1"},
+        },
         "restarted": ["e2", 0],
     }
 
