@@ -132,3 +132,15 @@ async def test_chanx_envelopes_are_shared_other_messages_copied_per_chanx_consum
     first.delivered[1]["tags"].append("b")
     assert second.delivered[1] == {"type": "room.note", "tags": ["a"]}
     assert plain == {"type": "room.note", "tags": ["a"]}
+
+
+async def test_a_message_sent_to_one_chanx_consumer_is_a_copy_of_its_own(fc_layer: Any) -> None:
+    # as fast-channels' own send: what the sender does to its dict afterwards is not delivered
+    get_layer("default")
+    channel = await fc_layer.new_channel()
+    box = Box()
+    fc_layer.attach(channel, box)
+    message = {"type": "room.note", "tags": ["a"]}
+    await fc_layer.send(channel, message)
+    message["tags"].append("changed by the sender")
+    assert box.delivered == [{"type": "room.note", "tags": ["a"]}]
