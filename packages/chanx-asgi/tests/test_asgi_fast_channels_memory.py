@@ -140,7 +140,7 @@ async def test_a_message_sent_to_one_chanx_consumer_is_a_copy_of_its_own(fc_laye
     channel = await fc_layer.new_channel()
     box = Box()
     fc_layer.attach(channel, box)
-    message = {"type": "room.note", "tags": ["a"]}
+    message: dict[str, Any] = {"type": "room.note", "tags": ["a"]}
     await fc_layer.send(channel, message)
     message["tags"].append("changed by the sender")
     assert box.delivered == [{"type": "room.note", "tags": ["a"]}]
