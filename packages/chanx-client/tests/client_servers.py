@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -53,6 +54,24 @@ class AppServer:
             except OSError:
                 time.sleep(0.05)
         raise TimeoutError(f"uvicorn did not listen on {self.port} within {timeout}s")
+
+    def freeze(self, timeout: float = 10.0) -> None:
+        """Stop the process (SIGSTOP) and return once the kernel reports it stopped: its
+        sockets stay open, and nothing it receives from now on is answered until
+        :meth:`thaw`."""
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGSTOP)
+        stat = Path(f"/proc/{self.process.pid}/stat")
+        deadline = time.monotonic() + timeout
+        while stat.read_text().rsplit(")", 1)[1].split()[0] != "T":
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"uvicorn did not stop within {timeout}s")
+            time.sleep(0.001)
+
+    def thaw(self) -> None:
+        """Let a frozen process run again (SIGCONT)."""
+        if self.process is not None:
+            os.kill(self.process.pid, signal.SIGCONT)
 
     def kill(self) -> None:
         """Stop abruptly (SIGKILL): connections drop without a close frame."""

@@ -157,6 +157,25 @@ async def test_heartbeat_notices_a_frozen_server_and_reconnects(server: AppServe
     assert reply.payload.seq == 7
 
 
+async def test_a_request_unanswered_in_time_raises_and_its_late_reply_is_a_plain_message(
+    server: AppServer,
+) -> None:
+    # Frozen (SIGSTOP), the server answers nothing: the request times out. Thawed, it answers;
+    # the client forgot the request's ref, so the reply reaches the listeners instead.
+    async with room(server) as client:
+        late = client.messages(EchoReply)
+        server.freeze()
+        try:
+            with pytest.raises(TimeoutError):
+                await client.echo(EchoPayload(seq=9, text="late"), timeout=0.3)
+        finally:
+            server.thaw()
+        async with asyncio.timeout(10):
+            reply = await anext(late)
+        assert reply.payload.seq == 9
+        late.close()
+
+
 async def test_awkward_schemas_round_trip_through_generated_models(server: AppServer) -> None:
     shape = Shape(
         shape=Circle(radius=2.5),

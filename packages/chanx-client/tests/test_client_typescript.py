@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -179,11 +177,11 @@ def test_a_topic_handle_drops_replayed_duplicates_and_restarts_on_a_new_epoch(
     }
 
 
-def test_heartbeat_notices_a_frozen_server(driver: Path, server: AppServer) -> None:
-    assert server.process is not None
-    pid = server.process.pid
+def run_freezing(driver: Path, scenario: str, server: AppServer) -> Any:
+    """Run ``scenario``, which prints ``FREEZE`` (the server is then stopped, and ``FROZEN``
+    written to it) and ``THAW`` (the server runs again, and ``THAWED`` is written)."""
     with subprocess.Popen(
-        ["node", str(driver), "heartbeat", server.base],
+        ["node", str(driver), scenario, server.base],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -193,21 +191,37 @@ def test_heartbeat_notices_a_frozen_server(driver: Path, server: AppServer) -> N
         assert process.stdout is not None
         assert process.stderr is not None
         lines: list[str] = []
+
+        def tell(line: str) -> None:
+            assert process.stdin is not None
+            process.stdin.write(line + "\n")
+            process.stdin.flush()
+
         try:
             for raw in process.stdout:
                 line = raw.strip()
                 lines.append(line)
                 if line == "FREEZE":
-                    os.kill(pid, signal.SIGSTOP)
+                    server.freeze()
+                    tell("FROZEN")
                 elif line == "THAW":
-                    os.kill(pid, signal.SIGCONT)
-                    process.stdin.write("THAWED\n")
-                    process.stdin.flush()
+                    server.thaw()
+                    tell("THAWED")
                 elif line.startswith("{"):
                     break
             assert process.wait(60) == 0, process.stderr.read()
         finally:
-            os.kill(pid, signal.SIGCONT)  # never leave the server stopped
+            server.thaw()  # never leave the server stopped
             if process.poll() is None:
                 process.kill()
-    assert json.loads(lines[-1]) == {"seq": 7, "reconnected": True}
+    return json.loads(lines[-1])
+
+
+def test_heartbeat_notices_a_frozen_server(driver: Path, server: AppServer) -> None:
+    assert run_freezing(driver, "heartbeat", server) == {"seq": 7, "reconnected": True}
+
+
+def test_a_request_unanswered_in_time_rejects_and_its_late_reply_is_a_plain_message(
+    driver: Path, server: AppServer
+) -> None:
+    assert run_freezing(driver, "late_reply", server) == {"timedOut": True, "lateSeq": 9}

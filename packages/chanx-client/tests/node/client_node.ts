@@ -7,6 +7,7 @@ import {
   CamelClient,
   ForbiddenError,
   ReconnectGaveUpError,
+  RequestTimeoutError,
   RoomClient,
   UnauthenticatedError,
   type Announcement,
@@ -219,6 +220,33 @@ async function topicPosition(): Promise<unknown> {
   return { seen, frame, restarted };
 }
 
+async function lateReply(): Promise<unknown> {
+  // Frozen, the server answers nothing: the request rejects. Thawed, it answers; the client
+  // forgot the request's ref, so the reply reaches the listeners instead.
+  const lines = createInterface({ input: process.stdin });
+  const heard = (word: string) =>
+    waitFor<void>((done) => lines.on("line", (line) => line === word && done()), 30_000);
+  const client = new RoomClient(options());
+  await client.connect();
+  const late = waitFor<number>((done) => client.on("echo_reply", (reply) => done(reply.payload.seq)));
+  const frozen = heard("FROZEN");
+  console.log("FREEZE");
+  await frozen;
+  let timedOut = false;
+  try {
+    await client.echo({ seq: 9, text: "late" }, 300);
+  } catch (error) {
+    timedOut = error instanceof RequestTimeoutError;
+  }
+  const thawed = heard("THAWED");
+  console.log("THAW");
+  await thawed;
+  const lateSeq = await late;
+  client.disconnect();
+  lines.close();
+  return { timedOut, lateSeq };
+}
+
 async function heartbeat(): Promise<unknown> {
   const lines = createInterface({ input: process.stdin });
   const thawed = waitFor<void>((done) => lines.on("line", (line) => line === "THAWED" && done()), 30_000);
@@ -248,6 +276,7 @@ const scenarios: Record<string, () => Promise<unknown>> = {
   topics,
   topic_position: topicPosition,
   heartbeat,
+  late_reply: lateReply,
 };
 
 const run = scenarios[scenario];
