@@ -177,6 +177,11 @@ def test_a_topic_handle_drops_replayed_duplicates_and_restarts_on_a_new_epoch(
     }
 
 
+def test_frames_wait_in_a_bounded_queue_until_connected(driver: Path, server: AppServer) -> None:
+    result = run(driver, "queue_limit", server.base)
+    assert result == {"refused": "QueueFullError", "seqs": [0, 1, 2]}
+
+
 def run_freezing(driver: Path, scenario: str, server: AppServer) -> Any:
     """Run ``scenario``, which prints ``FREEZE`` (the server is then stopped, and ``FROZEN``
     written to it) and ``THAW`` (the server runs again, and ``THAWED`` is written)."""

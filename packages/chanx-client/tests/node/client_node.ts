@@ -6,6 +6,7 @@ import WebSocket from "ws";
 import {
   CamelClient,
   ForbiddenError,
+  QueueFullError,
   ReconnectGaveUpError,
   RequestTimeoutError,
   RoomClient,
@@ -247,6 +248,30 @@ async function lateReply(): Promise<unknown> {
   return { timedOut, lateSeq };
 }
 
+async function queueLimit(): Promise<unknown> {
+  // Before the first connect, frames wait in the queue, at most queueLimit of them; they go
+  // out in order once connected.
+  const client = new RoomClient(options({ queueLimit: 3 }));
+  const seqs: number[] = [];
+  const three = waitFor<void>((done) =>
+    client.on("echo_reply", (reply) => {
+      seqs.push(reply.payload.seq);
+      if (seqs.length === 3) done();
+    }),
+  );
+  for (let seq = 0; seq < 3; seq++) client.sendEcho({ seq, text: "queued" });
+  let refused = "";
+  try {
+    client.sendEcho({ seq: 3, text: "one too many" });
+  } catch (error) {
+    refused = error instanceof QueueFullError ? "QueueFullError" : String(error);
+  }
+  await client.connect();
+  await three;
+  client.disconnect();
+  return { refused, seqs };
+}
+
 async function heartbeat(): Promise<unknown> {
   const lines = createInterface({ input: process.stdin });
   const thawed = waitFor<void>((done) => lines.on("line", (line) => line === "THAWED" && done()), 30_000);
@@ -277,6 +302,7 @@ const scenarios: Record<string, () => Promise<unknown>> = {
   topic_position: topicPosition,
   heartbeat,
   late_reply: lateReply,
+  queue_limit: queueLimit,
 };
 
 const run = scenarios[scenario];
