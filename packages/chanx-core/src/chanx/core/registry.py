@@ -304,13 +304,13 @@ def _collect(cls: type) -> dict[str, HandlerInfo]:
 
 def _index(cls: type, routes: list[Route], label: str) -> dict[str, Route]:
     by_key: dict[str, Route] = {}
-    for route in routes:
+    for route in routes:  # explicit handlers first (build_registry), then passthrough routes
         for key in route.keys:
             other = by_key.get(key)
-            if other is None or (other.passthrough and not route.passthrough):
+            if other is None:
                 by_key[key] = route
             elif route.passthrough and not other.passthrough:
-                continue
+                continue  # an explicit handler of this key takes priority
             else:
                 raise TypeError(
                     f"{cls.__qualname__}: {label} {key!r} is handled by both "
