@@ -4,8 +4,6 @@ broadcasts, events, auth, first frames, camelCase and heartbeats."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 from typing import Any
 
 import httpx
@@ -145,12 +143,11 @@ async def test_heartbeat_notices_a_frozen_server_and_reconnects(server: AppServe
     # SIGSTOP keeps the TCP connection open but silent: only the ping/pong heartbeat notices.
     client = room(server, heartbeat_interval=0.3, open_timeout=0.5)
     async with client:
-        assert server.process is not None
-        os.kill(server.process.pid, signal.SIGSTOP)
+        server.freeze()
         try:
             await client.wait_for_state(ClientState.RECONNECTING, timeout=10)
         finally:
-            os.kill(server.process.pid, signal.SIGCONT)
+            server.thaw()
         await client.wait_for_state(ClientState.OPEN, timeout=10)
         assert client.connections >= 2
         reply = await client.echo(EchoPayload(seq=7, text="after"))
