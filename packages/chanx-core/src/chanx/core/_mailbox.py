@@ -11,24 +11,38 @@ channel instead of running a reader task. The layer hands every message for that
   costs (``bench/bench_fanout.py``). When the send has to wait (the client does not read and
   its socket buffer is full) the rest of it continues in a task of its own and the
   connection counts as busy; the sender moves on.
-* Everything else (events, Channels-style ``{"type": "a.b"}`` messages), and anything for a
-  busy connection, waits in the connection's backlog, drained in order by the connection's
-  delivery task. The backlog holds at most ``capacity`` messages: beyond that, messages for
-  this connection are dropped and logged, so a client that stops reading costs bounded memory
-  and never holds up the sender or other connections.
+* Everything else (events, Channels-style ``{"type": "a.b"}`` messages) is handled by the
+  connection's delivery task; for an idle connection its first step runs at once, as that
+  task (below). Anything for a busy connection waits in the connection's backlog, drained in
+  order by the delivery task. The backlog holds at most ``capacity`` messages: beyond that,
+  messages for this connection are dropped and logged, so a client that stops reading costs
+  bounded memory and never holds up the sender or other connections.
 
 The delivery task is started by the first message that needs it and then lives as long as the
-connection, waiting on a future while the backlog is empty. Waking a waiting task costs a
-future and one loop step; starting a task per delivery (what an earlier version did) also
-built the task and its coroutine and registered and unregistered it, which was about a quarter
-of a ``broadcast_event`` to 1,000 connections (``bench/bench_fanout.py``). Connections that only
-ever forward broadcasts never start one.
+connection, waiting on a future while the backlog is empty (a handler that cancels it ends
+only what it was handling: the next message gets a new task). Starting a task per delivery
+(what an earlier version did) built the task and its coroutine and registered and
+unregistered it, about a quarter of a ``broadcast_event`` to 1,000 connections
+(``bench/bench_fanout.py``). Connections that only ever forward broadcasts never start one.
 
-Messages for one connection are handled in the order they were sent. User handlers never run
-in the sender's task (a handler's ``asyncio.timeout`` or ``current_task()`` would otherwise see
-the sender); only chanx's own forwarding of broadcast text is started there, in a copy of the
+Messages for one connection are handled in the order they were sent, each in a copy of the
 connection's context (so the sender's context variables, e.g. its frame's ``ref``, never leak
 into another connection's frames).
+
+A message for an idle connection whose delivery task waits runs its first step at once, on
+the sender's stack but *as the delivery task*: for that step the loop's current task is the
+connection's delivery task, so a handler's ``current_task()``, ``asyncio.timeout`` or
+``cancel()`` acts on its own connection's task, never the sender's, as if the delivery task
+had run it. A handler that completes without waiting (the usual case: it returns a message
+and the server's socket buffer has room) then costs no wake-up of the task; one that waits
+hands the rest of its run to the delivery task, and the sender moves on. Waking the task per
+receiver was about a fifth of a ``broadcast_event`` to 1,000 connections. This is what Python
+3.12's eager tasks do, without building a task per message; the current task is switched
+with asyncio's ``_enter_task``/``_leave_task`` (what asyncio's own task steps call), and where
+an interpreter lacks them every message goes through the woken delivery task. First steps
+nest at most :data:`_MAX_NESTED` deep (a handler sending an event to another idle connection
+starts that one's first step inside its own); deeper ones are left to their delivery task, so
+a chain of relays never exhausts the stack.
 """
 
 from __future__ import annotations
@@ -36,12 +50,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import inspect
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from chanx.core.layer_messages import is_broadcast
+from chanx.core.layer_messages import EVENT, is_broadcast
 from chanx.core.telemetry import report_message_dropped
 
 if TYPE_CHECKING:
@@ -59,6 +74,8 @@ class Mailbox:
         "_backlog",
         "_busy",
         "_context",
+        "_eager",
+        "_event",
         "_forward",
         "_task",
         "_waiter",
@@ -73,6 +90,7 @@ class Mailbox:
         capacity: int,
         dispatch: Callable[[LayerMessage], Awaitable[None]],
         forward: Callable[[LayerMessage], Coroutine[Any, Any, None]] | None,
+        event: Callable[[LayerMessage], Coroutine[Any, Any, object] | None] | None = None,
     ) -> None:
         self.consumer = consumer
         self.capacity = capacity
@@ -90,6 +108,13 @@ class Mailbox:
         #: overrides ``chanx_broadcast`` (its code is a user handler then, run by the delivery
         #: task through ``dispatch``).
         self._forward = forward
+        #: Whether a message's first step may run as the delivery task (module docstring):
+        #: needs asyncio's task switch and a ``dispatch`` that returns a coroutine.
+        self._eager = _switch is not None and inspect.iscoroutinefunction(dispatch)
+        #: ``event(envelope)``: what handling an event envelope awaits (None: nothing to
+        #: do), what ``dispatch`` would reach through its ``chanx_event``; None when the
+        #: consumer overrides either, which then handle every message.
+        self._event = event
 
     def deliver(self, message: LayerMessage) -> bool:
         """Take ``message``; False when it was dropped because the backlog is full."""
@@ -111,8 +136,17 @@ class Mailbox:
                 logger.warning("could not forward a broadcast", exc_info=True)
                 yielded = _DONE
             if yielded is not _DONE:
-                self._backlog.appendleft(_Pending(coro, yielded))
+                self._backlog.appendleft(_Pending(coro, yielded, _FORWARD_FAILED))
             elif not self._backlog:
+                self._busy = False
+                return True
+        elif (
+            self._eager
+            and (waiter := self._waiter) is not None
+            and not waiter.done()
+            and self._first_step(message)
+        ):
+            if not self._backlog:
                 self._busy = False
                 return True
         else:
@@ -120,27 +154,91 @@ class Mailbox:
         self._wake()
         return True
 
+    def _first_step(self, message: LayerMessage) -> bool:
+        """Run ``message``'s first step now, as the waiting delivery task (module docstring);
+        False, with nothing run, when first steps are nested too deeply already.
+
+        A handling that has to wait goes first in the backlog, for the task to drive on.
+        """
+        task = self._task
+        switch = _switch
+        if task is None or switch is None:  # only called with both (``_eager``, a waiter)
+            return False
+        loop = task.get_loop()
+        sender = asyncio.current_task(loop)
+        depth = 1 if sender is None else _depth.get(sender, 0) + 1
+        if depth > _MAX_NESTED:
+            return False
+        event = self._event
+        try:
+            if event is not None and message.get("type") == EVENT:
+                coro = event(message)
+                if coro is None:
+                    return True
+            else:
+                coro = cast("Coroutine[Any, Any, object]", self.dispatch(message))
+        except Exception:
+            logger.warning("could not deliver a layer message", exc_info=True)
+            return True
+        enter, leave = switch
+        if sender is not None:
+            leave(loop, sender)
+        enter(loop, task)
+        _depth[task] = depth
+        try:
+            yielded = self._context.run(coro.send, None)
+        except StopIteration:
+            return True
+        except (Exception, asyncio.CancelledError):
+            logger.warning("could not deliver a layer message", exc_info=True)
+            return True
+        finally:
+            del _depth[task]
+            leave(loop, task)
+            if sender is not None:
+                enter(loop, sender)
+        self._backlog.appendleft(_Pending(coro, yielded, _DELIVERY_FAILED))
+        return True
+
     def _wake(self) -> None:
-        """Have the delivery task drain the backlog: wake it, or start it the first time."""
+        """Have the delivery task drain the backlog: wake it, or start it the first time
+        (or again, if a handler cancelled it for good)."""
         waiter, self._waiter = self._waiter, None
-        if waiter is not None:
+        if waiter is not None and not waiter.done():
             waiter.set_result(None)
-        elif self._task is None:
+            return
+        task = self._task
+        if task is None or task.done():
             loop = asyncio.get_running_loop()
             self._task = loop.create_task(self._run(), context=self._context)
 
     async def _run(self) -> None:
         """The delivery task: drain the backlog in order, then wait until woken."""
+        try:
+            await self._drain()
+        except asyncio.CancelledError:
+            if self._task is asyncio.current_task():  # not close(): a handler's or the loop's
+                # what this task was handling ends here; what still waits gets a new task (if
+                # the loop is stopping, the connection's own close() cancels that one)
+                self._waiter = None
+                if self._backlog:
+                    loop = asyncio.get_running_loop()
+                    self._task = loop.create_task(self._run(), context=self._context)
+                else:
+                    self._busy = False
+            raise
+
+    async def _drain(self) -> None:
         loop = asyncio.get_running_loop()
         backlog = self._backlog
         while True:
             while backlog:
                 item = backlog.popleft()
-                if isinstance(item, _Pending):  # drive on a forward that had to wait
+                if isinstance(item, _Pending):  # drive on a first step that had to wait
                     try:
                         await _resume(item.coro, item.yielded)
                     except Exception:
-                        logger.warning("could not forward a broadcast", exc_info=True)
+                        logger.warning(item.failure, exc_info=True)
                     continue
                 try:
                     await self.dispatch(item)
@@ -148,7 +246,24 @@ class Mailbox:
                     logger.warning("could not deliver a layer message", exc_info=True)
             self._busy = False
             waiter = self._waiter = loop.create_future()
-            await waiter
+            try:
+                await waiter
+            except asyncio.CancelledError as exc:
+                # a cancellation between a first step run as this task and this task taking
+                # the rest over (an ``asyncio.timeout`` that expired at once, a handler that
+                # cancelled its own task) is the handler's, as it would have been in a task
+                pending = backlog[0] if backlog else None
+                if not isinstance(pending, _Pending):
+                    raise
+                backlog.popleft()
+                try:
+                    pending.yielded = pending.coro.throw(exc)
+                except StopIteration:
+                    continue
+                except Exception:
+                    logger.warning(pending.failure, exc_info=True)
+                    continue
+                backlog.appendleft(pending)
 
     async def close(self) -> None:
         """Stop delivering: cancel a send or drain in progress and forget the backlog."""
@@ -163,16 +278,38 @@ class Mailbox:
 
 
 class _Pending:
-    """A forward whose first step ran in the sender's task and suspended on ``yielded``."""
+    """A forward or handling whose first step ran in the sender's task and suspended on
+    ``yielded``; ``failure`` is what is logged if the rest of it raises."""
 
-    __slots__ = ("coro", "yielded")
+    __slots__ = ("coro", "failure", "yielded")
 
-    def __init__(self, coro: Coroutine[Any, Any, Any], yielded: Any) -> None:
+    def __init__(self, coro: Coroutine[Any, Any, Any], yielded: Any, failure: str) -> None:
         self.coro = coro
         self.yielded = yielded
+        self.failure = failure
 
 
 _DONE = object()
+_FORWARD_FAILED = "could not forward a broadcast"
+_DELIVERY_FAILED = "could not deliver a layer message"
+
+#: How deep first steps run as their delivery task may nest (see the module docstring).
+_MAX_NESTED = 8
+
+
+#: The delivery tasks whose first steps run now, and how deeply each is nested (keyed by
+#: task, as each loop's tasks are its own, so threads with loops of their own do not mix).
+_depth: dict[asyncio.Task[None], int] = {}
+
+
+def _task_switch() -> tuple[Callable[..., None], Callable[..., None]] | None:
+    """asyncio's functions that make a task the loop's current one and undo it, or None."""
+    enter = getattr(asyncio.tasks, "_enter_task", None)
+    leave = getattr(asyncio.tasks, "_leave_task", None)
+    return (enter, leave) if callable(enter) and callable(leave) else None
+
+
+_switch = _task_switch()
 
 
 async def _resume(coro: Coroutine[Any, Any, Any], yielded: Any) -> Any:

@@ -154,7 +154,12 @@ class ChanxConsumer(TopicHost, Events[EventT]):
                     forward = types.MethodType(Sending.chanx_broadcast, self)
                 else:
                     forward = self.chanx_broadcast
-            self._chanx_mailbox = Mailbox(self, layer.capacity, self.dispatch, forward)
+            # Events skip dispatch's lookup by name unless a subclass overrides either step.
+            cls = type(self)
+            event = None
+            if cls.dispatch is ChanxConsumer.dispatch and cls.chanx_event is Events.chanx_event:
+                event = self._chanx_event_handling
+            self._chanx_mailbox = Mailbox(self, layer.capacity, self.dispatch, forward, event)
             layer.attach(self.channel_name, self._chanx_mailbox)
         else:
             self._chanx_reader = LayerReader(self, layer, self.channel_name)

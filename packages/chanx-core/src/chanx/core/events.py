@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal
 
 from asgiref.sync import async_to_sync
@@ -64,14 +64,25 @@ class Events(Receiving, Generic[EventT]):
     async def chanx_event(self, message: LayerMessage) -> None:
         """Layer handler: validate an event (an :class:`~chanx.core.layer_messages.EventEnvelope`),
         run its ``@event_handler``, send the result."""
+        handling = self._chanx_event_handling(message)
+        if handling is not None:
+            await handling
+
+    def _chanx_event_handling(self, message: LayerMessage) -> Coroutine[Any, Any, object] | None:
+        """What :meth:`chanx_event` awaits for ``message``; None for an event this class does
+        not handle. Direct delivery calls it instead of ``chanx_event`` (one coroutine level
+        less per receiver of a broadcast) when the class overrides neither."""
         route = self._chanx.event_by_key.get(message.get("key", ""))
         if route is None:
             logger.debug("%s ignores event %r", type(self).__qualname__, message.get("key"))
-            return
+            return None
+        if self._chanx_telemetry is None:
+            return self._chanx_handle_event(route, message)
+        return self._chanx_observed_event(route, message)
+
+    async def _chanx_observed_event(self, route: Route, message: LayerMessage) -> None:
         obs = self._chanx_telemetry
-        if obs is None:
-            await self._chanx_handle_event(route, message)
-            return
+        assert obs is not None
         token = obs.event_started(self, message["key"], trace_carrier(message))
         outcome: EventOutcome = "error"
         try:
