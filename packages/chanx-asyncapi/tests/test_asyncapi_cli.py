@@ -11,7 +11,8 @@ import pytest
 import yaml
 from asyncapi_cli_support import TESTS_DIR, run_cli, serving
 
-from chanx.asyncapi import generate, to_json
+from chanx.asyncapi import dump, generate, to_json
+from chanx.asyncapi.serialize import Format
 
 APP = "asyncapi_kitchen:app"
 DIR = ("--app-dir", str(TESTS_DIR))
@@ -41,6 +42,19 @@ def test_generate_yaml_to_a_file_with_info_and_server(tmp_path: Path) -> None:
     }
     forced = run_cli("generate", APP, *DIR, "--format", "yaml")
     assert yaml.safe_load(forced.stdout)["asyncapi"] == "3.0.0"
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [("spec.yaml", "yaml"), ("spec.yml", "yaml"), ("SPEC.YAML", "yaml"), ("spec.json", "json"),
+     ("spec.txt", "json")],
+)  # fmt: skip
+def test_the_output_files_suffix_picks_the_format(tmp_path: Path, name: str, fmt: Format) -> None:
+    out = tmp_path / name
+    result = run_cli("generate", APP, *DIR, "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    # byte for byte: a YAML parser also reads JSON, so parsing would not tell them apart
+    assert out.read_text(encoding="utf-8") == dump(generate(kitchen.app), fmt)
 
 
 def test_validate_accepts_what_generate_writes(tmp_path: Path) -> None:

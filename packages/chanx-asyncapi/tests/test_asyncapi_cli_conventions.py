@@ -63,7 +63,8 @@ def test_a_module_not_found_from_another_folder_says_where_it_looked(tmp_path: P
 )
 def test_a_file_path_gets_the_module_path_to_use(cwd: Path, target: str, suggestion: str) -> None:
     result = run_cli("generate", target, cwd=cwd)
-    one_line_error(result, "is a file path", suggestion)
+    error = one_line_error(result, "is a file path")
+    assert error.rstrip("\n").endswith(f"chanx-asyncapi ... {suggestion}")  # exactly that
     folder, _, module = suggestion.removeprefix("--app-dir ").partition(" ")
     fixed = run_cli("generate", module, "--app-dir", folder, cwd=cwd)
     assert fixed.returncode == 0, fixed.stderr
