@@ -19,6 +19,7 @@ from chanx.asyncapi.type_defs import AsyncAPIDocument, TopicObject
 from chanx.core import InMemoryChannelLayer
 from chanx.core.consumer import ChanxConsumer
 from chanx.core.decorators import channel, event_handler, ws_handler
+from chanx.core.envelope import Envelope
 from chanx.core.history import InMemoryHistoryStore
 from chanx.core.testing import WebsocketHarness
 from chanx.core.topic import Topic
@@ -190,6 +191,22 @@ def test_recovery_fields_and_the_envelope_are_in_the_schemas() -> None:
     assert messages["ErrorMessage_topic"]["payload"]["allOf"][1] == {
         "$ref": "#/components/schemas/TopicEnvelope"
     }
+
+
+def _string_limits(prop: dict[str, Any]) -> list[int | None]:
+    return [s.get("maxLength") for s in prop.get("anyOf", [prop]) if s.get("type") == "string"]
+
+
+def test_the_documented_envelope_limits_are_the_ones_the_server_enforces() -> None:
+    doc = _doc(("/ws/main", MainConsumer))
+    schemas = doc["components"]["schemas"]
+    server = Envelope.model_json_schema()["properties"]  # what a client frame is checked by
+    for documented in (schemas["TopicEnvelope"], schemas["CorrelationRef"]):
+        props = documented["properties"]
+        assert _string_limits(props["ref"]) == _string_limits(server["ref"])
+        assert props["version"]["const"] == server["version"]["default"]
+    topic = schemas["TopicEnvelope"]["properties"]["topic"]
+    assert _string_limits(topic) == _string_limits(server["topic"])
 
 
 def test_the_document_is_valid_for_the_official_parser(

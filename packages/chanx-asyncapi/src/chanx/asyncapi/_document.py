@@ -21,6 +21,7 @@ from chanx.asyncapi.v3_0_0 import (
     Tag,
     TopicObject,
 )
+from chanx.core.envelope import ENVELOPE_VERSION, MAX_REF_LENGTH
 
 __all__ = ["REF_SCHEMA", "channel", "message", "ref", "server_entry", "servers_block"]
 
@@ -30,11 +31,11 @@ REF_SCHEMA: dict[str, Any] = {
     "properties": {
         "version": {
             "description": "Envelope version; the server sends it with every echoed `ref`.",
-            "const": 1,
+            "const": ENVELOPE_VERSION,
         },
         "ref": {
             "description": "The client's correlation id: echoed on every answer to its frame.",
-            "anyOf": [{"type": "string", "maxLength": 128}, {"type": "integer"}],
+            "anyOf": [{"type": "string", "maxLength": MAX_REF_LENGTH}, {"type": "integer"}],
         },
     },
 }

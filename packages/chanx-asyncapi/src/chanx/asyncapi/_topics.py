@@ -25,6 +25,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from chanx.asyncapi._build import ChannelPlan, OperationPlan, Planner, plan_channel, unique
+from chanx.core.envelope import ENVELOPE_VERSION, MAX_REF_LENGTH, MAX_TOPIC_LENGTH
 from chanx.core.registry import channel_info
 from chanx.messages.outgoing import CompleteMessage, ErrorMessage, EventCompleteMessage
 from chanx.messages.topic import (
@@ -48,16 +49,16 @@ _PROTOCOL = (SubscribedMessage, UnsubscribedMessage)
 TOPIC_ENVELOPE: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "version": {"description": "Envelope version.", "const": 1},
+        "version": {"description": "Envelope version.", "const": ENVELOPE_VERSION},
         "topic": {
             "description": "The concrete topic string, e.g. `room:5` for pattern `room:{id}`.",
             "type": "string",
-            "maxLength": 512,
+            "maxLength": MAX_TOPIC_LENGTH,
         },
         "ref": {
             "description": "The client's correlation id: echoed on every answer to its frame, "
             "never on pushes.",
-            "anyOf": [{"type": "string", "maxLength": 128}, {"type": "integer"}],
+            "anyOf": [{"type": "string", "maxLength": MAX_REF_LENGTH}, {"type": "integer"}],
         },
         "seq": {
             "description": "Pushes only: the publish's position in the topic's stream. With "

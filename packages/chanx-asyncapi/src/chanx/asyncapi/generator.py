@@ -38,6 +38,7 @@ from chanx.asyncapi.v3_0_0 import (
     Tag,
 )
 from chanx.core.consumer import ChanxConsumer
+from chanx.core.envelope import MAX_REF_LENGTH
 from chanx.routing.discovery import RouteInfo
 from chanx.routing.traversal import find_routes
 
@@ -52,7 +53,8 @@ class NoConsumersError(LookupError):
 CORRELATION_ID = CorrelationId(
     location="$message.payload#/ref",
     description=(
-        "Optional `ref` a client adds to a frame (a string of at most 128 characters or an "
+        f"Optional `ref` a client adds to a frame (a string of at most {MAX_REF_LENGTH} "
+        "characters or an "
         "integer); every frame the server sends in answer to it (reply, error, completion) "
         "carries the same `ref`. Broadcasts, event outputs and pushed messages never do."
     ),

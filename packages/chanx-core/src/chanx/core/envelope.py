@@ -25,6 +25,7 @@ __all__ = [
     "ENVELOPE_FIELDS",
     "ENVELOPE_VERSION",
     "MAX_REF_LENGTH",
+    "MAX_TOPIC_LENGTH",
     "Envelope",
     "Ref",
     "TopicErrorReason",
@@ -39,6 +40,9 @@ ENVELOPE_VERSION = 1
 #: A ``ref`` is an id: a string of at most this many characters, or an integer.
 MAX_REF_LENGTH = 128
 
+#: A topic string (``room:5``) is at most this many characters.
+MAX_TOPIC_LENGTH = 512
+
 Ref = str | int
 
 
@@ -51,7 +55,7 @@ class Envelope(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     version: StrictInt = ENVELOPE_VERSION
-    topic: Annotated[StrictStr, Field(max_length=512)] | None = None
+    topic: Annotated[StrictStr, Field(max_length=MAX_TOPIC_LENGTH)] | None = None
     ref: Annotated[StrictStr, Field(max_length=MAX_REF_LENGTH)] | StrictInt | None = None
     seq: Any = None
 
