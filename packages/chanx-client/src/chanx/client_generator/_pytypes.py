@@ -52,6 +52,10 @@ def _union(parts: list[str]) -> str:
     return " | ".join([*rest, "None"] if none else rest) or "None"
 
 
+def _literal(value: str | int) -> str:
+    return json.dumps(value) if isinstance(value, str) else repr(value)
+
+
 def annotation(schema: Any) -> str:
     """The Python annotation for a JSON Schema (``Any`` when nothing narrower is known)."""
     if schema is True or schema == {} or not isinstance(schema, dict):
@@ -59,12 +63,15 @@ def annotation(schema: Any) -> str:
     ref = schema.get("$ref")
     if isinstance(ref, str):
         return class_name(ref.removeprefix(_SCHEMA_REF)) if ref.startswith(_SCHEMA_REF) else "Any"
-    if "const" in schema:
-        return "None" if schema["const"] is None else f"Literal[{json.dumps(schema['const'])}]"
-    if "enum" in schema:
-        values = schema["enum"]
-        literals = [json.dumps(v) for v in values if v is not None and not isinstance(v, float)]
+    if "const" in schema or "enum" in schema:
+        values = [schema["const"]] if "const" in schema else list(schema["enum"] or [])
+        # Literal takes str, int and bool (written as Python, not JSON); a float is a float.
+        literals = [_literal(v) for v in values if isinstance(v, (str, int))]
         parts = [f"Literal[{', '.join(literals)}]"] if literals else []
+        if any(isinstance(v, float) for v in values):
+            parts.append("float")
+        if any(not isinstance(v, (str, int, float)) and v is not None for v in values):
+            parts.append("Any")
         return _union([*parts, *(["None"] if None in values else [])])
     for combo in ("anyOf", "oneOf"):
         if combo in schema:

@@ -102,8 +102,9 @@ def package_name(channel: Channel) -> str:
 
 
 def pascal(name: str) -> str:
-    """``chat_room`` / ``chatRoom`` -> ``ChatRoom``."""
-    return "".join(p[:1].upper() + p[1:] for p in re.split(r"[^0-9A-Za-z]+", snake(name)) if p)
+    """``chat_room`` / ``chatRoom`` -> ``ChatRoom`` (a leading digit gets ``M``, as in classes)."""
+    text = "".join(p[:1].upper() + p[1:] for p in re.split(r"[^0-9A-Za-z]+", snake(name)) if p)
+    return f"M{text}" if text[:1].isdigit() else text
 
 
 @functools.cache
