@@ -174,3 +174,11 @@ def test_open_tuples_are_lists() -> None:
     assert (annotation(schema), ts_type(schema)) == ("list[Any]", "unknown[]")
     empty = {"type": "array", "prefixItems": [], "maxItems": 0}
     assert (annotation(empty), ts_type(empty)) == ("tuple[()]", "[]")
+
+
+def test_descriptions_ending_in_a_quote_stay_docstrings(generated: Any) -> None:
+    doc = document({"c": [("Hi", {**tagged("hi"), "description": 'Answer "hi"'})]})
+    doc["channels"]["c"]["description"] = 'Rooms live in C:\\rooms, say "hi"'
+    _, package = generated(doc)
+    assert load(package, "c.messages").Hi.__doc__ == 'Answer "hi"'
+    assert load(package, "c.client").CClient.__doc__ == 'Rooms live in C:\\rooms, say "hi"'

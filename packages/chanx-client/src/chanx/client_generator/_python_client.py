@@ -205,6 +205,8 @@ def client_module(api: Api, channel: Channel, shared: set[str]) -> str:
         lines.append(f"from .messages import {', '.join(local)}")
     description = (channel.description or f"Client of the ``{channel.key}`` channel.").strip()
     description = description.replace('"""', "'''").replace("\\", "\\\\").splitlines()[0]
+    if description.endswith('"'):  # else it would run into the closing quotes
+        description = description[:-1] + '\\"'
     lines += [
         "",
         f"IncomingMessage = {_union(incoming, api.discriminator)}",

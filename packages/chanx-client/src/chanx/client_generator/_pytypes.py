@@ -130,7 +130,10 @@ def _default(value: Any) -> str:
 
 
 def _docstring(text: str, indent: str) -> list[str]:
-    text = text.strip().replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    text = text.strip().replace("\\", "\\\\")
+    if text.endswith('"'):  # else it would run into the closing quotes
+        text = text[:-1] + '\\"'
+    text = text.replace('"""', '\\"\\"\\"')
     if not text:
         return []
     lines = text.splitlines()
