@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import pytest
 from core_consumers import LayerConsumer
+from redis import exceptions as redis_errors
 
 from chanx.core import InMemoryChannelLayer, OutageBufferFull, configure_outage_buffer
 from chanx.core.outage_buffer import is_outage_error, outage_buffer, send_buffered
@@ -172,6 +173,35 @@ async def test_a_dead_connection_to_a_dead_server_is_retried() -> None:
     layer.down = False
     await until(lambda: len(buffer) == 0, "the buffer to drain")
     assert queued(layer, channel) == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ConnectionRefusedError(111, "Connection refused"),
+        redis_errors.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused."),
+        redis_errors.MaxConnectionsError("Too many connections"),  # the pool, not Redis
+    ],
+    ids=["refused", "redis-py-connect", "pool-exhausted"],
+)
+async def test_a_command_that_never_reached_redis_is_retried_even_if_redis_answers_now(
+    error: BaseException,
+) -> None:
+    # these failures prove the command was never written, so no probe is needed: even with
+    # Redis answering again at once (a restart in between) it is retried, never "unconfirmed"
+    layer = DownableLayer()
+    buffer = configure_outage_buffer(layer, max_age=5, settle=0.05)
+    channel = await joined(layer)
+    obs = Recorder()
+    layer.down = True
+    layer.error = error
+    layer.probe_error = None
+    await send_buffered(layer, "group_send", "room", {"n": 1}, LayerConsumer, obs)
+    assert len(buffer) == 1
+    layer.down = False
+    await until(lambda: len(buffer) == 0, "the buffer to drain")
+    assert queued(layer, channel) == [1]
+    assert obs.dropped == []
 
 
 async def test_errors_that_are_not_outages_are_raised_as_before() -> None:
