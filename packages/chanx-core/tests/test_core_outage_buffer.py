@@ -213,6 +213,34 @@ async def test_errors_that_are_not_outages_are_raised_as_before() -> None:
     assert len(outage_buffer(layer)) == 0
     assert not is_outage_error(ValueError())
     assert is_outage_error(TimeoutError())
+    # redis-py's own errors do not derive from the built-in ones
+    assert is_outage_error(redis_errors.TimeoutError("Timeout reading from socket"))
+    assert is_outage_error(redis_errors.ConnectionError("Connection closed by server."))
+    assert not is_outage_error(redis_errors.ResponseError("WRONGTYPE"))
+
+
+class DownablePubSubLayer(DownableLayer):
+    """A pub/sub layer keeps groups in process: removing from a group never reaches Redis."""
+
+    async def group_discard(self, group: str, channel: str) -> None:
+        await InMemoryChannelLayer.group_discard(self, group, channel)
+
+
+async def test_a_pubsub_layer_is_probed_with_a_send_that_needs_redis() -> None:
+    # the connection died while waiting for the reply and Redis is down: retried, because
+    # the probe publishes (on a pub/sub layer a group call would answer without Redis)
+    layer = DownablePubSubLayer()
+    buffer = configure_outage_buffer(layer, max_age=5, settle=0.05)
+    channel = await joined(layer)
+    obs = Recorder()
+    layer.down = True
+    layer.error = ConnectionError("Connection closed by server.")
+    await send_buffered(layer, "group_send", "room", {"n": 1}, LayerConsumer, obs)
+    assert len(buffer) == 1
+    layer.down = False
+    await until(lambda: len(buffer) == 0, "the buffer to drain")
+    assert queued(layer, channel) == [1]
+    assert obs.dropped == []
 
 
 async def test_max_age_zero_turns_buffering_off() -> None:
