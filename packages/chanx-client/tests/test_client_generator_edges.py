@@ -7,7 +7,9 @@ the package imports, its models validate, names do not collide, comments stay co
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+import inspect
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -182,3 +184,44 @@ def test_descriptions_ending_in_a_quote_stay_docstrings(generated: Any) -> None:
     _, package = generated(doc)
     assert load(package, "c.messages").Hi.__doc__ == 'Answer "hi"'
     assert load(package, "c.client").CClient.__doc__ == 'Rooms live in C:\\rooms, say "hi"'
+
+
+def test_send_methods_never_shadow_the_runtime_or_each_other(generated: Any) -> None:
+    """Tags that are runtime members, keywords, digits or collide after snake_case."""
+    from chanx.client import BaseClient
+
+    tags = ["connect", "class", "2fa", "say-it", "say_it"]
+    doc = document({"c": [(f"M{i}", tagged(tag)) for i, tag in enumerate(tags)]})
+    greet = tagged("greet", text={"type": "string"}, lang={"type": "string", "default": "en"})
+    doc["components"]["schemas"]["Greet"] = greet
+    doc["components"]["messages"]["greet"] = {"payload": {"$ref": "#/components/schemas/Greet"}}
+    doc["operations"]["c.send.greet"] = {
+        "action": "send",
+        "channel": {"$ref": "#/channels/c"},
+        "messages": [{"$ref": "#/components/messages/greet"}],
+    }
+    for op in doc["operations"].values():
+        op["action"] = "receive"  # the server receives: the client gets a method per message
+    _, package = generated(doc)
+    cls = load(package, "c.client").CClient
+    assert cls.connect is BaseClient.connect
+    sent: list[Any] = []
+
+    async def capture(message: Any) -> None:
+        sent.append(message)
+
+    client = cls("localhost:1")
+    client.send_message = capture
+    methods = [
+        getattr(client, n) for n in dir(cls) if not n.startswith("_") and n not in dir(BaseClient)
+    ]
+
+    async def call_all() -> None:
+        for method in methods:
+            params = inspect.signature(method).parameters
+            await method(**dict.fromkeys(params, "hi"))
+
+    asyncio.run(call_all())
+    assert sorted(m.action for m in sent) == sorted([*tags, "greet"])
+    (greeting,) = [m for m in sent if m.action == "greet"]
+    assert (greeting.text, greeting.lang) == ("hi", "en")  # a defaulted field is no argument

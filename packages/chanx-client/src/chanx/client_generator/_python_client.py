@@ -76,7 +76,9 @@ def _union(messages: list[Message], discriminator: str) -> str:
 
 def _method_name(tag: str, used: set[str]) -> str:
     name = snake(tag) or "send"
-    if name[0].isdigit() or keyword.iskeyword(name) or name in _TAKEN or name.startswith("_"):
+    if name[0].isdigit():  # ``2fa_`` would not be an identifier
+        name = f"send_{name}"
+    if keyword.iskeyword(name) or name in _TAKEN or name.startswith("_"):
         name = f"{name}_"
     while name in used:
         name += "_"
