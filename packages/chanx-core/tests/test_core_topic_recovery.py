@@ -182,6 +182,19 @@ async def test_a_gap_in_live_delivery_is_filled_from_the_history() -> None:
         await STORE.append("feed:g", Tick(payload=2).model_dump_json(), size=50, ttl=600)
         await FeedTopic.broadcast("feed:g", Tick(payload=3))  # seq 3 arrives, 2 never did
         assert await ticks(ws, 3) == [(1, 1), (2, 2), (3, 3)]
+        assert await ws.receive_nothing()  # the fill delivered 3 already: not again
+
+
+async def test_a_first_subscribe_starts_at_the_current_position_without_replay() -> None:
+    for i in range(5):  # history nobody asked for
+        await FeedTopic.broadcast("feed:n", Tick(payload=i))
+    async with WebsocketHarness(FeedHub) as ws:
+        reply = await subscribe(ws, "feed:n")  # no position: live from now on
+        assert reply["payload"]["recovered"] is False
+        assert reply["payload"]["seq"] == 5
+        assert await ws.receive_nothing()
+        await FeedTopic.broadcast("feed:n", Tick(payload=5))
+        assert await ticks(ws, 1) == [(6, 5)]
 
 
 async def test_a_new_epoch_is_announced_and_the_stream_continues() -> None:
