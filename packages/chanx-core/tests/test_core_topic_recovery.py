@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 import pytest
 from core_consumers import LayerConsumer, fresh_layer
+from pydantic import BaseModel
 
 from chanx.core import InMemoryChannelLayer, event_handler
 from chanx.core.history import HistoryStore, InMemoryHistoryStore
@@ -268,3 +269,41 @@ async def test_concurrent_appends_get_distinct_increasing_seqs(store: HistorySto
         *(store.append("t:3", str(i), size=100, ttl=60) for i in range(40))
     )
     assert sorted(p.seq for p in positions) == list(range(1, 41))
+
+
+class Reading(BaseModel):
+    sensor_id: int
+
+
+class SensorTick(BaseMessage):
+    action: Literal["sensor_tick"] = "sensor_tick"
+    payload: Reading
+
+
+class SensorFeed(Topic[SensorTick]):
+    pattern = "sensor:{name}"
+    recovery = True
+    history = STORE
+    passthrough_events = [SensorTick]
+
+
+class CamelSensorHub(LayerConsumer):
+    camelize = True
+    topics = [SensorFeed]
+
+
+async def test_a_camelizing_subscriber_gets_recovered_passthrough_frames_in_camel_case() -> None:
+    # the publisher's ready text is snake_case: a camelizing connection re-encodes it, live
+    # and replayed alike
+    async with WebsocketHarness(CamelSensorHub) as ws:
+        epoch = (await subscribe(ws, "sensor:a"))["payload"]["epoch"]
+        await SensorFeed.broadcast("sensor:a", SensorTick(payload=Reading(sensor_id=1)))
+        live = await ws.receive_json()
+        assert live["payload"] == {"sensorId": 1}
+        assert live["seq"] == 1
+    await SensorFeed.broadcast("sensor:a", SensorTick(payload=Reading(sensor_id=2)))
+    async with WebsocketHarness(CamelSensorHub) as ws:
+        await subscribe(ws, "sensor:a", seq=1, epoch=epoch)
+        replayed = await ws.receive_json()
+        assert replayed["payload"] == {"sensorId": 2}
+        assert replayed["seq"] == 2
