@@ -190,12 +190,17 @@ async def test_a_command_that_never_reached_redis_is_retried_even_if_redis_answe
     # these failures prove the command was never written, so no probe is needed: even with
     # Redis answering again at once (a restart in between) it is retried, never "unconfirmed"
     layer = DownableLayer()
+    layer.probe_error = None
+    await buffered_then_delivered_once(layer, error)
+
+
+async def buffered_then_delivered_once(layer: DownableLayer, error: BaseException) -> None:
+    """A group send failing with ``error`` while ``layer`` is down waits, then arrives once."""
     buffer = configure_outage_buffer(layer, max_age=5, settle=0.05)
     channel = await joined(layer)
     obs = Recorder()
     layer.down = True
     layer.error = error
-    layer.probe_error = None
     await send_buffered(layer, "group_send", "room", {"n": 1}, LayerConsumer, obs)
     assert len(buffer) == 1
     layer.down = False
@@ -229,18 +234,9 @@ class DownablePubSubLayer(DownableLayer):
 async def test_a_pubsub_layer_is_probed_with_a_send_that_needs_redis() -> None:
     # the connection died while waiting for the reply and Redis is down: retried, because
     # the probe publishes (on a pub/sub layer a group call would answer without Redis)
-    layer = DownablePubSubLayer()
-    buffer = configure_outage_buffer(layer, max_age=5, settle=0.05)
-    channel = await joined(layer)
-    obs = Recorder()
-    layer.down = True
-    layer.error = ConnectionError("Connection closed by server.")
-    await send_buffered(layer, "group_send", "room", {"n": 1}, LayerConsumer, obs)
-    assert len(buffer) == 1
-    layer.down = False
-    await until(lambda: len(buffer) == 0, "the buffer to drain")
-    assert queued(layer, channel) == [1]
-    assert obs.dropped == []
+    await buffered_then_delivered_once(
+        DownablePubSubLayer(), ConnectionError("Connection closed by server.")
+    )
 
 
 async def test_max_age_zero_turns_buffering_off() -> None:
