@@ -254,6 +254,31 @@ async def test_sparse_rejections_do_not_close(
         assert await alice.receive_nothing()
 
 
+@pytest.mark.parametrize(("span", "closes"), [(5.0, True), (5.5, False)])
+async def test_the_close_window_includes_its_end(
+    base: type[ChanxConsumer[Any]], clock: ManualClock, connect: Connect, span: float,
+    closes: bool,
+) -> None:  # fmt: skip
+    Room = limited(
+        base,
+        MemoryStore(clock),
+        rate_limit=BucketSpec(capacity=1, refill_rate=0.01),
+        rate_limit_close_after=3,
+        rate_limit_close_window=5.0,
+    )
+    async with connect(Room, "alice") as alice:
+        await alice.send_json({"action": "say"})  # the one token
+        for step in range(3):  # three rejections, the last ``span`` s after the first
+            if step:
+                await clock.advance(span / 2)
+            await alice.send_json({"action": "say"})
+            assert (await alice.receive_json())["action"] == "error"
+        if closes:
+            assert await alice.assert_closed() == RATE_LIMIT_CLOSE_CODE
+        else:
+            assert await alice.receive_nothing()
+
+
 class BrokenStore(MemoryStore):
     """A store whose token buckets are unreachable (Redis down)."""
 
