@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from client_node_tools import ensure_node_modules
 from pydantic import ValidationError
 
 from chanx.client_generator import _python_emitter, _typescript_emitter
@@ -225,3 +227,46 @@ def test_send_methods_never_shadow_the_runtime_or_each_other(generated: Any) -> 
     assert sorted(m.action for m in sent) == sorted([*tags, "greet"])
     (greeting,) = [m for m in sent if m.action == "greet"]
     assert (greeting.text, greeting.lang) == ("hi", "en")  # a defaulted field is no argument
+
+
+def test_typescript_send_methods_never_shadow_the_runtime_or_each_other(tmp_path: Path) -> None:
+    """The same awkward tags in TypeScript: ``tsc --strict`` accepts a driver calling each one."""
+    tags = ["connect", "2fa", "say-it", "say_it"]
+    doc = document({"c": [(f"M{i}", tagged(tag)) for i, tag in enumerate(tags)]})
+    extra = {
+        "Greet": tagged("greet", text={"type": "string"}, lang={"type": "string", "default": "en"}),
+        "Lookup": tagged("lookup"),
+    }
+    extra["Lookup"]["properties"] |= {"x-id": {"type": "string"}, "v": {"const": 2}}
+    extra["Lookup"]["required"] += ["x-id", "v"]
+    for name, schema in extra.items():
+        doc["components"]["schemas"][name] = schema
+        doc["components"]["messages"][name] = {"payload": {"$ref": f"#/components/schemas/{name}"}}
+        doc["operations"][f"c.send.{name}"] = {
+            "action": "send",
+            "channel": {"$ref": "#/channels/c"},
+            "messages": [{"$ref": f"#/components/messages/{name}"}],
+        }
+    for op in doc["operations"].values():
+        op["action"] = "receive"
+    for rel, text in _typescript_emitter.emit(read_api(doc)).items():
+        (tmp_path / rel).write_text(text)
+    (tmp_path / "driver.ts").write_text(
+        'import { CClient } from "./c.js";\n'
+        "export async function drive(client: CClient): Promise<void> {\n"
+        "  await client.connect();\n"  # still the runtime's connect
+        '  client.connect_(); client._2fa(); client.sayIt(); client.sayIt_(); client.greet("hi");\n'
+        '  client.lookup("id-1");\n'
+        "}\n"
+    )
+    tsc = ensure_node_modules() / ".bin" / "tsc"
+    flags = "--strict --noEmit --noImplicitOverride --noUnusedLocals --target ES2022 --module"
+    flags += " ES2022 --moduleResolution Bundler --lib ES2022,DOM"
+    result = subprocess.run(
+        [str(tsc), *flags.split(), *sorted(str(p) for p in tmp_path.glob("*.ts"))],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -61,16 +61,20 @@ def _union(messages: list[Message]) -> str:
 def _methods(api: Api, op: Operation, message: Message, used: set[str]) -> list[str]:
     required = set(message.schema.get("required") or [])
     params: list[tuple[str, str]] = []
+    fixed: list[str] = []  # required, with a const or default: sent as is, like Python's model
     for wire_name, prop in (message.schema.get("properties") or {}).items():
         if wire_name == api.discriminator or wire_name not in required:
             continue
         if isinstance(prop, dict) and ("default" in prop or "const" in prop):
+            value = prop["const"] if "const" in prop else prop["default"]
+            fixed.append(f"{json.dumps(wire_name)}: {json.dumps(value)}")
             continue
         params.append((wire_name, ts_type(prop)))
     names = [(w, re.sub(r"\W", "_", w), t) for w, t in params]
     args = ", ".join(f"{n}: {t}" for _, n, t in names)
     fields = [f"{json.dumps(api.discriminator)}: {json.dumps(message.tag)}"]
     fields += [n if w == n else f"{json.dumps(w)}: {n}" for w, n, _ in names]
+    fields += fixed
     build = "{ " + ", ".join(fields) + " }"
     doc = (op.summary or op.description or f"Send {message.tag}").strip().splitlines()[0]
     doc = doc.replace("*/", "* /").rstrip(".") + "."
