@@ -270,3 +270,23 @@ def test_typescript_send_methods_never_shadow_the_runtime_or_each_other(tmp_path
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_topic_only_address_gets_a_connection_named_apart_from_other_channels(
+    generated: Any,
+) -> None:
+    """``hub_room`` (topic ``room``) on ``/ws/hub`` needs a connection; ``hub`` is taken."""
+    doc = document({"hub": [("Said", tagged("said"))], "hub_room": [("Line", tagged("line"))]})
+    doc["channels"]["hub"]["address"] = "/ws/other"
+    doc["channels"]["hub_room"]["address"] = "/ws/hub"
+    doc["channels"]["hub_room"]["x-topic"] = {"name": "room", "pattern": "room:{id}"}
+    files, package = generated(doc)
+    assert {rel.split("/")[0] for rel in files if "/" in rel} == {
+        "base", "hub", "hub_room", "hub_room_connection"
+    }  # fmt: skip
+    assert load(package, "hub").HubClient.path == "/ws/other"
+    connection = load(package, "hub_room_connection").HubRoomConnectionClient("localhost:1")
+    assert connection.path == "/ws/hub"
+    handle = connection.room(id="7")
+    assert type(handle).__name__ == "HubRoomClient"
+    assert handle.topic == "room:7"
