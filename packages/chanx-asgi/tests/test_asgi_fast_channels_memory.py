@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterator
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import pytest
+from fast_channels.exceptions import ChannelFull
 from fast_channels.layers import InMemoryChannelLayer as FastChannelsInMemoryLayer
 
-from chanx.core.decorators import ws_handler
+from chanx.core.decorators import event_handler, ws_handler
 from chanx.fast_channels.layers import get_layer, register_layer
 from chanx.fast_channels.testing import WebsocketCommunicator, isolated_layer
 from chanx.fast_channels.websocket import AsyncJsonWebsocketConsumer
@@ -144,3 +145,65 @@ async def test_a_message_sent_to_one_chanx_consumer_is_a_copy_of_its_own(fc_laye
     await fc_layer.send(channel, message)
     message["tags"].append("changed by the sender")
     assert box.delivered == [{"type": "room.note", "tags": ["a"]}]
+
+
+class FullBox(Box):
+    def deliver(self, message: dict[str, Any]) -> bool:
+        return False
+
+
+async def test_a_send_to_a_full_chanx_consumer_raises_channel_full(fc_layer: Any) -> None:
+    get_layer("default")
+    channel = await fc_layer.new_channel()
+    fc_layer.attach(channel, FullBox())
+    with pytest.raises(ChannelFull):  # as fast-channels' send to a full queue
+        await fc_layer.send(channel, {"type": "room.note"})
+
+
+async def test_an_invalid_group_name_is_refused_as_fast_channels_does(fc_layer: Any) -> None:
+    get_layer("default")
+    fc_layer.attach(await fc_layer.new_channel(), Box())
+    with pytest.raises(TypeError, match="Group name"):
+        await fc_layer.group_send("not a valid group!", {"type": "room.note"})
+
+
+async def test_messages_that_expired_while_queued_are_not_delivered_on_attach() -> None:
+    with isolated_layer():
+        layer: Any = FastChannelsInMemoryLayer(expiry=1)
+        register_layer("default", layer)
+        get_layer("default")
+        channel = await layer.new_channel()
+        await layer.send(channel, {"type": "room.note", "n": 1})
+        await asyncio.sleep(1.1)  # past the expiry: the message is stale for certain
+        await layer.send(channel, {"type": "room.note", "n": 2})
+        box = Box()
+        layer.attach(channel, box)
+        assert box.delivered == [{"type": "room.note", "n": 2}]
+
+
+class Ping(BaseMessage):
+    action: Literal["ping_event"] = "ping_event"
+    payload: str
+
+
+class LoopRecorder(AsyncJsonWebsocketConsumer[Ping]):
+    groups = ["recorders"]
+    loops: ClassVar[list[asyncio.AbstractEventLoop]] = []
+
+    @event_handler
+    async def on_ping(self, event: Ping) -> ShoutMessage:
+        self.loops.append(asyncio.get_running_loop())
+        return ShoutMessage(payload=event.payload)
+
+
+async def test_an_event_from_another_threads_loop_is_handled_on_the_consumers_loop(
+    fc_layer: Any,
+) -> None:
+    get_layer("default")
+    LoopRecorder.loops = []
+    async with WebsocketCommunicator(LoopRecorder) as ws:
+        for name in ("first", "second"):  # the second finds the delivery task waiting
+            # a worker thread with a loop of its own (what async_to_sync gives *_sync callers)
+            await asyncio.to_thread(asyncio.run, LoopRecorder.broadcast_event(Ping(payload=name)))
+            assert await ws.receive_json() == {"action": "shout", "payload": name}
+    assert LoopRecorder.loops == [asyncio.get_running_loop()] * 2

@@ -208,3 +208,25 @@ async def test_an_overridden_dispatch_or_chanx_event_sees_every_event(
             await probe(name)
             assert await seen(ws) == name
     assert consumer.seen == [expected, expected]
+
+
+class LoopProbe(ProbeConsumer):
+    loops: ClassVar[list[asyncio.AbstractEventLoop]] = []
+
+    @event_handler
+    async def probe(self, event: Probe) -> ProbeSeen | None:
+        self.loops.append(asyncio.get_running_loop())
+        return ProbeSeen(payload=event.payload)
+
+
+async def test_an_event_sent_from_another_threads_loop_runs_on_the_connections_loop(
+    layer: InMemoryChannelLayer,
+) -> None:
+    # the layer hands a send from a worker thread's loop (async_to_sync, *_sync callers) to
+    # the loop that owns the connection: the first step never runs in the sender's thread
+    LoopProbe.loops = []
+    async with WebsocketHarness(LoopProbe) as ws:
+        for name in ("first", "second"):  # the second finds the delivery task waiting
+            await asyncio.to_thread(asyncio.run, LoopProbe.broadcast_event(Probe(payload=name)))
+            assert await seen(ws) == name
+    assert LoopProbe.loops == [asyncio.get_running_loop()] * 2
