@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -290,3 +291,54 @@ def test_a_topic_only_address_gets_a_connection_named_apart_from_other_channels(
     handle = connection.room(id="7")
     assert type(handle).__name__ == "HubRoomClient"
     assert handle.topic == "room:7"
+
+
+def test_a_ref_cycle_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    """Run apart, with a deadline: the generator would otherwise spin forever on the cycle."""
+    doc = document({"c": [("Ping", tagged("ping"))]})
+    doc["components"]["messages"]["a"] = {"$ref": "#/components/messages/b"}
+    doc["components"]["messages"]["b"] = {"$ref": "#/components/messages/a"}
+    doc["operations"]["c.send.Ping"]["messages"] = [{"$ref": "#/components/messages/a"}]
+    spec = tmp_path / "cycle.json"
+    spec.write_text(json.dumps(doc))
+    result = subprocess.run(
+        [sys.executable, "-m", "chanx.client_generator", "generate-client",
+         "-s", str(spec), "-o", str(tmp_path / "out"), "--no-format"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "longer than 32 (a cycle?)" in result.stdout + result.stderr
+
+
+def test_a_payload_composed_of_two_schemas_keeps_both(generated: Any) -> None:
+    """``allOf`` of two message parts is not cut down to the first part's fields."""
+    doc = document({"c": [("Ping", tagged("ping"))]})
+    doc["components"]["schemas"]["Extra"] = {
+        "type": "object", "properties": {"note": {"type": "string"}}, "required": ["note"]
+    }  # fmt: skip
+    doc["components"]["messages"]["c_Ping"] = {
+        "name": "noted_ping",
+        "payload": {
+            "allOf": [{"$ref": "#/components/schemas/Ping"}, {"$ref": "#/components/schemas/Extra"}]
+        },
+    }
+    _, package = generated(doc)
+    frame = {"action": "ping", "note": "kept"}
+    parsed = load(package, "c.client").CClient.incoming_message.validate_python(frame)
+    assert parsed == frame  # no narrower type is known for the composition: the frame as is
+
+
+def test_an_inline_payload_named_like_another_schema_keeps_its_own_fields(generated: Any) -> None:
+    doc = document({"c": [("Ping", tagged("ping"))], "d": [("Other", tagged("other"))]})
+    note = tagged("noted", note={"type": "string"})
+    doc["components"]["messages"]["d_Other"] = {"name": "ping", "payload": note}
+    _, package = generated(doc)
+    client = load(package, "d.client").DClient
+    parsed = client.incoming_message.validate_python({"action": "noted", "note": "kept"})
+    assert parsed.note == "kept"
+    assert (
+        load(package, "c.client")
+        .CClient.incoming_message.validate_python({"action": "ping"})
+        .action
+        == "ping"
+    )

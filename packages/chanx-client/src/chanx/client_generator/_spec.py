@@ -250,7 +250,11 @@ def _message(
     if isinstance(payload_ref, str) and payload_ref.startswith("#/components/schemas/"):
         schema_key = payload_ref.removeprefix("#/components/schemas/")
     else:  # an inline payload becomes a schema of its own, named after the message
-        schema_key = pascal(str(message.get("name") or key))
+        base = schema_key = pascal(str(message.get("name") or key))
+        n = 1
+        while schemas.get(schema_key, payload) != payload:  # the name is another schema's
+            n += 1
+            schema_key = f"{base}{n}"
         schemas.setdefault(schema_key, payload)
     found = Message(key=key, name=class_name(schema_key), schema=doc.resolve(payload))
     seen[id(message)] = found
