@@ -235,16 +235,21 @@ async def test_connection_that_keeps_flooding_is_closed(
         assert len(Room.handled) == 3
 
 
-async def test_sparse_rejections_do_not_close(
-    base: type[ChanxConsumer[Any]], clock: ManualClock, connect: Connect
-) -> None:
-    Room = limited(
+def closing_after_3_in_5s(base: type[ChanxConsumer[Any]], clock: ManualClock) -> type[Any]:
+    """One token, (almost) no refill: every later frame is a rejection; 3 in 5 s close."""
+    return limited(
         base,
         MemoryStore(clock),
         rate_limit=BucketSpec(capacity=1, refill_rate=0.01),
         rate_limit_close_after=3,
         rate_limit_close_window=5.0,
     )
+
+
+async def test_sparse_rejections_do_not_close(
+    base: type[ChanxConsumer[Any]], clock: ManualClock, connect: Connect
+) -> None:
+    Room = closing_after_3_in_5s(base, clock)
     async with connect(Room, "alice") as alice:
         await alice.send_json({"action": "say"})
         for _ in range(6):  # one rejection every 3 s: never 3 within 5 s
@@ -259,13 +264,7 @@ async def test_the_close_window_includes_its_end(
     base: type[ChanxConsumer[Any]], clock: ManualClock, connect: Connect, span: float,
     closes: bool,
 ) -> None:  # fmt: skip
-    Room = limited(
-        base,
-        MemoryStore(clock),
-        rate_limit=BucketSpec(capacity=1, refill_rate=0.01),
-        rate_limit_close_after=3,
-        rate_limit_close_window=5.0,
-    )
+    Room = closing_after_3_in_5s(base, clock)
     async with connect(Room, "alice") as alice:
         await alice.send_json({"action": "say"})  # the one token
         for step in range(3):  # three rejections, the last ``span`` s after the first
