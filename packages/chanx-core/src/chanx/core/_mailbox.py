@@ -209,8 +209,11 @@ class Mailbox:
             return
         task = self._task
         if task is None or task.done():
-            loop = asyncio.get_running_loop()
-            self._task = loop.create_task(self._run(), context=self._context)
+            self._start_task()
+
+    def _start_task(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._task = loop.create_task(self._run(), context=self._context)
 
     async def _run(self) -> None:
         """The delivery task: drain the backlog in order, then wait until woken."""
@@ -222,8 +225,7 @@ class Mailbox:
                 # the loop is stopping, the connection's own close() cancels that one)
                 self._waiter = None
                 if self._backlog:
-                    loop = asyncio.get_running_loop()
-                    self._task = loop.create_task(self._run(), context=self._context)
+                    self._start_task()
                 else:
                     self._busy = False
             raise

@@ -32,7 +32,7 @@ from chanx.core.sending import group_list
 
 if TYPE_CHECKING:
     from chanx.core.registry import Registry, Route
-    from chanx.core.telemetry import EventOutcome
+    from chanx.core.telemetry import EventOutcome, Observer
     from chanx.core.types import ChannelLayer, LayerMessage
 
 __all__ = ["EVENT_HOOKS", "EventT", "Events"]
@@ -76,13 +76,14 @@ class Events(Receiving, Generic[EventT]):
         if route is None:
             logger.debug("%s ignores event %r", type(self).__qualname__, message.get("key"))
             return None
-        if self._chanx_telemetry is None:
-            return self._chanx_handle_event(route, message)
-        return self._chanx_observed_event(route, message)
-
-    async def _chanx_observed_event(self, route: Route, message: LayerMessage) -> None:
         obs = self._chanx_telemetry
-        assert obs is not None
+        if obs is None:
+            return self._chanx_handle_event(route, message)
+        return self._chanx_observed_event(obs, route, message)
+
+    async def _chanx_observed_event(
+        self, obs: Observer, route: Route, message: LayerMessage
+    ) -> None:
         token = obs.event_started(self, message["key"], trace_carrier(message))
         outcome: EventOutcome = "error"
         try:
