@@ -74,6 +74,14 @@ def _union(messages: list[Message], discriminator: str) -> str:
     return " | ".join(names)
 
 
+def _one_line_doc(line: str) -> str:
+    """``line`` escaped to stand between the triple quotes of a one-line docstring."""
+    line = line.replace('"""', "'''").replace("\\", "\\\\")
+    if line.endswith('"'):  # else it would run into the closing quotes
+        line = line[:-1] + '\\"'
+    return line
+
+
 def _method_name(tag: str, used: set[str]) -> str:
     name = snake(tag) or "send"
     if name[0].isdigit():  # ``2fa_`` would not be an identifier
@@ -99,7 +107,7 @@ def _method(api: Api, op: Operation, message: Message, used: set[str]) -> list[s
     args = "".join(f", {attr}: {kind}" for attr, kind, _ in params)
     build = f"{message.name}({', '.join(f'{a}={a}' for a, _, _ in params)})"
     doc = (op.summary or op.description or f"Send ``{message.tag}``").strip().splitlines()[0]
-    doc = doc.replace('"""', "'''").replace("\\", "\\\\").rstrip(".") + "."
+    doc = _one_line_doc(doc.rstrip(".") + ".")
     replies = [r.name for r in op.replies]
     send_name = _method_name(f"send_{name}", used) if replies else name
     send = [
@@ -206,9 +214,7 @@ def client_module(api: Api, channel: Channel, shared: set[str]) -> str:
     if local:
         lines.append(f"from .messages import {', '.join(local)}")
     description = (channel.description or f"Client of the ``{channel.key}`` channel.").strip()
-    description = description.replace('"""', "'''").replace("\\", "\\\\").splitlines()[0]
-    if description.endswith('"'):  # else it would run into the closing quotes
-        description = description[:-1] + '\\"'
+    description = _one_line_doc(description.splitlines()[0])
     lines += [
         "",
         f"IncomingMessage = {_union(incoming, api.discriminator)}",
